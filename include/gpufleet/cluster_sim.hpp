@@ -1,0 +1,91 @@
+// One cluster's discrete-event simulation, minus the clock.
+//
+// ClusterSim owns the cluster's state, its job sources and its own event queue
+// (arrivals, completions, time-series samples). It does not advance time by
+// itself: a driver (the SimGrid engine, or a test) asks next_event_time(),
+// moves the clock there and calls advance_to(). At one instant, it processes
+// every completion and arrival due, then runs a scheduling pass, and repeats
+// until nothing more is due (a zero-length job started now ends now); samples
+// are taken last, so they show the state after the instant's events.
+#pragma once
+
+#include <cstdint>
+#include <limits>
+#include <memory>
+#include <queue>
+#include <vector>
+
+#include "gpufleet/cluster_state.hpp"
+#include "gpufleet/job_source.hpp"
+#include "gpufleet/scenario.hpp"
+
+namespace gpufleet {
+
+struct TimeseriesRow {
+  Seconds t;
+  std::uint64_t online_gpus;
+  std::uint64_t busy_gpus;
+  std::uint64_t queued_jobs;
+  std::uint64_t running_jobs;
+};
+
+class ClusterSim {
+ public:
+  static constexpr Seconds kNever = std::numeric_limits<Seconds>::infinity();
+
+  ClusterSim(const Scenario& scenario, std::uint32_t cluster_index);
+
+  // Time of the next due event, kNever when there is none (or the next one is past the horizon).
+  Seconds next_event_time() const;
+  // Processes everything due at t (t == next_event_time()).
+  void advance_to(Seconds t);
+  // Takes the final time-series sample at `end` (if not already taken) and
+  // checks end-of-run invariants.
+  void finish(Seconds end);
+
+  const ClusterState& state() const { return state_; }
+  ClusterState& state() { return state_; }
+  const std::vector<TimeseriesRow>& timeseries() const { return samples_; }
+  std::uint64_t events_processed() const { return events_; }
+  std::uint64_t scheduling_passes() const { return passes_; }
+  std::uint64_t trace_records_after_horizon() const;
+
+ private:
+  enum class Kind : std::uint8_t { kCompletion = 0, kArrival = 1, kSample = 2 };
+  struct Event {
+    Seconds t;
+    Kind kind;
+    std::uint64_t seq;
+    std::uint32_t ref;  // job index (completion) or source index (arrival)
+    bool operator>(const Event& o) const {
+      if (t != o.t) return t > o.t;
+      if (kind != o.kind) return kind > o.kind;
+      return seq > o.seq;
+    }
+  };
+
+  void push(Seconds t, Kind kind, std::uint32_t ref);
+  void pull_arrival(std::uint32_t source);
+  void admit(Job job);
+  void complete(std::uint32_t job, Seconds t);
+  void schedule(Seconds now);
+  void sample(Seconds t);
+
+  const Scenario& scenario_;
+  std::uint32_t cluster_;
+  const SchedulingSetup& policies_;
+  Seconds horizon_;
+  ClusterState state_;
+  NodePool empty_pool_;  // the cluster with every GPU free: admission asks placement "ever?" here
+  std::vector<std::unique_ptr<JobSource>> sources_;
+  std::vector<Job> pending_;  // next job of each source
+  std::priority_queue<Event, std::vector<Event>, std::greater<>> events_queue_;
+  std::uint64_t seq_ = 0;
+  std::uint64_t events_ = 0;
+  std::uint64_t passes_ = 0;
+  std::uint64_t non_sample_events_ = 0;  // queued events other than samples
+  std::vector<TimeseriesRow> samples_;
+  Seconds last_time_ = 0;
+};
+
+}  // namespace gpufleet

@@ -1,0 +1,26 @@
+// The simulation engine: SimGrid drives the clock for every cluster's ClusterSim.
+//
+// The platform is built from the scenario: one netzone per operator, site and
+// cluster, one SimGrid host per node (never per GPU) plus a controller host per
+// cluster that runs its scheduler actor. Jobs are records, not actors.
+//
+// SimGrid allows one engine per process: run_scenario() may be called once per
+// process; a second call throws InternalError.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "gpufleet/results.hpp"
+#include "gpufleet/scenario.hpp"
+
+namespace gpufleet {
+
+struct EngineOptions {
+  std::vector<std::string> simgrid_config;  // "--cfg=..." passthrough for experts, "name:value"
+  bool simgrid_logs = false;                // SimGrid's own logging (quiet by default)
+};
+
+RunResult run_scenario(const Scenario& scenario, const EngineOptions& options = {});
+
+}  // namespace gpufleet

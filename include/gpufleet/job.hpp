@@ -1,0 +1,64 @@
+// A job is a record, not an actor: the scheduler moves it through its states.
+#pragma once
+
+#include <cstdint>
+#include <string_view>
+#include <vector>
+
+namespace gpufleet {
+
+using Seconds = double;  // simulated time, seconds since the scenario's start
+
+// GPUs of one node given to one job.
+struct NodeSlice {
+  std::uint32_t node;
+  std::uint32_t gpus;
+  bool operator==(const NodeSlice&) const = default;
+};
+
+enum class JobState : std::uint8_t {
+  kQueued,     // submitted, waiting
+  kRunning,    // holds its GPUs
+  kCompleted,  // ran to its end
+  kRejected,   // can never run on its cluster (see Job::reject_reason)
+};
+std::string_view to_string(JobState s);
+
+// Why a job started when it did (set by the backfill policy through the Plan).
+enum class StartReason : std::uint8_t {
+  kNone,             // not started
+  kInOrder,          // it was at the head of the queue (or the policy starts in queue order)
+  kBackfillShort,    // EASY: it ends before the head's reservation (shadow time)
+  kBackfillExtra,    // EASY: it uses GPUs the head does not need at its shadow time
+  kReservationNow,   // conservative: its earliest reservation was now
+};
+std::string_view to_string(StartReason r);
+
+enum class RejectReason : std::uint8_t {
+  kNone,
+  kNoGpus,          // asks for fewer than one GPU
+  kTooLarge,        // more GPUs than the whole cluster has
+  kPlacementNever,  // the placement policy says it can never be placed
+  kUnknownSize,     // trace record without a usable processor count
+  kUnknownRuntime,  // trace record without a usable run time
+};
+std::string_view to_string(RejectReason r);
+
+struct Job {
+  std::int64_t id = 0;         // workload-local id (a trace's own id)
+  std::uint32_t workload = 0;  // index into Scenario::workloads
+  std::uint32_t cluster = 0;   // index into Scenario::clusters
+  Seconds submit = 0;
+  Seconds start = -1;          // < 0: never started
+  Seconds end = -1;            // < 0: not finished
+  Seconds runtime = 0;         // actual run time once started
+  Seconds requested = 0;       // requested walltime: what schedulers plan with
+  std::uint32_t gpus = 0;
+  std::int32_t priority = 0;   // larger runs first under the `priority` queue order
+  JobState state = JobState::kQueued;
+  StartReason start_reason = StartReason::kNone;
+  RejectReason reject_reason = RejectReason::kNone;
+  std::vector<NodeSlice> alloc;  // held while running
+};
+
+}  // namespace gpufleet

@@ -1,0 +1,55 @@
+// One scheduling pass over a cluster: the backfill policy's only handle on the state.
+//
+// A Plan exposes the cluster read-only (queue in order, running jobs by planned
+// end, free GPUs per node) and lets the policy start queued jobs. A start is
+// placed by the cluster's placement policy and applied to the node pool and the
+// running set at once, so later placements in the same pass see it; the
+// queue itself is not changed during the pass (so a policy may iterate it while
+// starting jobs). ClusterSim commits the started jobs after the pass.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "gpufleet/cluster_state.hpp"
+#include "gpufleet/policy.hpp"
+
+namespace gpufleet {
+
+struct StartDecision {
+  QueueEntry entry;
+  StartReason reason;
+};
+
+class Plan {
+ public:
+  Plan(ClusterState& state, const PlacementPolicy& placement, Seconds now)
+      : state_(state), placement_(placement), now_(now) {}
+
+  Seconds now() const { return now_; }
+  const ClusterState& state() const { return state_; }
+  const NodePool& pool() const { return state_.pool(); }
+  const std::set<QueueEntry>& queue() const { return state_.queue(); }
+  const std::set<RunningEntry>& running() const { return state_.running(); }
+  const Job& job(std::uint32_t index) const { return state_.job(index); }
+  // When a running job is expected to free its GPUs: its planned end, or now if it overran.
+  Seconds expected_end(const RunningEntry& e) const { return e.planned_end > now_ ? e.planned_end : now_; }
+  bool started(const QueueEntry& e) const { return state_.job(e.job).state != JobState::kQueued; }
+
+  // Where the placement policy would put the job now (nothing is changed).
+  Placement preview(const QueueEntry& entry) const;
+  // Starts the job on `placement` (which must be kFits for this pool state).
+  void start(const QueueEntry& entry, const Placement& placement, StartReason reason);
+  // preview + start when it fits; returns the outcome.
+  PlaceOutcome try_start(const QueueEntry& entry, StartReason reason);
+
+  const std::vector<StartDecision>& decisions() const { return decisions_; }
+
+ private:
+  ClusterState& state_;
+  const PlacementPolicy& placement_;
+  Seconds now_;
+  std::vector<StartDecision> decisions_;
+};
+
+}  // namespace gpufleet

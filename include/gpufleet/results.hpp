@@ -1,0 +1,35 @@
+// What a run produced, before it is written out.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "gpufleet/cluster_sim.hpp"
+#include "gpufleet/job.hpp"
+#include "gpufleet/scenario.hpp"
+
+namespace gpufleet {
+
+struct ClusterResult {
+  std::vector<Job> jobs;  // admission order
+  std::vector<TimeseriesRow> timeseries;
+  std::uint64_t events = 0;
+  std::uint64_t scheduling_passes = 0;
+  std::uint64_t trace_records_after_horizon = 0;
+};
+
+struct RunResult {
+  std::vector<ClusterResult> clusters;  // parallel to Scenario::clusters
+  Seconds end_time = 0;                 // simulated time the run stopped at
+  std::uint64_t events = 0;             // all clusters
+  bool complete = true;
+  // Facts about this process's run (vary between runs; written to run.json, not summary.json).
+  double wall_time_s = 0;
+  double peak_memory_mib = 0;
+};
+
+// Peak resident set size of this process so far, in MiB (getrusage).
+double peak_memory_mib();
+
+}  // namespace gpufleet

@@ -1,0 +1,108 @@
+// A scenario, loaded and checked: plain structs with explicit units.
+//
+// Produced only by load_scenario(), which guarantees every reference resolves,
+// every number is in range and every trace has been read; the engine relies on
+// that and does not re-check user input.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "gpufleet/distribution.hpp"
+#include "gpufleet/job.hpp"
+#include "gpufleet/policy.hpp"
+
+namespace gpufleet {
+
+inline constexpr int kScenarioFormatVersion = 1;
+
+struct GpuModel {
+  std::string id;
+  double memory_gb = 0;        // 0 = not given
+  double relative_speed = 1;   // throughput relative to the scenario's reference GPU
+};
+
+struct SchedulingSetup {
+  std::shared_ptr<const QueueOrder> queue;
+  std::shared_ptr<const BackfillPolicy> backfill;
+  std::shared_ptr<const PlacementPolicy> placement;
+};
+
+struct ClusterSpec {
+  std::string id;
+  std::uint32_t op = 0;    // index into Scenario::operators
+  std::uint32_t site = 0;  // index into OperatorSpec::sites
+  std::uint32_t gpu_model = 0;
+  std::uint32_t nodes = 0;
+  std::uint32_t gpus_per_node = 0;
+  std::uint32_t rack_nodes = 0;  // nodes per rack / NVLink domain; = nodes when not given
+  SchedulingSetup scheduling;
+  std::uint64_t gpus() const { return std::uint64_t{nodes} * gpus_per_node; }
+};
+
+struct SiteSpec {
+  std::string id;
+  std::vector<std::uint32_t> clusters;  // indices into Scenario::clusters
+};
+
+struct OperatorSpec {
+  std::string id;
+  std::string name;
+  std::vector<SiteSpec> sites;
+};
+
+// One job line of a trace, as read.
+struct TraceRecord {
+  std::int64_t id = 0;
+  Seconds submit = 0;
+  Seconds runtime = -1;    // < 0: unknown (the job is rejected)
+  Seconds requested = -1;  // walltime the scheduler plans with
+  std::int64_t gpus = -1;  // <= 0: unknown (the job is rejected)
+};
+
+struct WorkloadSpec {
+  enum class Kind { kSynthetic, kSwf };
+  std::string id;
+  Kind kind = Kind::kSynthetic;
+  std::uint32_t cluster = 0;
+  std::int32_t priority = 0;
+
+  // kSynthetic
+  enum class Arrival { kPoisson, kInterval };
+  Arrival arrival = Arrival::kPoisson;
+  double rate_per_s = 0;           // Poisson
+  Seconds interval_s = 0;          // fixed interval
+  Seconds start_s = 0;             // first arrival is after this offset
+  std::optional<std::uint64_t> count;  // stop after this many jobs (else at the horizon)
+  Distribution gpus;
+  Distribution duration_s;
+  double walltime_factor = 1;      // requested walltime = factor * run time
+
+  // kSwf
+  std::string path;                // resolved against the scenario's folder
+  bool perfect_estimates = false;  // requested = run time (else the trace's field 9, run time if absent)
+  std::vector<TraceRecord> records;  // sorted by submit time (stable)
+};
+
+struct Scenario {
+  std::string file;  // where it was loaded from
+  std::string name;
+  std::string description;
+  std::uint64_t seed = 0;
+  std::int64_t start_epoch_s = 0;
+  std::optional<Seconds> horizon_s;  // none: run until every (finite) workload has drained
+  std::vector<GpuModel> gpu_models;
+  std::vector<OperatorSpec> operators;
+  std::vector<ClusterSpec> clusters;
+  std::vector<WorkloadSpec> workloads;
+  Seconds bsld_tau_s = 10;
+  Seconds timeseries_interval_s = 3600;
+  nlohmann::json document;  // the scenario as read (for provenance)
+};
+
+}  // namespace gpufleet

@@ -1,0 +1,22 @@
+// Standard Workload Format (Parallel Workloads Archive, v2.2) traces, plain or gzip.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "gpufleet/diagnostics.hpp"
+#include "gpufleet/scenario.hpp"
+
+namespace gpufleet {
+
+// Reads every job line of an SWF file (18 whitespace-separated numeric fields;
+// lines starting with ';' are header comments, blank lines are skipped).
+// Errors (missing file, wrong field count, a field that is not a number, a
+// negative submit time, no job at all) go to `diags` as "FILE: line N: ...";
+// reading stops after 20 of them. Processor count is field 5 (allocated), or
+// field 8 (requested) when field 5 is unknown; requested time is field 9, or
+// the run time when `perfect_estimates` or when field 9 is unknown. Records
+// come back sorted by submit time, file order kept among equal times.
+std::vector<TraceRecord> read_swf(const std::string& path, bool perfect_estimates, Diagnostics& diags);
+
+}  // namespace gpufleet

@@ -1,0 +1,165 @@
+#include "gpufleet/cli.hpp"
+
+#include <filesystem>
+#include <ostream>
+
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+#include <fmt/ostream.h>
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include "gpufleet/diagnostics.hpp"
+#include "gpufleet/engine.hpp"
+#include "gpufleet/policy_registry.hpp"
+#include "gpufleet/scenario_loader.hpp"
+#include "gpufleet/summary.hpp"
+#include "gpufleet/time_format.hpp"
+#include "gpufleet/writers.hpp"
+
+namespace gpufleet {
+namespace {
+
+struct RunArgs {
+  std::string scenario;
+  std::string out;
+  std::int64_t seed = -1;
+  std::vector<std::string> cfg;
+  bool quiet = false;
+  int verbose = 0;
+};
+
+void setup_logging(int verbose, bool quiet) {
+  for (const char* name : {"engine", "sched"}) {
+    auto logger = spdlog::get(name);
+    if (!logger) logger = spdlog::stderr_color_mt(name);
+    logger->set_level(quiet ? spdlog::level::off
+                            : verbose >= 2 ? spdlog::level::debug
+                            : verbose == 1 ? spdlog::level::info
+                                           : spdlog::level::warn);
+  }
+}
+
+std::string default_out_dir(const std::string& scenario) {
+  return (std::filesystem::path("out") / std::filesystem::path(scenario).stem()).string();
+}
+
+void print_run_table(std::ostream& out, const Scenario& sc, const RunResult& run, const std::string& dir) {
+  const auto summary = build_summary(sc, run);
+  fmt::print(out, "gpufleet {} | {} | seed {} | {} -> {}\n", GPUFLEET_VERSION, sc.name, sc.seed,
+             format_utc(static_cast<double>(sc.start_epoch_s)),
+             format_utc(static_cast<double>(sc.start_epoch_s) + run.end_time));
+  fmt::print(out, "{:<18} {:>8} {:>10} {:>8} {:>8} {:>8} {:>11} {:>11} {:>6}\n", "cluster", "GPUs", "completed",
+             "running", "queued", "rejected", "wait mean", "wait p95", "util");
+  auto row = [&](const std::string& name, const nlohmann::ordered_json& s) {
+    const auto& jobs = s["jobs"];
+    fmt::print(out, "{:<18} {:>8} {:>10} {:>8} {:>8} {:>8} {:>10.1f}h {:>10.1f}h {:>5.1f}%\n", name,
+               s["gpus"].get<std::uint64_t>(), jobs["completed"].get<std::uint64_t>(),
+               jobs["running"].get<std::uint64_t>(), jobs["queued"].get<std::uint64_t>(),
+               jobs["rejected"].get<std::uint64_t>(), s["wait_s"]["mean"].get<double>() / 3600.0,
+               s["wait_s"]["p95"].get<double>() / 3600.0, 100.0 * s["utilisation"].get<double>());
+  };
+  for (const auto& c : summary["clusters"]) row(c["id"].get<std::string>(), c);
+  if (summary["clusters"].size() > 1) row("all", summary["total"]);
+  fmt::print(out, "{} events in {:.2f} s ({:.0f} events/s), peak memory {:.0f} MiB; results in {}\n", run.events,
+             run.wall_time_s, run.wall_time_s > 0 ? static_cast<double>(run.events) / run.wall_time_s : 0.0,
+             run.peak_memory_mib, dir);
+}
+
+int cmd_run(const RunArgs& a, std::ostream& out) {
+  setup_logging(a.verbose, a.quiet);
+  LoadOptions lo;
+  if (a.seed >= 0) lo.seed = static_cast<std::uint64_t>(a.seed);
+  const Scenario sc = load_scenario(a.scenario, lo);
+  EngineOptions eo;
+  eo.simgrid_config = a.cfg;
+  eo.simgrid_logs = a.verbose >= 3;
+  const RunResult run = run_scenario(sc, eo);
+  const std::string dir = a.out.empty() ? default_out_dir(a.scenario) : a.out;
+  try {
+    write_results(dir, sc, run);
+  } catch (const std::runtime_error& e) {
+    Diagnostics d;
+    d.add(dir, "", fmt::format("cannot write results: {}", e.what()));
+    throw InputError(std::move(d));
+  }
+  if (!a.quiet) print_run_table(out, sc, run, dir);
+  return kExitOk;
+}
+
+int cmd_validate(const std::string& path, std::ostream& out) {
+  const Scenario sc = load_scenario(path);
+  std::uint64_t gpus = 0, trace_jobs = 0;
+  for (const auto& c : sc.clusters) gpus += c.gpus();
+  for (const auto& w : sc.workloads) trace_jobs += w.records.size();
+  fmt::print(out, "{}: valid ({} operators, {} clusters, {} GPUs, {} workloads, {} trace jobs)\n", path,
+             sc.operators.size(), sc.clusters.size(), gpus, sc.workloads.size(), trace_jobs);
+  return kExitOk;
+}
+
+int cmd_policies(std::ostream& out) {
+  for (const PolicyInfo& p : builtin_policy_registry().list()) {
+    fmt::print(out, "{:<10} {:<14} {}\n", to_string(p.kind), p.name, p.description);
+    for (const auto& param : p.params)
+      fmt::print(out, "{:<25}   params.{} ({}, default {}): {}\n", "", param.name, param.type, param.default_value,
+                 param.description);
+  }
+  return kExitOk;
+}
+
+}  // namespace
+
+int run_cli(int argc, const char* const* argv, std::ostream& out, std::ostream& err) {
+  CLI::App app{"gpufleet: discrete-event simulator of national GPU fleets (delivery, build-out, allocation)"};
+  app.set_version_flag("--version", std::string("gpufleet ") + GPUFLEET_VERSION);
+  app.require_subcommand(1);
+  app.footer("Exit codes: 0 ok, 1 a comparison found a difference, 2 bad input or usage, 3 internal error.\n"
+             "Docs: docs/cli.md, docs/scenario-format.md, docs/outputs.md");
+
+  RunArgs run_args;
+  auto* run = app.add_subcommand("run", "Run a scenario and write summary.json, jobs.csv, timeseries.csv, run.json");
+  run->add_option("scenario", run_args.scenario, "Scenario file (JSON)")->required();
+  run->add_option("--out", run_args.out, "Output folder (default: out/<scenario file name>)");
+  run->add_option("--seed", run_args.seed, "Override the scenario's seed")->check(CLI::Range(std::int64_t{0}, std::int64_t{1} << 53));
+  run->add_option("--cfg", run_args.cfg, "SimGrid configuration passthrough NAME:VALUE (repeatable; experts)");
+  run->add_flag("-q,--quiet", run_args.quiet, "Print nothing on success");
+  run->add_flag("-v,--verbose", run_args.verbose, "More log output on stderr (repeat for more)");
+
+  std::string validate_path;
+  auto* validate = app.add_subcommand("validate", "Check a scenario (and the traces it names); print every error");
+  validate->add_option("scenario", validate_path, "Scenario file (JSON)")->required();
+
+  auto* policies = app.add_subcommand("policies", "List the scheduling policies and their parameters");
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    if (e.get_exit_code() == 0) {
+      // --help or --version
+      app.exit(e, out, err);
+      return kExitOk;
+    }
+    app.exit(e, out, err);
+    return kExitBadInput;
+  }
+
+  try {
+    if (*run) return cmd_run(run_args, out);
+    if (*validate) return cmd_validate(validate_path, out);
+    if (*policies) return cmd_policies(out);
+  } catch (const InputError& e) {
+    err << e.diagnostics().to_string();
+    fmt::print(err, "{} error{} found; nothing was run.\n", e.diagnostics().size(),
+               e.diagnostics().size() == 1 ? "" : "s");
+    return kExitBadInput;
+  } catch (const InternalError& e) {
+    fmt::print(err, "gpufleet: internal error: {}\n", e.what());
+    return kExitInternal;
+  } catch (const std::exception& e) {
+    fmt::print(err, "gpufleet: internal error: {}\n", e.what());
+    return kExitInternal;
+  }
+  return kExitInternal;
+}
+
+}  // namespace gpufleet

@@ -1,0 +1,110 @@
+#include "gpufleet/writers.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <filesystem>
+#include <numeric>
+#include <stdexcept>
+
+#include <fmt/format.h>
+#include <sys/resource.h>
+
+#include "gpufleet/atomic_file.hpp"
+#include "gpufleet/summary.hpp"
+#include "gpufleet/time_format.hpp"
+
+namespace gpufleet {
+
+double peak_memory_mib() {
+  rusage ru{};
+  getrusage(RUSAGE_SELF, &ru);
+  return static_cast<double>(ru.ru_maxrss) / 1024.0;  // Linux: KiB
+}
+
+std::string jobs_csv(const Scenario& sc, const RunResult& run) {
+  struct Ref {
+    Seconds submit;
+    std::uint32_t cluster;
+    std::uint32_t index;
+  };
+  std::vector<Ref> refs;
+  for (std::uint32_t c = 0; c < run.clusters.size(); ++c)
+    for (std::uint32_t i = 0; i < run.clusters[c].jobs.size(); ++i)
+      refs.push_back(Ref{run.clusters[c].jobs[i].submit, c, i});
+  std::stable_sort(refs.begin(), refs.end(), [](const Ref& a, const Ref& b) {
+    if (a.submit != b.submit) return a.submit < b.submit;
+    if (a.cluster != b.cluster) return a.cluster < b.cluster;
+    return a.index < b.index;
+  });
+  fmt::memory_buffer out;
+  fmt::format_to(std::back_inserter(out),
+                 "job_id,workload,cluster,submit_s,start_s,end_s,gpus,state,wait_s,runtime_s,requested_s,"
+                 "start_reason,reject_reason\n");
+  for (const Ref& r : refs) {
+    const Job& j = run.clusters[r.cluster].jobs[r.index];
+    const bool started = j.start >= 0;
+    const bool ended = j.state == JobState::kCompleted;
+    fmt::format_to(std::back_inserter(out), "{},{},{},{:.3f},", j.id, sc.workloads[j.workload].id,
+                   sc.clusters[j.cluster].id, j.submit);
+    if (started) fmt::format_to(std::back_inserter(out), "{:.3f},", j.start);
+    else out.push_back(',');
+    if (ended) fmt::format_to(std::back_inserter(out), "{:.3f},", j.end);
+    else out.push_back(',');
+    fmt::format_to(std::back_inserter(out), "{},{},", j.gpus, to_string(j.state));
+    if (started) fmt::format_to(std::back_inserter(out), "{:.3f},", j.start - j.submit);
+    else out.push_back(',');
+    if (j.state == JobState::kRejected) fmt::format_to(std::back_inserter(out), ",,");
+    else fmt::format_to(std::back_inserter(out), "{:.3f},{:.3f},", j.runtime, j.requested);
+    fmt::format_to(std::back_inserter(out), "{},{}\n", to_string(j.start_reason), to_string(j.reject_reason));
+  }
+  return fmt::to_string(out);
+}
+
+std::string timeseries_csv(const Scenario& sc, const RunResult& run) {
+  struct Ref {
+    Seconds t;
+    std::uint32_t cluster;
+    std::uint32_t index;
+  };
+  std::vector<Ref> refs;
+  for (std::uint32_t c = 0; c < run.clusters.size(); ++c)
+    for (std::uint32_t i = 0; i < run.clusters[c].timeseries.size(); ++i)
+      refs.push_back(Ref{run.clusters[c].timeseries[i].t, c, i});
+  std::stable_sort(refs.begin(), refs.end(), [](const Ref& a, const Ref& b) {
+    return a.t != b.t ? a.t < b.t : a.cluster < b.cluster;
+  });
+  fmt::memory_buffer out;
+  fmt::format_to(std::back_inserter(out), "t_s,date,cluster,online_gpus,busy_gpus,idle_gpus,queued_jobs,running_jobs\n");
+  for (const Ref& r : refs) {
+    const TimeseriesRow& row = run.clusters[r.cluster].timeseries[r.index];
+    fmt::format_to(std::back_inserter(out), "{:.3f},{},{},{},{},{},{},{}\n", row.t,
+                   format_utc(static_cast<double>(sc.start_epoch_s) + row.t), sc.clusters[r.cluster].id,
+                   row.online_gpus, row.busy_gpus, row.online_gpus - row.busy_gpus, row.queued_jobs, row.running_jobs);
+  }
+  return fmt::to_string(out);
+}
+
+std::string run_json(const Scenario& sc, const RunResult& run) {
+  nlohmann::ordered_json j;
+  j["format"] = "gpufleet-run/1";
+  j["scenario"] = sc.name;
+  j["wall_time_s"] = std::round(run.wall_time_s * 1000) / 1000;
+  j["peak_memory_mib"] = std::round(run.peak_memory_mib * 10) / 10;
+  j["events_processed"] = run.events;
+  j["events_per_s"] = run.wall_time_s > 0 ? std::round(static_cast<double>(run.events) / run.wall_time_s) : 0.0;
+  return j.dump(2) + "\n";
+}
+
+void write_results(const std::string& dir, const Scenario& sc, const RunResult& run) {
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec) throw std::runtime_error(fmt::format("{}: cannot create output folder: {}", dir, ec.message()));
+  const std::filesystem::path d(dir);
+  write_file_atomic((d / "jobs.csv").string(), jobs_csv(sc, run));
+  write_file_atomic((d / "timeseries.csv").string(), timeseries_csv(sc, run));
+  write_file_atomic((d / "run.json").string(), run_json(sc, run));
+  // summary.json last: its presence says the others are complete.
+  write_file_atomic((d / "summary.json").string(), build_summary(sc, run).dump(2) + "\n");
+}
+
+}  // namespace gpufleet

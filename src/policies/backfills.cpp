@@ -1,0 +1,209 @@
+// Backfilling policies: none (strict queue order), EASY, conservative.
+#include <algorithm>
+#include <unordered_map>
+
+#include "gpufleet/diagnostics.hpp"
+#include "policies/builtin.hpp"
+
+namespace gpufleet::policies {
+
+void NoBackfill::schedule(Plan& plan) const {
+  for (const QueueEntry& e : plan.queue())
+    if (plan.try_start(e, StartReason::kInOrder) != PlaceOutcome::kFits) return;
+}
+
+namespace {
+
+// The node state at the queue head's shadow time: the free GPUs the pool will
+// have once every running job planned to end by then has ended. Kept as a
+// free-level histogram plus the free count of each node that differs from
+// the live pool; nodes not in `at_shadow_` have the pool's current free count.
+class ShadowState {
+ public:
+  ShadowState(const Plan& plan, std::uint32_t head_gpus)
+      : pool_(plan.pool()), hist_(plan.pool().free_histogram()), head_gpus_(head_gpus) {
+    const std::uint32_t G = pool_.gpus_per_node();
+    const auto& running = plan.running();
+    auto it = running.begin();
+    while (it != running.end()) {
+      const Seconds t = plan.expected_end(*it);
+      release(plan.job(it->job).alloc);
+      ++it;
+      if (NodePool::histogram_fits(hist_, G, head_gpus_)) {
+        time_ = t;
+        // Everything that ends at the same moment is free at the shadow time too.
+        for (; it != running.end() && plan.expected_end(*it) == t; ++it) release(plan.job(it->job).alloc);
+        return;
+      }
+    }
+    // Only reachable if the head can never fit, which admission rules out.
+    GPUFLEET_CHECK(false, "the queue head fits once every running job has ended");
+  }
+
+  Seconds time() const { return time_; }
+
+  // Call before starting a job that ends by the shadow time on `slices`: those
+  // nodes' free counts at the shadow time are what they are now.
+  void pin(const std::vector<NodeSlice>& slices) {
+    for (const auto& s : slices) at_shadow_.try_emplace(s.node, pool_.free(s.node));
+  }
+
+  // A job that runs past the shadow time on `slices`: takes them from the
+  // shadow state and returns true if the head still fits then; else changes nothing.
+  bool take_if_head_still_fits(const std::vector<NodeSlice>& slices) {
+    const std::uint32_t G = pool_.gpus_per_node();
+    for (const auto& s : slices) {
+      const std::uint32_t old = at(s.node);
+      GPUFLEET_CHECK(old >= s.gpus, "GPUs free now are free at the shadow time");
+      --hist_[old];
+      ++hist_[old - s.gpus];
+    }
+    if (NodePool::histogram_fits(hist_, G, head_gpus_)) {
+      for (const auto& s : slices) at_shadow_[s.node] = at(s.node) - s.gpus;
+      return true;
+    }
+    for (const auto& s : slices) {
+      const std::uint32_t old = at(s.node);
+      ++hist_[old];
+      --hist_[old - s.gpus];
+    }
+    return false;
+  }
+
+ private:
+  std::uint32_t at(std::uint32_t node) const {
+    auto it = at_shadow_.find(node);
+    return it == at_shadow_.end() ? pool_.free(node) : it->second;
+  }
+  void release(const std::vector<NodeSlice>& slices) {
+    for (const auto& s : slices) {
+      const std::uint32_t old = at(s.node);
+      --hist_[old];
+      ++hist_[old + s.gpus];
+      at_shadow_[s.node] = old + s.gpus;
+    }
+  }
+
+  const NodePool& pool_;
+  std::vector<std::uint32_t> hist_;
+  std::unordered_map<std::uint32_t, std::uint32_t> at_shadow_;
+  std::uint32_t head_gpus_;
+  Seconds time_ = 0;
+};
+
+}  // namespace
+
+// EASY (Mu'alem & Feitelson 2001): start jobs in queue order while they fit;
+// the first that does not (the head) gets a reservation at its shadow time, the
+// earliest planned moment it fits. A later job may start now ("backfill") if it
+// fits now and either ends by the shadow time (planned) or leaves the head able
+// to fit at the shadow time (on nodes of one GPU: uses no more than the "extra"
+// GPUs). The check is on node-level free counts, so it stays exact for gangs on
+// multi-GPU nodes.
+void EasyBackfill::schedule(Plan& plan) const {
+  const auto& queue = plan.queue();
+  auto it = queue.begin();
+  for (; it != queue.end(); ++it)
+    if (plan.try_start(*it, StartReason::kInOrder) != PlaceOutcome::kFits) break;
+  if (it == queue.end()) return;
+  ShadowState shadow(plan, plan.job(it->job).gpus);
+  for (++it; it != queue.end(); ++it) {
+    const std::uint64_t free_now = plan.pool().free_gpus();
+    if (free_now == 0) break;
+    const Job& job = plan.job(it->job);
+    if (job.gpus > free_now || !plan.pool().fits_now(job.gpus)) continue;
+    Placement p = plan.preview(*it);
+    if (p.outcome != PlaceOutcome::kFits) continue;
+    if (plan.now() + job.requested <= shadow.time()) {
+      shadow.pin(p.slices);
+      plan.start(*it, p, StartReason::kBackfillShort);
+    } else if (shadow.take_if_head_still_fits(p.slices)) {
+      plan.start(*it, p, StartReason::kBackfillExtra);
+    }
+  }
+}
+
+namespace {
+
+// Free GPUs over future time, as steps: free_[i] holds on [time_[i], time_[i+1]).
+class Profile {
+ public:
+  Profile(const Plan& plan) {
+    times_.push_back(plan.now());
+    free_.push_back(static_cast<std::int64_t>(plan.pool().free_gpus()));
+    for (const RunningEntry& e : plan.running()) {
+      const Seconds t = plan.expected_end(e);
+      const std::int64_t g = plan.job(e.job).gpus;
+      if (t > times_.back()) {
+        times_.push_back(t);
+        free_.push_back(free_.back() + g);
+      } else {
+        free_.back() += g;  // ends now (overran) or at the same time as the previous step
+      }
+    }
+  }
+
+  // Earliest start >= now at which `gpus` are free for `duration` seconds.
+  Seconds earliest(std::int64_t gpus, Seconds duration) const {
+    std::size_t i = 0;
+    while (i < times_.size()) {
+      if (free_[i] < gpus) {
+        ++i;
+        continue;
+      }
+      const Seconds end = times_[i] + duration;
+      std::size_t j = i + 1;
+      while (j < times_.size() && times_[j] < end && free_[j] >= gpus) ++j;
+      if (j < times_.size() && times_[j] < end) {
+        i = j + 1;  // step j is too low: no start before it can work
+        continue;
+      }
+      return times_[i];
+    }
+    GPUFLEET_CHECK(false, "every job fits once all running jobs end");
+    return times_.back();
+  }
+
+  void reserve(Seconds start, Seconds duration, std::int64_t gpus) {
+    if (duration <= 0) return;
+    const std::size_t a = split(start);
+    const std::size_t b = split(start + duration);
+    for (std::size_t k = a; k < b; ++k) free_[k] -= gpus;
+  }
+
+ private:
+  // Index of the step starting exactly at t (inserting a breakpoint if needed).
+  std::size_t split(Seconds t) {
+    auto pos = std::lower_bound(times_.begin(), times_.end(), t);
+    const auto idx = static_cast<std::size_t>(pos - times_.begin());
+    if (pos != times_.end() && *pos == t) return idx;
+    GPUFLEET_CHECK(idx > 0, "reservations start at or after now");
+    times_.insert(pos, t);
+    free_.insert(free_.begin() + static_cast<std::ptrdiff_t>(idx), free_[idx - 1]);
+    return idx;
+  }
+  std::vector<Seconds> times_;
+  std::vector<std::int64_t> free_;
+};
+
+}  // namespace
+
+// Conservative backfilling (Mu'alem & Feitelson 2001): every queued job, in
+// queue order, gets a reservation at the earliest time the GPU-count profile
+// admits it for its requested walltime, without moving any earlier
+// reservation; a job whose reservation is now starts now. The profile counts
+// GPUs, not nodes: on multi-GPU nodes a job reserved for now may still not be
+// placeable (fragmentation); it then keeps its reservation and waits.
+void ConservativeBackfill::schedule(Plan& plan) const {
+  Profile profile(plan);
+  std::uint64_t considered = 0;
+  for (const QueueEntry& e : plan.queue()) {
+    if (max_reservations_ != 0 && considered++ >= max_reservations_) break;
+    const Job& job = plan.job(e.job);
+    const Seconds t = profile.earliest(job.gpus, job.requested);
+    profile.reserve(t, job.requested, job.gpus);
+    if (t == plan.now()) plan.try_start(e, StartReason::kReservationNow);
+  }
+}
+
+}  // namespace gpufleet::policies

@@ -1,0 +1,74 @@
+// Built-in policies (registered by register_builtin_policies()).
+#pragma once
+
+#include <cstdint>
+
+#include "gpufleet/plan.hpp"
+#include "gpufleet/policy.hpp"
+
+namespace gpufleet::policies {
+
+class FcfsOrder final : public QueueOrder {
+ public:
+  std::string_view name() const override { return "fcfs"; }
+  QueueKey key(const Job& job) const override { return {job.submit, 0.0}; }
+};
+
+class SjfOrder final : public QueueOrder {
+ public:
+  std::string_view name() const override { return "sjf"; }
+  QueueKey key(const Job& job) const override { return {job.requested, job.submit}; }
+};
+
+class PriorityOrder final : public QueueOrder {
+ public:
+  std::string_view name() const override { return "priority"; }
+  QueueKey key(const Job& job) const override { return {-static_cast<double>(job.priority), job.submit}; }
+};
+
+class FirstFit final : public PlacementPolicy {
+ public:
+  std::string_view name() const override { return "first_fit"; }
+  Placement place(const NodePool& pool, std::uint32_t gpus) const override;
+};
+
+class BestFit final : public PlacementPolicy {
+ public:
+  std::string_view name() const override { return "best_fit"; }
+  Placement place(const NodePool& pool, std::uint32_t gpus) const override;
+};
+
+class Pack final : public PlacementPolicy {
+ public:
+  std::string_view name() const override { return "pack"; }
+  Placement place(const NodePool& pool, std::uint32_t gpus) const override;
+};
+
+class NoBackfill final : public BackfillPolicy {
+ public:
+  std::string_view name() const override { return "none"; }
+  void schedule(Plan& plan) const override;
+};
+
+class EasyBackfill final : public BackfillPolicy {
+ public:
+  std::string_view name() const override { return "easy"; }
+  void schedule(Plan& plan) const override;
+};
+
+class ConservativeBackfill final : public BackfillPolicy {
+ public:
+  // max_reservations: how many queued jobs (in queue order) get a reservation
+  // per pass; 0 = all of them. Jobs beyond it wait for a later pass.
+  explicit ConservativeBackfill(std::uint64_t max_reservations) : max_reservations_(max_reservations) {}
+  std::string_view name() const override { return "conservative"; }
+  void schedule(Plan& plan) const override;
+
+ private:
+  std::uint64_t max_reservations_;
+};
+
+// Checks a request against the pool's total size: kNever with a reason, or kNotNow (= may fit some day).
+Placement never_or_not_now(const NodePool& pool, std::uint32_t gpus);
+
+}  // namespace gpufleet::policies

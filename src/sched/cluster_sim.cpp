@@ -1,0 +1,148 @@
+#include "gpufleet/cluster_sim.hpp"
+
+#include <cmath>
+
+#include "gpufleet/diagnostics.hpp"
+#include "gpufleet/plan.hpp"
+
+namespace gpufleet {
+
+ClusterSim::ClusterSim(const Scenario& scenario, std::uint32_t cluster_index)
+    : scenario_(scenario),
+      cluster_(cluster_index),
+      policies_(scenario.clusters[cluster_index].scheduling),
+      horizon_(scenario.horizon_s.value_or(kNever)),
+      state_(NodePool(scenario.clusters[cluster_index].nodes, scenario.clusters[cluster_index].gpus_per_node,
+                      scenario.clusters[cluster_index].rack_nodes)),
+      empty_pool_(state_.pool()) {
+  for (std::uint32_t w = 0; w < scenario.workloads.size(); ++w) {
+    if (scenario.workloads[w].cluster != cluster_index) continue;
+    sources_.push_back(make_job_source(scenario, w));
+    pending_.emplace_back();
+    pull_arrival(static_cast<std::uint32_t>(sources_.size() - 1));
+  }
+  push(0.0, Kind::kSample, 0);
+}
+
+void ClusterSim::push(Seconds t, Kind kind, std::uint32_t ref) {
+  events_queue_.push(Event{t, kind, seq_++, ref});
+  if (kind != Kind::kSample) ++non_sample_events_;
+}
+
+void ClusterSim::pull_arrival(std::uint32_t source) {
+  if (auto job = sources_[source]->next()) {
+    pending_[source] = std::move(*job);
+    push(pending_[source].submit, Kind::kArrival, source);
+  }
+}
+
+Seconds ClusterSim::next_event_time() const {
+  if (events_queue_.empty()) return kNever;
+  const Seconds t = events_queue_.top().t;
+  return t <= horizon_ ? t : kNever;
+}
+
+void ClusterSim::admit(Job job) {
+  if (job.reject_reason == RejectReason::kNone) {
+    if (job.gpus == 0) job.reject_reason = RejectReason::kNoGpus;
+    else if (job.gpus > state_.pool().capacity_gpus()) job.reject_reason = RejectReason::kTooLarge;
+    else if (policies_.placement->place(empty_pool_, job.gpus).outcome == PlaceOutcome::kNever)
+      job.reject_reason = RejectReason::kPlacementNever;
+  }
+  const bool rejected = job.reject_reason != RejectReason::kNone;
+  if (rejected) job.state = JobState::kRejected;
+  const QueueKey key = policies_.queue->key(job);
+  const std::uint32_t index = state_.add_job(std::move(job));
+  if (!rejected) state_.enqueue(index, key);
+}
+
+void ClusterSim::complete(std::uint32_t index, Seconds t) {
+  Job& job = state_.job(index);
+  GPUFLEET_CHECK(job.state == JobState::kRunning, "only a running job completes");
+  state_.remove_running(index);
+  state_.pool().release(job.alloc);
+  std::vector<NodeSlice>().swap(job.alloc);
+  job.state = JobState::kCompleted;
+  job.end = t;
+}
+
+void ClusterSim::schedule(Seconds now) {
+  if (state_.queue().empty() || state_.pool().free_gpus() == 0) return;
+  ++passes_;
+  Plan plan(state_, *policies_.placement, now);
+  policies_.backfill->schedule(plan);
+  for (const StartDecision& d : plan.decisions()) {
+    state_.dequeue(d.entry);
+    push(now + state_.job(d.entry.job).runtime, Kind::kCompletion, d.entry.job);
+  }
+}
+
+void ClusterSim::sample(Seconds t) {
+  if (!samples_.empty() && samples_.back().t == t) return;
+  const NodePool& pool = state_.pool();
+  samples_.push_back(TimeseriesRow{t, pool.capacity_gpus(), pool.capacity_gpus() - pool.free_gpus(),
+                                   state_.queue().size(), state_.running().size()});
+}
+
+void ClusterSim::advance_to(Seconds t) {
+  GPUFLEET_CHECK(t >= last_time_, "simulated time never goes backwards");
+  last_time_ = t;
+  bool sample_due = false;
+  while (!events_queue_.empty() && events_queue_.top().t <= t) {
+    // Everything but samples due now, then one scheduling pass; repeat for zero-length jobs.
+    bool any = false;
+    while (!events_queue_.empty() && events_queue_.top().t <= t) {
+      const Event e = events_queue_.top();
+      if (e.kind == Kind::kSample) {
+        // Samples sort last at an instant; hold them until the instant settles.
+        if (any) break;
+        events_queue_.pop();
+        ++events_;
+        sample_due = true;
+        continue;
+      }
+      events_queue_.pop();
+      ++events_;
+      --non_sample_events_;
+      any = true;
+      if (e.kind == Kind::kCompletion) {
+        complete(e.ref, t);
+      } else {
+        admit(std::move(pending_[e.ref]));
+        pull_arrival(e.ref);
+      }
+    }
+    if (any) schedule(t);
+  }
+  if (sample_due) {
+    sample(t);
+    const Seconds next = t + scenario_.timeseries_interval_s;
+    // Without a horizon, keep sampling only while something else is still to happen.
+    if (next <= horizon_ && (horizon_ != kNever || non_sample_events_ > 0)) push(next, Kind::kSample, 0);
+  }
+}
+
+std::uint64_t ClusterSim::trace_records_after_horizon() const {
+  std::uint64_t n = 0;
+  for (const auto& s : sources_) n += s->left_after_horizon();
+  return n;
+}
+
+void ClusterSim::finish(Seconds end) {
+  sample(end);
+  // Conservation: every GPU is free or held by exactly one running job.
+  std::uint64_t held = 0;
+  for (const RunningEntry& r : state_.running())
+    for (const NodeSlice& s : state_.job(r.job).alloc) held += s.gpus;
+  GPUFLEET_CHECK(held + state_.pool().free_gpus() == state_.pool().capacity_gpus(),
+                 "every GPU is free or held by one running job");
+  std::uint64_t queued = 0, running = 0;
+  for (const Job& j : state_.jobs()) {
+    if (j.state == JobState::kQueued) ++queued;
+    if (j.state == JobState::kRunning) ++running;
+  }
+  GPUFLEET_CHECK(queued == state_.queue().size() && running == state_.running().size(),
+                 "every job is in exactly one state");
+}
+
+}  // namespace gpufleet
