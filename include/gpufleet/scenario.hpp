@@ -86,7 +86,8 @@ struct WorkloadSpec {
   // kSwf
   std::string path;                // resolved against the scenario's folder
   bool perfect_estimates = false;  // requested = run time (else the trace's field 9, run time if absent)
-  std::vector<TraceRecord> records;  // sorted by submit time (stable)
+  std::vector<TraceRecord> records;  // sorted by submit time (stable); submit times already scaled
+                                     // by the workload's "submit_scale" (< 1 compresses time: more load)
 };
 
 struct Scenario {

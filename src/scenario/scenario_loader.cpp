@@ -306,6 +306,7 @@ struct Loader {
     const std::string path = w.string("path");
     const std::string estimates = w.choice("requested_time", {"trace", "perfect"}, std::string("trace"));
     spec.perfect_estimates = estimates == "perfect";
+    const double submit_scale = w.number_or("submit_scale", 1, NumberRange{0, 1e6, true});
     if (path.empty()) {
       if (w.has("path") && w.raw("path")->is_string())
         ctx.error(w.member_pointer("path"), "expected a path to an SWF file, found an empty string");
@@ -316,6 +317,7 @@ struct Loader {
     spec.path = p.lexically_normal().string();
     Diagnostics trace_diags;
     spec.records = read_swf(spec.path, spec.perfect_estimates, trace_diags);
+    for (auto& r : spec.records) r.submit *= submit_scale;
     for (const auto& d : trace_diags.items()) {
       if (d.location.empty()) diags.add(file, w.member_pointer("path"), fmt::format("{}: {}", d.file, d.message));
       else diags.add(d.file, d.location, d.message);

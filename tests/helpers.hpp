@@ -1,0 +1,107 @@
+// Shared test utilities: paths, temporary folders, literal cluster states.
+#pragma once
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "gpufleet/cluster_state.hpp"
+#include "gpufleet/job.hpp"
+
+namespace gpufleet::test {
+
+inline std::string source_dir() { return GPUFLEET_SOURCE_DIR; }
+inline std::string scenario_path(const std::string& name) { return source_dir() + "/scenarios/" + name; }
+// ../shared beside the project root (read in place, never copied).
+inline std::filesystem::path shared_dir() {
+  return std::filesystem::path(source_dir()).parent_path() / "shared";
+}
+inline std::filesystem::path nasa_log() { return shared_dir() / "data" / "NASA-iPSC-1993-3.1-cln.swf.gz"; }
+
+inline std::string read_text(const std::filesystem::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+inline void write_text(const std::filesystem::path& p, const std::string& text) {
+  std::ofstream out(p, std::ios::binary);
+  out << text;
+}
+
+// A fresh empty folder under the system temp dir, removed on destruction.
+class TempDir {
+ public:
+  explicit TempDir(const std::string& tag) {
+    static int counter = 0;
+    path_ = std::filesystem::temp_directory_path() /
+            ("gpufleet-test-" + tag + "-" + std::to_string(::getpid()) + "-" + std::to_string(counter++));
+    std::filesystem::remove_all(path_);
+    std::filesystem::create_directories(path_);
+  }
+  ~TempDir() {
+    std::error_code ec;
+    std::filesystem::remove_all(path_, ec);
+  }
+  const std::filesystem::path& path() const { return path_; }
+  std::string str() const { return path_.string(); }
+
+ private:
+  std::filesystem::path path_;
+};
+
+// Splits CSV text into rows of fields (no quoting: gpufleet's CSVs never quote).
+inline std::vector<std::vector<std::string>> parse_csv(const std::string& text) {
+  std::vector<std::vector<std::string>> rows;
+  std::stringstream ss(text);
+  std::string line;
+  while (std::getline(ss, line)) {
+    std::vector<std::string> fields;
+    std::string f;
+    std::stringstream ls(line);
+    while (std::getline(ls, f, ',')) fields.push_back(f);
+    if (!line.empty() && line.back() == ',') fields.emplace_back();
+    rows.push_back(fields);
+  }
+  return rows;
+}
+
+// Builder for literal cluster states: running jobs on given nodes, queued jobs in order.
+struct StateBuilder {
+  ClusterState state;
+  StateBuilder(std::uint32_t nodes, std::uint32_t gpus_per_node, std::uint32_t rack_nodes = 0)
+      : state(NodePool(nodes, gpus_per_node, rack_nodes)) {}
+
+  // A job already running since `start` with planned end start + requested.
+  std::uint32_t running(std::vector<NodeSlice> slices, Seconds start, Seconds requested) {
+    Job j;
+    j.id = static_cast<std::int64_t>(state.jobs().size() + 1);
+    for (auto& s : slices) j.gpus += s.gpus;
+    j.start = start;
+    j.runtime = requested;
+    j.requested = requested;
+    j.state = JobState::kRunning;
+    j.alloc = slices;
+    state.pool().allocate(slices);
+    const auto idx = state.add_job(j);
+    state.add_running(idx);
+    return idx;
+  }
+  // A queued job, appended to the queue in FCFS order.
+  std::uint32_t queued(std::uint32_t gpus, Seconds requested, Seconds submit = 0) {
+    Job j;
+    j.id = static_cast<std::int64_t>(state.jobs().size() + 1);
+    j.gpus = gpus;
+    j.submit = submit;
+    j.runtime = requested;
+    j.requested = requested;
+    const auto idx = state.add_job(j);
+    state.enqueue(idx, QueueKey{static_cast<double>(idx), 0});
+    return idx;
+  }
+};
+
+}  // namespace gpufleet::test

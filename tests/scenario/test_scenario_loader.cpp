@@ -1,0 +1,272 @@
+// Malformed scenarios and traces: every problem is reported with its file and
+// JSON pointer (or line), all at once, and the CLI exits with code 2.
+#include <catch2/catch.hpp>
+
+#include <sstream>
+
+#include <nlohmann/json.hpp>
+#include <zlib.h>
+
+#include "../helpers.hpp"
+#include "gpufleet/cli.hpp"
+#include "gpufleet/scenario_loader.hpp"
+
+using namespace gpufleet;
+using gpufleet::test::TempDir;
+using gpufleet::test::write_text;
+using Json = nlohmann::json;
+
+namespace {
+
+const char* kSwfLine = "1 0 -1 100 4 -1 -1 4 200 -1 1 1 1 -1 0 -1 -1 -1\n";
+
+Json base_scenario() {
+  return Json::parse(R"({
+    "format_version": 1, "name": "t", "seed": 7, "start": "2025-01-01", "horizon_days": 1,
+    "gpu_models": [{"id": "g", "relative_speed": 1}],
+    "operators": [{"id": "op", "sites": [{"id": "s", "clusters": [
+      {"id": "c", "gpu_model": "g", "nodes": 4, "gpus_per_node": 8}]}]}],
+    "workloads": [
+      {"id": "w", "cluster": "c", "kind": "synthetic", "arrival": {"process": "poisson", "rate_per_hour": 1},
+       "gpus": {"dist": "fixed", "value": 1}, "duration_s": {"dist": "exponential", "mean": 60}},
+      {"id": "t", "cluster": "c", "kind": "swf", "path": "trace.swf"}
+    ]
+  })");
+}
+
+// Writes `doc` (and a valid trace.swf) into a temp folder and loads it; returns the diagnostics (empty if valid).
+std::vector<Diagnostic> load_errors(const Json& doc, const TempDir& dir, const std::string& trace = kSwfLine) {
+  write_text(dir.path() / "trace.swf", trace);
+  const auto path = (dir.path() / "scenario.json").string();
+  write_text(path, doc.dump(2));
+  try {
+    load_scenario(path);
+  } catch (const InputError& e) {
+    return e.diagnostics().items();
+  }
+  return {};
+}
+
+bool has_error(const std::vector<Diagnostic>& d, const std::string& location, const std::string& fragment) {
+  for (const auto& x : d)
+    if (x.location == location && x.message.find(fragment) != std::string::npos) return true;
+  return false;
+}
+
+std::string dump(const std::vector<Diagnostic>& d) {
+  std::string s;
+  for (const auto& x : d) s += x.to_string() + "\n";
+  return s;
+}
+
+}  // namespace
+
+TEST_CASE("the base test scenario is valid", "[scenario]") {
+  TempDir dir("valid");
+  const auto errors = load_errors(base_scenario(), dir);
+  INFO(dump(errors));
+  CHECK(errors.empty());
+}
+
+TEST_CASE("malformed scenario values are reported with their JSON pointer", "[scenario]") {
+  struct Case {
+    const char* name;
+    std::string pointer;  // value to replace (JSON Pointer)
+    Json value;
+    std::string where;     // expected error location
+    std::string fragment;  // expected in the message
+  };
+  const std::vector<Case> cases = {
+      {"wrong type", "/seed", "seven", "/seed", "expected an integer"},
+      {"negative node count", "/operators/0/sites/0/clusters/0/nodes", -4, "/operators/0/sites/0/clusters/0/nodes",
+       "found number -4"},
+      {"zero GPUs per node", "/operators/0/sites/0/clusters/0/gpus_per_node", 0,
+       "/operators/0/sites/0/clusters/0/gpus_per_node", "expected an integer in [1, 1024]"},
+      {"fractional node count", "/operators/0/sites/0/clusters/0/nodes", 2.5, "/operators/0/sites/0/clusters/0/nodes",
+       "found number 2.5"},
+      {"unknown policy", "/scheduling", Json{{"backfill", {{"policy", "aggressive"}}}}, "/scheduling/backfill/policy",
+       "found \"aggressive\""},
+      {"unknown key", "/operators/0/sites/0/clusters/0/gpus", 8, "/operators/0/sites/0/clusters/0/gpus",
+       "unknown key \"gpus\""},
+      {"unknown GPU model", "/operators/0/sites/0/clusters/0/gpu_model", "H999",
+       "/operators/0/sites/0/clusters/0/gpu_model", "found \"H999\""},
+      {"unknown cluster", "/workloads/0/cluster", "nowhere", "/workloads/0/cluster", "found \"nowhere\""},
+      {"bad date", "/start", "2025-02-30", "/start", "expected a UTC date"},
+      {"negative horizon", "/horizon_days", -1, "/horizon_days", "found number -1"},
+      {"negative rate", "/workloads/0/arrival/rate_per_hour", -2, "/workloads/0/arrival/rate_per_hour", "found number -2"},
+      {"continuous GPU distribution", "/workloads/0/gpus", Json{{"dist", "exponential"}, {"mean", 2}},
+       "/workloads/0/gpus/dist", "expected one of"},
+      {"fractional GPU count", "/workloads/0/gpus", Json{{"dist", "fixed"}, {"value", 1.5}}, "/workloads/0/gpus/value",
+       "whole number"},
+      {"weights mismatch", "/workloads/0/gpus", Json{{"dist", "discrete"}, {"values", {1, 2}}, {"weights", {1}}},
+       "/workloads/0/gpus/weights", "expected 2 weights"},
+      {"walltime factor below 1", "/workloads/0/walltime_factor", 0.5, "/workloads/0/walltime_factor", "found number 0.5"},
+      {"unknown workload kind", "/workloads/0/kind", "csv", "/workloads/0/kind", "expected one of"},
+      {"duplicate cluster id", "/operators/0/sites/0/clusters/1",
+       Json{{"id", "c"}, {"gpu_model", "g"}, {"nodes", 1}, {"gpus_per_node", 1}},
+       "/operators/0/sites/0/clusters/1/id", "unique cluster id"},
+      {"empty operators", "/operators", Json::array(), "/operators", "at least one operator"},
+      {"wrong format version", "/format_version", 2, "/format_version", "expected an integer in [1, 1]"},
+      {"bad id characters", "/operators/0/id", "a b", "/operators/0/id", "expected an id"},
+      {"policy params not an object", "/scheduling", Json{{"backfill", {{"policy", "easy"}, {"params", 3}}}},
+       "/scheduling/backfill/params", "expected an object"},
+      {"empty trace path", "/workloads/1/path", "", "/workloads/1/path", "empty string"},
+  };
+  for (const auto& c : cases) {
+    INFO(c.name);
+    TempDir dir("bad");
+    Json doc = base_scenario();
+    doc[Json::json_pointer(c.pointer)] = c.value;
+    const auto errors = load_errors(doc, dir);
+    INFO(dump(errors));
+    CHECK(has_error(errors, c.where, c.fragment));
+    for (const auto& e : errors) CHECK(e.file.find("scenario.json") != std::string::npos);
+  }
+}
+
+TEST_CASE("a missing required key and a workload that never ends are reported", "[scenario]") {
+  TempDir dir("missing");
+  Json doc = base_scenario();
+  doc.erase("name");
+  doc.erase("horizon_days");
+  const auto errors = load_errors(doc, dir);
+  INFO(dump(errors));
+  CHECK(has_error(errors, "/name", "required key is missing"));
+  CHECK(has_error(errors, "/workloads/0", "never ends"));
+}
+
+TEST_CASE("all errors are collected - not just the first", "[scenario]") {
+  TempDir dir("many");
+  Json doc = base_scenario();
+  doc["seed"] = "x";
+  doc["operators"][0]["sites"][0]["clusters"][0]["nodes"] = 0;
+  doc["workloads"][0]["duration_s"]["mean"] = -5;
+  doc["surprise"] = true;
+  const auto errors = load_errors(doc, dir);
+  INFO(dump(errors));
+  CHECK(errors.size() == 4);
+  CHECK(has_error(errors, "/seed", "expected"));
+  CHECK(has_error(errors, "/operators/0/sites/0/clusters/0/nodes", "expected"));
+  CHECK(has_error(errors, "/workloads/0/duration_s/mean", "expected a number > 0"));
+  CHECK(has_error(errors, "/surprise", "unknown key"));
+}
+
+TEST_CASE("broken traces: missing - empty - malformed lines", "[scenario][swf]") {
+  struct Case {
+    const char* name;
+    std::string trace;
+    std::string where;
+    std::string fragment;
+  };
+  const std::vector<Case> cases = {
+      {"empty trace", "; only a header\n\n", "", "empty trace"},
+      {"too few fields", "1 0 -1 100 4\n", "line 1", "expected 18 fields, found 5"},
+      {"too many fields", std::string(kSwfLine).substr(0, std::string(kSwfLine).size() - 1) + " 7\n", "line 1",
+       "expected 18 fields, found 19"},
+      {"not a number", "1 0 -1 abc 4 -1 -1 4 200 -1 1 1 1 -1 0 -1 -1 -1\n", "line 1", "field 4: expected a number"},
+      {"negative submit", "1 -5 -1 100 4 -1 -1 4 200 -1 1 1 1 -1 0 -1 -1 -1\n", "line 1", "submit time"},
+      {"fractional job id", "1.5 0 -1 100 4 -1 -1 4 200 -1 1 1 1 -1 0 -1 -1 -1\n", "line 1", "job id"},
+      {"error on a later line", std::string("; h\n") + kSwfLine + "2 0 x\n", "line 3", "expected a number"},
+  };
+  for (const auto& c : cases) {
+    INFO(c.name);
+    TempDir dir("swf");
+    const auto errors = load_errors(base_scenario(), dir, c.trace);
+    INFO(dump(errors));
+    bool found = false;
+    for (const auto& e : errors)
+      if (e.message.find(c.fragment) != std::string::npos &&
+          (c.where.empty() ? e.location == "/workloads/1/path" : e.location == c.where))
+        found = true;
+    CHECK(found);
+  }
+  SECTION("missing trace file") {
+    TempDir dir("swf-missing");
+    Json doc = base_scenario();
+    doc["workloads"][1]["path"] = "no-such-file.swf";
+    const auto errors = load_errors(doc, dir);
+    INFO(dump(errors));
+    CHECK(has_error(errors, "/workloads/1/path", "cannot open trace"));
+  }
+}
+
+TEST_CASE("gzip traces are read like plain ones", "[scenario][swf]") {
+  TempDir dir("gz");
+  const auto gz = dir.path() / "trace.swf.gz";
+  gzFile f = gzopen(gz.c_str(), "wb");
+  REQUIRE(f);
+  const std::string body = std::string("; header\n") + kSwfLine + "2 30 -1 0 2 -1 -1 2 -1 -1 1 1 1 -1 0 -1 -1 -1\n";
+  gzwrite(f, body.data(), static_cast<unsigned>(body.size()));
+  gzclose(f);
+  Json doc = base_scenario();
+  doc["workloads"][1]["path"] = "trace.swf.gz";
+  write_text(dir.path() / "scenario.json", doc.dump());
+  const Scenario sc = load_scenario((dir.path() / "scenario.json").string());
+  const auto& recs = sc.workloads[1].records;
+  REQUIRE(recs.size() == 2);
+  CHECK(recs[0].id == 1);
+  CHECK(recs[0].requested == 200);  // field 9
+  CHECK(recs[1].runtime == 0);      // zero-length stays zero-length
+  CHECK(recs[1].requested == 0);    // field 9 unknown: run time
+}
+
+TEST_CASE("the CLI prints every error as FILE: POINTER: message and exits 2", "[scenario][cli]") {
+  TempDir dir("cli");
+  Json doc = base_scenario();
+  doc["seed"] = -1;
+  doc["workloads"][0]["gpus"]["value"] = 0;
+  write_text(dir.path() / "trace.swf", kSwfLine);
+  const auto path = (dir.path() / "scenario.json").string();
+  write_text(path, doc.dump());
+  std::ostringstream out, err;
+  const char* argv[] = {"gpufleet", "validate", path.c_str()};
+  CHECK(run_cli(3, argv, out, err) == kExitBadInput);
+  CHECK_THAT(err.str(), Catch::Contains(path + ": /seed: expected an integer"));
+  CHECK_THAT(err.str(), Catch::Contains(path + ": /workloads/0/gpus/value: expected a number >= 1, found number 0"));
+  CHECK_THAT(err.str(), Catch::Contains("2 errors found"));
+
+  SECTION("not JSON at all") {
+    write_text(path, "{ \"name\": ");
+    std::ostringstream o2, e2;
+    CHECK(run_cli(3, argv, o2, e2) == kExitBadInput);
+    CHECK_THAT(e2.str(), Catch::Contains("expected valid JSON"));
+  }
+  SECTION("missing scenario file") {
+    const char* argv2[] = {"gpufleet", "validate", "/nonexistent/scenario.json"};
+    std::ostringstream o2, e2;
+    CHECK(run_cli(3, argv2, o2, e2) == kExitBadInput);
+    CHECK_THAT(e2.str(), Catch::Contains("/nonexistent/scenario.json: cannot open"));
+  }
+  SECTION("usage errors") {
+    const char* argv3[] = {"gpufleet", "frobnicate"};
+    std::ostringstream o2, e2;
+    CHECK(run_cli(2, argv3, o2, e2) == kExitBadInput);
+    const char* argv4[] = {"gpufleet", "run"};
+    CHECK(run_cli(2, argv4, o2, e2) == kExitBadInput);
+    const char* argv5[] = {"gpufleet", "run", path.c_str(), "--seed", "abc"};
+    CHECK(run_cli(5, argv5, o2, e2) == kExitBadInput);
+  }
+  SECTION("help and version exit 0") {
+    const char* argv6[] = {"gpufleet", "--help"};
+    std::ostringstream o2, e2;
+    CHECK(run_cli(2, argv6, o2, e2) == kExitOk);
+    CHECK_THAT(o2.str(), Catch::Contains("validate"));
+    const char* argv7[] = {"gpufleet", "--version"};
+    std::ostringstream o3, e3;
+    CHECK(run_cli(2, argv7, o3, e3) == kExitOk);
+    CHECK_THAT(o3.str(), Catch::Contains("gpufleet 0."));
+  }
+}
+
+TEST_CASE("every shipped scenario validates", "[scenario]") {
+  for (const auto& entry : std::filesystem::directory_iterator(gpufleet::test::source_dir() + "/scenarios")) {
+    if (entry.path().extension() != ".json") continue;
+    INFO(entry.path());
+    const bool needs_shared = gpufleet::test::read_text(entry.path()).find("shared/data") != std::string::npos;
+    if (needs_shared && !std::filesystem::exists(gpufleet::test::shared_dir())) {
+      WARN("skipping " << entry.path() << ": ../shared is not present");
+      continue;
+    }
+    CHECK_NOTHROW(load_scenario(entry.path().string()));
+  }
+}
