@@ -4,8 +4,10 @@
 // change it.
 #pragma once
 
+#include <algorithm>
 #include <compare>
 #include <cstdint>
+#include <map>
 #include <set>
 #include <vector>
 
@@ -28,10 +30,52 @@ struct QueueEntry {
   auto operator<=>(const QueueEntry&) const = default;
 };
 
+// Queued jobs grouped by (GPUs, requested-walltime class), each group in queue
+// order: lets a backfill policy find "the first queued job of g GPUs whose
+// walltime is at most d" without scanning the whole queue. Class c >= 1 holds
+// walltimes in [2^(c-1), 2^c) seconds; class 0 holds [0, 1).
+struct QueueBucketKey {
+  std::uint32_t gpus;
+  int walltime_class;
+  auto operator<=>(const QueueBucketKey&) const = default;
+};
+int walltime_class(Seconds requested);
+// Walltimes in class c are >= walltime_class_low(c) and < walltime_class_high(c).
+Seconds walltime_class_low(int c);
+Seconds walltime_class_high(int c);
+
 struct RunningEntry {
   Seconds planned_end;  // start + requested walltime (what a scheduler knows)
   std::uint32_t job;
   auto operator<=>(const RunningEntry&) const = default;
+};
+
+// Per-node scratch values for one scheduling pass, cleared in O(1): a value
+// is present only if set since the last clear(). Lets a policy keep "free GPUs
+// at time t" for the few nodes that differ from now without a hash map.
+class NodeScratch {
+ public:
+  void clear(std::uint32_t node_count) {
+    if (stamp_.size() != node_count) {
+      stamp_.assign(node_count, 0);
+      value_.assign(node_count, 0);
+      epoch_ = 0;
+    }
+    if (++epoch_ == 0) {  // wrapped: really clear
+      std::fill(stamp_.begin(), stamp_.end(), 0);
+      epoch_ = 1;
+    }
+  }
+  bool has(std::uint32_t node) const { return stamp_[node] == epoch_; }
+  std::uint32_t get(std::uint32_t node) const { return value_[node]; }
+  void set(std::uint32_t node, std::uint32_t v) {
+    stamp_[node] = epoch_;
+    value_[node] = v;
+  }
+
+ private:
+  std::vector<std::uint32_t> stamp_, value_;
+  std::uint32_t epoch_ = 0;
 };
 
 class ClusterState {
@@ -42,6 +86,8 @@ class ClusterState {
   NodePool& pool() { return pool_; }
   // Queued jobs in queue-policy order.
   const std::set<QueueEntry>& queue() const { return queue_; }
+  // The same queue, grouped by size and walltime class (ordered by GPUs, then class).
+  const std::map<QueueBucketKey, std::set<QueueEntry>>& queue_buckets() const { return buckets_; }
   // Running jobs by planned end, then job index.
   const std::set<RunningEntry>& running() const { return running_; }
   const Job& job(std::uint32_t index) const { return jobs_[index]; }
@@ -52,17 +98,21 @@ class ClusterState {
   // Appends a job record; returns its index.
   std::uint32_t add_job(Job job);
   void enqueue(std::uint32_t job, QueueKey key);
-  void dequeue(const QueueEntry& entry) { queue_.erase(entry); }
+  void dequeue(const QueueEntry& entry);
   void add_running(std::uint32_t job);
   void remove_running(std::uint32_t job);
   std::uint64_t arrivals() const { return next_seq_; }
+  // Scratch memory for the policy running the current pass (contents undefined between passes).
+  NodeScratch& scratch() const { return scratch_; }
 
  private:
   NodePool pool_;
   std::vector<Job> jobs_;
   std::set<QueueEntry> queue_;
+  std::map<QueueBucketKey, std::set<QueueEntry>> buckets_;
   std::set<RunningEntry> running_;
   std::uint64_t next_seq_ = 0;
+  mutable NodeScratch scratch_;
 };
 
 }  // namespace gpufleet

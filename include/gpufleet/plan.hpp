@@ -35,6 +35,8 @@ class Plan {
   // When a running job is expected to free its GPUs: its planned end, or now if it overran.
   Seconds expected_end(const RunningEntry& e) const { return e.planned_end > now_ ? e.planned_end : now_; }
   bool started(const QueueEntry& e) const { return state_.job(e.job).state != JobState::kQueued; }
+  // Per-node scratch for this pass (call clear() before use).
+  NodeScratch& scratch() const { return state_.scratch(); }
 
   // Where the placement policy would put the job now (nothing is changed).
   Placement preview(const QueueEntry& entry) const;

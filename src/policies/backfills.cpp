@@ -1,6 +1,5 @@
 // Backfilling policies: none (strict queue order), EASY, conservative.
 #include <algorithm>
-#include <unordered_map>
 
 #include "gpufleet/diagnostics.hpp"
 #include "policies/builtin.hpp"
@@ -21,7 +20,8 @@ namespace {
 class ShadowState {
  public:
   ShadowState(const Plan& plan, std::uint32_t head_gpus)
-      : pool_(plan.pool()), hist_(plan.pool().free_histogram()), head_gpus_(head_gpus) {
+      : pool_(plan.pool()), hist_(plan.pool().free_histogram()), at_shadow_(plan.scratch()), head_gpus_(head_gpus) {
+    at_shadow_.clear(pool_.node_count());
     const std::uint32_t G = pool_.gpus_per_node();
     const auto& running = plan.running();
     auto it = running.begin();
@@ -45,48 +45,58 @@ class ShadowState {
   // Call before starting a job that ends by the shadow time on `slices`: those
   // nodes' free counts at the shadow time are what they are now.
   void pin(const std::vector<NodeSlice>& slices) {
-    for (const auto& s : slices) at_shadow_.try_emplace(s.node, pool_.free(s.node));
+    for (const auto& s : slices)
+      if (!at_shadow_.has(s.node)) at_shadow_.set(s.node, pool_.free(s.node));
+  }
+
+  // Would the head still fit at the shadow time if a job ran past it on `slices`?
+  bool head_fits_after(const std::vector<NodeSlice>& slices) {
+    apply(slices, -1);
+    const bool fits = NodePool::histogram_fits(hist_, pool_.gpus_per_node(), head_gpus_);
+    apply(slices, +1);
+    return fits;
   }
 
   // A job that runs past the shadow time on `slices`: takes them from the
   // shadow state and returns true if the head still fits then; else changes nothing.
   bool take_if_head_still_fits(const std::vector<NodeSlice>& slices) {
-    const std::uint32_t G = pool_.gpus_per_node();
-    for (const auto& s : slices) {
-      const std::uint32_t old = at(s.node);
-      GPUFLEET_CHECK(old >= s.gpus, "GPUs free now are free at the shadow time");
-      --hist_[old];
-      ++hist_[old - s.gpus];
-    }
-    if (NodePool::histogram_fits(hist_, G, head_gpus_)) {
-      for (const auto& s : slices) at_shadow_[s.node] = at(s.node) - s.gpus;
-      return true;
-    }
-    for (const auto& s : slices) {
-      const std::uint32_t old = at(s.node);
-      ++hist_[old];
-      --hist_[old - s.gpus];
-    }
-    return false;
+    if (!head_fits_after(slices)) return false;
+    apply(slices, -1);
+    for (const auto& s : slices) at_shadow_.set(s.node, at(s.node) - s.gpus);
+    return true;
   }
 
  private:
   std::uint32_t at(std::uint32_t node) const {
-    auto it = at_shadow_.find(node);
-    return it == at_shadow_.end() ? pool_.free(node) : it->second;
+    return at_shadow_.has(node) ? at_shadow_.get(node) : pool_.free(node);
+  }
+  // Moves the histogram as if `slices` were taken (sign -1) or given back (+1)
+  // at the shadow time; at_shadow_ itself is left alone.
+  void apply(const std::vector<NodeSlice>& slices, int sign) {
+    for (const auto& s : slices) {
+      const std::uint32_t base = at(s.node);
+      GPUFLEET_CHECK(base >= s.gpus, "GPUs free now are free at the shadow time");
+      if (sign < 0) {
+        --hist_[base];
+        ++hist_[base - s.gpus];
+      } else {
+        ++hist_[base];
+        --hist_[base - s.gpus];
+      }
+    }
   }
   void release(const std::vector<NodeSlice>& slices) {
     for (const auto& s : slices) {
       const std::uint32_t old = at(s.node);
       --hist_[old];
       ++hist_[old + s.gpus];
-      at_shadow_[s.node] = old + s.gpus;
+      at_shadow_.set(s.node, old + s.gpus);
     }
   }
 
   const NodePool& pool_;
   std::vector<std::uint32_t> hist_;
-  std::unordered_map<std::uint32_t, std::uint32_t> at_shadow_;
+  NodeScratch& at_shadow_;  // nodes whose free count at the shadow time differs from the pool's now
   std::uint32_t head_gpus_;
   Seconds time_ = 0;
 };
@@ -100,26 +110,93 @@ class ShadowState {
 // to fit at the shadow time (on nodes of one GPU: uses no more than the "extra"
 // GPUs). The check is on node-level free counts, so it stays exact for gangs on
 // multi-GPU nodes.
+//
+// Backfilling visits the queue once, in order, and starts each job that
+// qualifies when visited. Between two starts the state does not change, so the
+// pass equals "from the last job started, find the next queued job that
+// qualifies now; start it; repeat". With a long queue that search runs over the
+// queue's (GPUs, walltime class) buckets instead of a scan: O(buckets log n)
+// per start rather than O(queue). (Visiting order matters on multi-GPU nodes:
+// a start can move where a later job would be placed, so a job passed over
+// earlier might qualify later; like the scan, the search never goes back.)
 void EasyBackfill::schedule(Plan& plan) const {
   const auto& queue = plan.queue();
   auto it = queue.begin();
   for (; it != queue.end(); ++it)
     if (plan.try_start(*it, StartReason::kInOrder) != PlaceOutcome::kFits) break;
-  if (it == queue.end()) return;
-  ShadowState shadow(plan, plan.job(it->job).gpus);
-  for (++it; it != queue.end(); ++it) {
-    const std::uint64_t free_now = plan.pool().free_gpus();
-    if (free_now == 0) break;
-    const Job& job = plan.job(it->job);
-    if (job.gpus > free_now || !plan.pool().fits_now(job.gpus)) continue;
-    Placement p = plan.preview(*it);
-    if (p.outcome != PlaceOutcome::kFits) continue;
-    if (plan.now() + job.requested <= shadow.time()) {
+  if (it == queue.end() || plan.pool().free_gpus() == 0) return;
+  const QueueEntry head = *it;
+  ShadowState shadow(plan, plan.job(head.job).gpus);
+  const Seconds now = plan.now();
+  const Seconds shadow_time = shadow.time();
+
+  auto start = [&](const QueueEntry& e, const Placement& p) {
+    if (now + plan.job(e.job).requested <= shadow_time) {
       shadow.pin(p.slices);
-      plan.start(*it, p, StartReason::kBackfillShort);
-    } else if (shadow.take_if_head_still_fits(p.slices)) {
-      plan.start(*it, p, StartReason::kBackfillExtra);
+      plan.start(e, p, StartReason::kBackfillShort);
+      return true;
     }
+    if (shadow.take_if_head_still_fits(p.slices)) {
+      plan.start(e, p, StartReason::kBackfillExtra);
+      return true;
+    }
+    return false;
+  };
+
+  if (queue.size() <= scan_threshold_) {
+    for (++it; it != queue.end(); ++it) {
+      const std::uint64_t free_now = plan.pool().free_gpus();
+      if (free_now == 0) break;
+      const Job& job = plan.job(it->job);
+      if (job.gpus > free_now || !plan.pool().fits_now(job.gpus)) continue;
+      Placement p = plan.preview(*it);
+      if (p.outcome == PlaceOutcome::kFits) start(*it, p);
+    }
+    return;
+  }
+
+  // Indexed form. Placement depends only on the job's size and the pool, so
+  // whether a job fits now, and whether running past the shadow time would
+  // block the head, are answered once per size.
+  const auto& buckets = plan.state().queue_buckets();
+  QueueEntry cursor = head;  // the search resumes after the last job visited
+  while (plan.pool().free_gpus() > 0) {
+    const std::uint64_t free_now = plan.pool().free_gpus();
+    const QueueEntry* best = nullptr;
+    Placement best_placement;
+    std::uint32_t size = 0;
+    Placement size_placement;
+    bool size_fits = false, size_extra_ok = false;
+    for (const auto& [key, bucket] : buckets) {
+      if (key.gpus > free_now) break;
+      if (key.gpus != size) {
+        size = key.gpus;
+        size_fits = plan.pool().fits_now(size);
+        if (size_fits) {
+          size_placement = plan.preview(*bucket.begin());
+          size_fits = size_placement.outcome == PlaceOutcome::kFits;
+        }
+        size_extra_ok = size_fits && shadow.head_fits_after(size_placement.slices);
+      }
+      if (!size_fits) continue;
+      // Short jobs qualify whatever their size; a whole class is too long when its shortest walltime is.
+      const bool class_too_long = now + walltime_class_low(key.walltime_class) > shadow_time;
+      if (class_too_long && !size_extra_ok) continue;
+      for (auto e_it = bucket.upper_bound(cursor); e_it != bucket.end(); ++e_it) {
+        const QueueEntry& e = *e_it;
+        if (best && !(e < *best)) break;
+        if (plan.started(e)) continue;
+        if (size_extra_ok || now + plan.job(e.job).requested <= shadow_time) {
+          best = &e;
+          best_placement = size_placement;
+          break;
+        }
+      }
+    }
+    if (!best) break;
+    cursor = *best;
+    const bool started = start(*best, best_placement);
+    GPUFLEET_CHECK(started, "an indexed backfill candidate qualifies");
   }
 }
 

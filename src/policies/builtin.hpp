@@ -52,8 +52,14 @@ class NoBackfill final : public BackfillPolicy {
 
 class EasyBackfill final : public BackfillPolicy {
  public:
+  // Queues longer than `scan_threshold` are backfilled through the queue's
+  // size/walltime buckets instead of a linear scan; both give the same starts.
+  explicit EasyBackfill(std::size_t scan_threshold = 256) : scan_threshold_(scan_threshold) {}
   std::string_view name() const override { return "easy"; }
   void schedule(Plan& plan) const override;
+
+ private:
+  std::size_t scan_threshold_;
 };
 
 class ConservativeBackfill final : public BackfillPolicy {

@@ -1,5 +1,7 @@
 #include "gpufleet/cluster_state.hpp"
 
+#include <cmath>
+
 #include "gpufleet/diagnostics.hpp"
 
 namespace gpufleet {
@@ -9,8 +11,28 @@ std::uint32_t ClusterState::add_job(Job job) {
   return static_cast<std::uint32_t>(jobs_.size() - 1);
 }
 
+int walltime_class(Seconds requested) {
+  if (!(requested >= 1)) return 0;
+  int e = 0;
+  std::frexp(requested, &e);  // requested = m * 2^e, m in [0.5, 1)
+  return e;
+}
+
+Seconds walltime_class_low(int c) { return c == 0 ? 0.0 : std::ldexp(1.0, c - 1); }
+Seconds walltime_class_high(int c) { return std::ldexp(1.0, c); }
+
 void ClusterState::enqueue(std::uint32_t job, QueueKey key) {
-  queue_.insert(QueueEntry{key.primary, key.secondary, next_seq_++, job});
+  const QueueEntry e{key.primary, key.secondary, next_seq_++, job};
+  queue_.insert(e);
+  buckets_[QueueBucketKey{jobs_[job].gpus, walltime_class(jobs_[job].requested)}].insert(e);
+}
+
+void ClusterState::dequeue(const QueueEntry& entry) {
+  const Job& j = jobs_[entry.job];
+  const auto it = buckets_.find(QueueBucketKey{j.gpus, walltime_class(j.requested)});
+  GPUFLEET_CHECK(it != buckets_.end() && it->second.erase(entry) == 1 && queue_.erase(entry) == 1,
+                 "a dequeued job was queued");
+  if (it->second.empty()) buckets_.erase(it);
 }
 
 void ClusterState::add_running(std::uint32_t job) {
