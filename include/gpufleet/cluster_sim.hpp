@@ -52,16 +52,14 @@ class ClusterSim {
 
  private:
   enum class Kind : std::uint8_t { kCompletion = 0, kArrival = 1, kSample = 2 };
+  // Ordered by time, then kind, then insertion order; kind and sequence share
+  // one word (kind in the top two bits) to keep the heap's elements small.
   struct Event {
     Seconds t;
-    Kind kind;
-    std::uint64_t seq;
-    std::uint32_t ref;  // job index (completion) or source index (arrival)
-    bool operator>(const Event& o) const {
-      if (t != o.t) return t > o.t;
-      if (kind != o.kind) return kind > o.kind;
-      return seq > o.seq;
-    }
+    std::uint64_t order;  // kind << 62 | sequence
+    std::uint32_t ref;    // job index (completion) or source index (arrival)
+    Kind kind() const { return static_cast<Kind>(order >> 62); }
+    bool operator>(const Event& o) const { return t != o.t ? t > o.t : order > o.order; }
   };
 
   void push(Seconds t, Kind kind, std::uint32_t ref);

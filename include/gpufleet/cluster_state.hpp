@@ -78,18 +78,27 @@ class NodeScratch {
   std::uint32_t epoch_ = 0;
 };
 
+// Which of the optional indexes a scheduler reads. Keeping them costs time on
+// every start and completion, so ClusterState keeps only those asked for, and
+// reading one that is not kept is an internal error, never a silent empty view.
+struct StateIndexes {
+  bool running_by_end = true;  // running() ordered by planned end
+  bool queue_buckets = true;   // queue_buckets()
+};
+
 class ClusterState {
  public:
-  explicit ClusterState(NodePool pool) : pool_(std::move(pool)) {}
+  explicit ClusterState(NodePool pool, StateIndexes indexes = {}) : pool_(std::move(pool)), indexes_(indexes) {}
 
   const NodePool& pool() const { return pool_; }
   NodePool& pool() { return pool_; }
   // Queued jobs in queue-policy order.
   const std::set<QueueEntry>& queue() const { return queue_; }
   // The same queue, grouped by size and walltime class (ordered by GPUs, then class).
-  const std::map<QueueBucketKey, std::set<QueueEntry>>& queue_buckets() const { return buckets_; }
+  const std::map<QueueBucketKey, std::set<QueueEntry>>& queue_buckets() const;
   // Running jobs by planned end, then job index.
-  const std::set<RunningEntry>& running() const { return running_; }
+  const std::set<RunningEntry>& running() const;
+  std::size_t running_count() const { return running_count_; }
   const Job& job(std::uint32_t index) const { return jobs_[index]; }
   Job& job(std::uint32_t index) { return jobs_[index]; }
   const std::vector<Job>& jobs() const { return jobs_; }
@@ -111,6 +120,8 @@ class ClusterState {
   std::set<QueueEntry> queue_;
   std::map<QueueBucketKey, std::set<QueueEntry>> buckets_;
   std::set<RunningEntry> running_;
+  StateIndexes indexes_;
+  std::size_t running_count_ = 0;
   std::uint64_t next_seq_ = 0;
   mutable NodeScratch scratch_;
 };

@@ -60,6 +60,9 @@ class BackfillPolicy {
   virtual ~BackfillPolicy() = default;
   virtual std::string_view name() const = 0;
   virtual void schedule(Plan& plan) const = 0;
+  // The optional state indexes schedule() reads (default: all). Reading one
+  // not declared here is an internal error.
+  virtual StateIndexes indexes() const { return {}; }
 };
 
 }  // namespace gpufleet

@@ -44,6 +44,14 @@ std::string default_out_dir(const std::string& scenario) {
   return (std::filesystem::path("out") / std::filesystem::path(scenario).stem()).string();
 }
 
+// "8.0s", "12.5m", "4.2h", "3.1d": short enough for a table, unit always shown.
+std::string short_duration(double s) {
+  if (s < 60) return fmt::format("{:.1f}s", s);
+  if (s < 3600) return fmt::format("{:.1f}m", s / 60);
+  if (s < 2 * 86400) return fmt::format("{:.1f}h", s / 3600);
+  return fmt::format("{:.1f}d", s / 86400);
+}
+
 void print_run_table(std::ostream& out, const Scenario& sc, const RunResult& run, const std::string& dir) {
   const auto summary = build_summary(sc, run);
   fmt::print(out, "gpufleet {} | {} | seed {} | {} -> {}\n", GPUFLEET_VERSION, sc.name, sc.seed,
@@ -53,11 +61,11 @@ void print_run_table(std::ostream& out, const Scenario& sc, const RunResult& run
              "running", "queued", "rejected", "wait mean", "wait p95", "util");
   auto row = [&](const std::string& name, const nlohmann::ordered_json& s) {
     const auto& jobs = s["jobs"];
-    fmt::print(out, "{:<18} {:>8} {:>10} {:>8} {:>8} {:>8} {:>10.1f}h {:>10.1f}h {:>5.1f}%\n", name,
+    fmt::print(out, "{:<18} {:>8} {:>10} {:>8} {:>8} {:>8} {:>11} {:>11} {:>5.1f}%\n", name,
                s["gpus"].get<std::uint64_t>(), jobs["completed"].get<std::uint64_t>(),
                jobs["running"].get<std::uint64_t>(), jobs["queued"].get<std::uint64_t>(),
-               jobs["rejected"].get<std::uint64_t>(), s["wait_s"]["mean"].get<double>() / 3600.0,
-               s["wait_s"]["p95"].get<double>() / 3600.0, 100.0 * s["utilisation"].get<double>());
+               jobs["rejected"].get<std::uint64_t>(), short_duration(s["wait_s"]["mean"].get<double>()),
+               short_duration(s["wait_s"]["p95"].get<double>()), 100.0 * s["utilisation"].get<double>());
   };
   for (const auto& c : summary["clusters"]) row(c["id"].get<std::string>(), c);
   if (summary["clusters"].size() > 1) row("all", summary["total"]);

@@ -48,6 +48,7 @@ class NoBackfill final : public BackfillPolicy {
  public:
   std::string_view name() const override { return "none"; }
   void schedule(Plan& plan) const override;
+  StateIndexes indexes() const override { return {false, false}; }
 };
 
 class EasyBackfill final : public BackfillPolicy {
@@ -57,6 +58,7 @@ class EasyBackfill final : public BackfillPolicy {
   explicit EasyBackfill(std::size_t scan_threshold = 256) : scan_threshold_(scan_threshold) {}
   std::string_view name() const override { return "easy"; }
   void schedule(Plan& plan) const override;
+  StateIndexes indexes() const override { return {true, true}; }
 
  private:
   std::size_t scan_threshold_;
@@ -69,6 +71,7 @@ class ConservativeBackfill final : public BackfillPolicy {
   explicit ConservativeBackfill(std::uint64_t max_reservations) : max_reservations_(max_reservations) {}
   std::string_view name() const override { return "conservative"; }
   void schedule(Plan& plan) const override;
+  StateIndexes indexes() const override { return {true, false}; }
 
  private:
   std::uint64_t max_reservations_;

@@ -13,7 +13,8 @@ ClusterSim::ClusterSim(const Scenario& scenario, std::uint32_t cluster_index)
       policies_(scenario.clusters[cluster_index].scheduling),
       horizon_(scenario.horizon_s.value_or(kNever)),
       state_(NodePool(scenario.clusters[cluster_index].nodes, scenario.clusters[cluster_index].gpus_per_node,
-                      scenario.clusters[cluster_index].rack_nodes)),
+                      scenario.clusters[cluster_index].rack_nodes),
+             scenario.clusters[cluster_index].scheduling.backfill->indexes()),
       empty_pool_(state_.pool()) {
   for (std::uint32_t w = 0; w < scenario.workloads.size(); ++w) {
     if (scenario.workloads[w].cluster != cluster_index) continue;
@@ -25,7 +26,7 @@ ClusterSim::ClusterSim(const Scenario& scenario, std::uint32_t cluster_index)
 }
 
 void ClusterSim::push(Seconds t, Kind kind, std::uint32_t ref) {
-  events_queue_.push(Event{t, kind, seq_++, ref});
+  events_queue_.push(Event{t, (static_cast<std::uint64_t>(kind) << 62) | seq_++, ref});
   if (kind != Kind::kSample) ++non_sample_events_;
 }
 
@@ -81,7 +82,7 @@ void ClusterSim::sample(Seconds t) {
   if (!samples_.empty() && samples_.back().t == t) return;
   const NodePool& pool = state_.pool();
   samples_.push_back(TimeseriesRow{t, pool.capacity_gpus(), pool.capacity_gpus() - pool.free_gpus(),
-                                   state_.queue().size(), state_.running().size()});
+                                   state_.queue().size(), state_.running_count()});
 }
 
 void ClusterSim::advance_to(Seconds t) {
@@ -93,7 +94,7 @@ void ClusterSim::advance_to(Seconds t) {
     bool any = false;
     while (!events_queue_.empty() && events_queue_.top().t <= t) {
       const Event e = events_queue_.top();
-      if (e.kind == Kind::kSample) {
+      if (e.kind() == Kind::kSample) {
         // Samples sort last at an instant; hold them until the instant settles.
         if (any) break;
         events_queue_.pop();
@@ -105,7 +106,7 @@ void ClusterSim::advance_to(Seconds t) {
       ++events_;
       --non_sample_events_;
       any = true;
-      if (e.kind == Kind::kCompletion) {
+      if (e.kind() == Kind::kCompletion) {
         complete(e.ref, t);
       } else {
         admit(std::move(pending_[e.ref]));
@@ -130,18 +131,28 @@ std::uint64_t ClusterSim::trace_records_after_horizon() const {
 
 void ClusterSim::finish(Seconds end) {
   sample(end);
-  // Conservation: every GPU is free or held by exactly one running job.
-  std::uint64_t held = 0;
-  for (const RunningEntry& r : state_.running())
-    for (const NodeSlice& s : state_.job(r.job).alloc) held += s.gpus;
-  GPUFLEET_CHECK(held + state_.pool().free_gpus() == state_.pool().capacity_gpus(),
-                 "every GPU is free or held by one running job");
-  std::uint64_t queued = 0, running = 0;
+  // Conservation: every GPU is free or held by exactly one running job, and
+  // every job is in exactly one state.
+  std::uint64_t held = 0, queued = 0, running = 0;
+  std::vector<std::uint32_t> per_node(state_.pool().node_count(), 0);
   for (const Job& j : state_.jobs()) {
     if (j.state == JobState::kQueued) ++queued;
-    if (j.state == JobState::kRunning) ++running;
+    if (j.state != JobState::kRunning) {
+      GPUFLEET_CHECK(j.alloc.empty(), "only running jobs hold GPUs");
+      continue;
+    }
+    ++running;
+    for (const NodeSlice& s : j.alloc) {
+      held += s.gpus;
+      per_node[s.node] += s.gpus;
+    }
   }
-  GPUFLEET_CHECK(queued == state_.queue().size() && running == state_.running().size(),
+  GPUFLEET_CHECK(held + state_.pool().free_gpus() == state_.pool().capacity_gpus(),
+                 "every GPU is free or held by one running job");
+  for (std::uint32_t n = 0; n < per_node.size(); ++n)
+    GPUFLEET_CHECK(per_node[n] + state_.pool().free(n) == state_.pool().gpus_per_node(),
+                   "no node holds more GPUs than it has");
+  GPUFLEET_CHECK(queued == state_.queue().size() && running == state_.running_count(),
                  "every job is in exactly one state");
 }
 

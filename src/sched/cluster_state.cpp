@@ -24,23 +24,40 @@ Seconds walltime_class_high(int c) { return std::ldexp(1.0, c); }
 void ClusterState::enqueue(std::uint32_t job, QueueKey key) {
   const QueueEntry e{key.primary, key.secondary, next_seq_++, job};
   queue_.insert(e);
-  buckets_[QueueBucketKey{jobs_[job].gpus, walltime_class(jobs_[job].requested)}].insert(e);
+  if (indexes_.queue_buckets)
+    buckets_[QueueBucketKey{jobs_[job].gpus, walltime_class(jobs_[job].requested)}].insert(e);
+}
+
+const std::map<QueueBucketKey, std::set<QueueEntry>>& ClusterState::queue_buckets() const {
+  GPUFLEET_CHECK(indexes_.queue_buckets, "the backfill policy declared that it reads the queue buckets");
+  return buckets_;
+}
+
+const std::set<RunningEntry>& ClusterState::running() const {
+  GPUFLEET_CHECK(indexes_.running_by_end, "the backfill policy declared that it reads running jobs by planned end");
+  return running_;
 }
 
 void ClusterState::dequeue(const QueueEntry& entry) {
+  GPUFLEET_CHECK(queue_.erase(entry) == 1, "a dequeued job was queued");
+  if (!indexes_.queue_buckets) return;
   const Job& j = jobs_[entry.job];
   const auto it = buckets_.find(QueueBucketKey{j.gpus, walltime_class(j.requested)});
-  GPUFLEET_CHECK(it != buckets_.end() && it->second.erase(entry) == 1 && queue_.erase(entry) == 1,
-                 "a dequeued job was queued");
+  GPUFLEET_CHECK(it != buckets_.end() && it->second.erase(entry) == 1, "a dequeued job was in its bucket");
   if (it->second.empty()) buckets_.erase(it);
 }
 
 void ClusterState::add_running(std::uint32_t job) {
+  ++running_count_;
+  if (!indexes_.running_by_end) return;
   const Job& j = jobs_[job];
   running_.insert(RunningEntry{j.start + j.requested, job});
 }
 
 void ClusterState::remove_running(std::uint32_t job) {
+  GPUFLEET_CHECK(running_count_ > 0, "a finishing job was running");
+  --running_count_;
+  if (!indexes_.running_by_end) return;
   const Job& j = jobs_[job];
   const auto erased = running_.erase(RunningEntry{j.start + j.requested, job});
   GPUFLEET_CHECK(erased == 1, "a finishing job was in the running set");

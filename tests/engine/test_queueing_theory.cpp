@@ -5,6 +5,7 @@
 
 #include <cmath>
 
+#include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 #include "../helpers.hpp"
@@ -33,9 +34,9 @@ Json mmc_scenario(int c, double rho, double mean_service_s, int jobs, int replic
   const double lambda_per_hour = rho * c / mean_service_s * 3600.0;
   Json clusters = Json::array(), workloads = Json::array();
   for (int r = 0; r < replicas; ++r) {
-    const std::string id = "mmc" + std::to_string(r);
+    const std::string id = fmt::format("mmc{}", r);
     clusters.push_back({{"id", id}, {"gpu_model", "g"}, {"nodes", c}, {"gpus_per_node", 1}});
-    workloads.push_back({{"id", "w" + std::to_string(r)},
+    workloads.push_back({{"id", fmt::format("w{}", r)},
                          {"cluster", id},
                          {"kind", "synthetic"},
                          {"count", jobs},

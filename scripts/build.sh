@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# gpufleet set-up on Debian 12, in one of two modes:
+#   bash scripts/build.sh run    install what is missing, build (Release), run the default scenario
+#   bash scripts/build.sh test   install what is missing, build, run the whole test suite, then the
+#                                same suite again under AddressSanitizer + UndefinedBehaviorSanitizer
+# Needs root or sudo only when packages are missing. .ci/run calls "test".
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+mode=${1:-}
+case "$mode" in
+  run|test) ;;
+  *) echo "usage: bash scripts/build.sh run|test" >&2; exit 2 ;;
+esac
+
+# Debian 12 packages the build, the tests and the schema check need.
+packages=(build-essential cmake pkg-config libsimgrid-dev nlohmann-json3-dev libfmt-dev libspdlog-dev
+          libcli11-dev catch2 zlib1g-dev python3 python3-jsonschema)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  echo "installing: ${missing[*]}"
+  sudo_cmd=()
+  [ "$(id -u)" -eq 0 ] || sudo_cmd=(sudo)
+  "${sudo_cmd[@]}" apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+jobs=$(nproc)
+build() {  # build DIR [cmake args...]
+  local dir=$1; shift
+  cmake -S . -B "$dir" "$@" >/dev/null
+  cmake --build "$dir" -j"$jobs"
+}
+
+if [ "$mode" = run ]; then
+  build build -DCMAKE_BUILD_TYPE=Release -DGPUFLEET_BUILD_TESTS=OFF -DGPUFLEET_BUILD_BENCH=OFF
+  ./build/gpufleet run scenarios/small-synthetic.json --out out/small-synthetic
+  exit 0
+fi
+
+build build -DCMAKE_BUILD_TYPE=Release -DGPUFLEET_WERROR=ON
+(cd build && ctest --output-on-failure -j"$jobs")
+# Sanitizer build: -O1 keeps it fast enough; every test, every time.
+build build-asan -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS=-O1 -DGPUFLEET_SANITIZE=ON -DGPUFLEET_BUILD_BENCH=OFF
+(cd build-asan && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
+   ctest --output-on-failure -j"$jobs")

@@ -1,0 +1,47 @@
+#!/usr/bin/env python3
+"""Checks every shipped scenario against scenarios/schema/scenario-v1.schema.json, and that
+the schema rejects documents gpufleet's validator rejects (so the check is not vacuous).
+Usage: schema_check.py SOURCE_DIR"""
+import copy
+import json
+import pathlib
+import sys
+
+import jsonschema
+
+root = pathlib.Path(sys.argv[1])
+schema = json.loads((root / "scenarios/schema/scenario-v1.schema.json").read_text())
+validator = jsonschema.Draft202012Validator(schema)
+jsonschema.Draft202012Validator.check_schema(schema)
+
+failures = 0
+scenarios = sorted((root / "scenarios").glob("*.json"))
+if not scenarios:
+    print("no scenarios found"); sys.exit(1)
+for path in scenarios:
+    doc = json.loads(path.read_text())
+    errors = sorted(validator.iter_errors(doc), key=lambda e: list(e.path))
+    for e in errors:
+        print(f"{path}: /{'/'.join(map(str, e.path))}: {e.message}")
+    failures += bool(errors)
+    print(f"{'FAIL' if errors else 'ok'}: {path.name}")
+
+# Mutations the validator rejects must be rejected by the schema too.
+base = json.loads((root / "scenarios/small-synthetic.json").read_text())
+mutations = {
+    "unknown top-level key": lambda d: d.update(surprise=1),
+    "negative nodes": lambda d: d["operators"][0]["sites"][0]["clusters"][0].update(nodes=-1),
+    "unknown policy": lambda d: d["scheduling"]["backfill"].update(policy="aggressive"),
+    "fractional GPUs": lambda d: d["workloads"][0].update(gpus={"dist": "fixed", "value": 1.5}),
+    "bad date": lambda d: d.update(start="01/01/2025"),
+    "unknown workload key": lambda d: d["workloads"][0].update(colour="red"),
+}
+for name, mutate in mutations.items():
+    doc = copy.deepcopy(base)
+    mutate(doc)
+    rejected = not validator.is_valid(doc)
+    print(f"{'ok' if rejected else 'FAIL'}: schema rejects {name}")
+    failures += not rejected
+
+print(f"{len(scenarios) + len(mutations) - failures} passed, {failures} failed")
+sys.exit(1 if failures else 0)
