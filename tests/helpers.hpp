@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include <unistd.h>
+
 #include "gpufleet/cluster_state.hpp"
 #include "gpufleet/job.hpp"
 

@@ -4,6 +4,8 @@
 
 #include <string>
 
+#include <nlohmann/json.hpp>
+
 #include "gpufleet/results.hpp"
 #include "gpufleet/scenario.hpp"
 
@@ -16,8 +18,8 @@ std::string timeseries_csv(const Scenario& scenario, const RunResult& run);
 // run.json: facts about this process's run that vary between runs (wall time, memory).
 std::string run_json(const Scenario& scenario, const RunResult& run);
 
-// Creates `dir` if needed and writes summary.json, jobs.csv, timeseries.csv and run.json.
-// Throws std::runtime_error when a file cannot be written.
-void write_results(const std::string& dir, const Scenario& scenario, const RunResult& run);
+// Creates `dir` if needed and writes summary.json, jobs.csv, timeseries.csv and run.json;
+// returns the summary it wrote. Throws std::runtime_error when a file cannot be written.
+nlohmann::ordered_json write_results(const std::string& dir, const Scenario& scenario, const RunResult& run);
 
 }  // namespace gpufleet

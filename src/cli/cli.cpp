@@ -52,8 +52,8 @@ std::string short_duration(double s) {
   return fmt::format("{:.1f}d", s / 86400);
 }
 
-void print_run_table(std::ostream& out, const Scenario& sc, const RunResult& run, const std::string& dir) {
-  const auto summary = build_summary(sc, run);
+void print_run_table(std::ostream& out, const Scenario& sc, const RunResult& run,
+                     const nlohmann::ordered_json& summary, const std::string& dir) {
   fmt::print(out, "gpufleet {} | {} | seed {} | {} -> {}\n", GPUFLEET_VERSION, sc.name, sc.seed,
              format_utc(static_cast<double>(sc.start_epoch_s)),
              format_utc(static_cast<double>(sc.start_epoch_s) + run.end_time));
@@ -84,14 +84,15 @@ int cmd_run(const RunArgs& a, std::ostream& out) {
   eo.simgrid_logs = a.verbose >= 3;
   const RunResult run = run_scenario(sc, eo);
   const std::string dir = a.out.empty() ? default_out_dir(a.scenario) : a.out;
+  nlohmann::ordered_json summary;
   try {
-    write_results(dir, sc, run);
+    summary = write_results(dir, sc, run);
   } catch (const std::runtime_error& e) {
     Diagnostics d;
     d.add(dir, "", fmt::format("cannot write results: {}", e.what()));
     throw InputError(std::move(d));
   }
-  if (!a.quiet) print_run_table(out, sc, run, dir);
+  if (!a.quiet) print_run_table(out, sc, run, summary, dir);
   return kExitOk;
 }
 

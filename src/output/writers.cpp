@@ -7,19 +7,12 @@
 #include <stdexcept>
 
 #include <fmt/format.h>
-#include <sys/resource.h>
 
 #include "gpufleet/atomic_file.hpp"
 #include "gpufleet/summary.hpp"
 #include "gpufleet/time_format.hpp"
 
 namespace gpufleet {
-
-double peak_memory_mib() {
-  rusage ru{};
-  getrusage(RUSAGE_SELF, &ru);
-  return static_cast<double>(ru.ru_maxrss) / 1024.0;  // Linux: KiB
-}
 
 std::string jobs_csv(const Scenario& sc, const RunResult& run) {
   struct Ref {
@@ -95,7 +88,7 @@ std::string run_json(const Scenario& sc, const RunResult& run) {
   return j.dump(2) + "\n";
 }
 
-void write_results(const std::string& dir, const Scenario& sc, const RunResult& run) {
+nlohmann::ordered_json write_results(const std::string& dir, const Scenario& sc, const RunResult& run) {
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);
   if (ec) throw std::runtime_error(fmt::format("{}: cannot create output folder: {}", dir, ec.message()));
@@ -104,7 +97,9 @@ void write_results(const std::string& dir, const Scenario& sc, const RunResult& 
   write_file_atomic((d / "timeseries.csv").string(), timeseries_csv(sc, run));
   write_file_atomic((d / "run.json").string(), run_json(sc, run));
   // summary.json last: its presence says the others are complete.
-  write_file_atomic((d / "summary.json").string(), build_summary(sc, run).dump(2) + "\n");
+  nlohmann::ordered_json summary = build_summary(sc, run);
+  write_file_atomic((d / "summary.json").string(), summary.dump(2) + "\n");
+  return summary;
 }
 
 }  // namespace gpufleet

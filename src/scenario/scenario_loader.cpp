@@ -48,7 +48,8 @@ Distribution read_distribution(const Json& v, const std::string& pointer, const 
                                                    : std::vector<std::string>{"fixed", "uniform", "exponential",
                                                                               "lognormal", "discrete"};
   const std::string kind = r.choice("dist", kinds);
-  const NumberRange nonneg = gpu_count ? NumberRange::at_least(1) : NumberRange::at_least(0);
+  // GPU counts stay far below 2^32 so that they convert to integers exactly.
+  const NumberRange nonneg = gpu_count ? NumberRange::between(1, 1e9) : NumberRange::at_least(0);
   auto integral = [&](double x, const std::string& key) {
     if (gpu_count && x != std::floor(x))
       ctx.error(r.member_pointer(key), fmt::format("expected a whole number of GPUs, found {}", x));

@@ -96,6 +96,8 @@ TEST_CASE("malformed scenario values are reported with their JSON pointer", "[sc
       {"negative rate", "/workloads/0/arrival/rate_per_hour", -2, "/workloads/0/arrival/rate_per_hour", "found number -2"},
       {"continuous GPU distribution", "/workloads/0/gpus", Json{{"dist", "exponential"}, {"mean", 2}},
        "/workloads/0/gpus/dist", "expected one of"},
+      {"absurd GPU count", "/workloads/0/gpus", Json{{"dist", "uniform"}, {"min", 1}, {"max", 1e300}},
+       "/workloads/0/gpus/max", "expected a number in [1, 1000000000]"},
       {"fractional GPU count", "/workloads/0/gpus", Json{{"dist", "fixed"}, {"value", 1.5}}, "/workloads/0/gpus/value",
        "whole number"},
       {"weights mismatch", "/workloads/0/gpus", Json{{"dist", "discrete"}, {"values", {1, 2}}, {"weights", {1}}},
@@ -222,7 +224,7 @@ TEST_CASE("the CLI prints every error as FILE: POINTER: message and exits 2", "[
   const char* argv[] = {"gpufleet", "validate", path.c_str()};
   CHECK(run_cli(3, argv, out, err) == kExitBadInput);
   CHECK_THAT(err.str(), Catch::Contains(path + ": /seed: expected an integer"));
-  CHECK_THAT(err.str(), Catch::Contains(path + ": /workloads/0/gpus/value: expected a number >= 1, found number 0"));
+  CHECK_THAT(err.str(), Catch::Contains(path + ": /workloads/0/gpus/value: expected a number in [1, 1000000000], found number 0"));
   CHECK_THAT(err.str(), Catch::Contains("2 errors found"));
 
   SECTION("not JSON at all") {

@@ -1,5 +1,5 @@
-// Queue orders are header-only (policies/builtin.hpp); this unit holds the
-// names of the enums they and the engine share.
+// Names of the closed enums shared by the engine, the policies and the outputs
+// (the strings appear in jobs.csv; docs/outputs.md lists them).
 #include "gpufleet/job.hpp"
 #include "gpufleet/policy.hpp"
 
