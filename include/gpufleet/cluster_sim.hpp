@@ -42,6 +42,14 @@ class ClusterSim {
   // Takes the final time-series sample at `end` (if not already taken) and
   // checks end-of-run invariants.
   void finish(Seconds end);
+  // `nodes` more nodes come online at t (>= the last instant processed); the
+  // driver must then advance the cluster to t.
+  void add_nodes(Seconds t, std::uint32_t nodes);
+  // Busy and online GPU-seconds from 0 to t (t >= the last instant processed).
+  double busy_gpu_seconds_until(Seconds t) const { return busy_gpu_s_ + busy_now() * (t - integrated_to_); }
+  double online_gpu_seconds_until(Seconds t) const {
+    return online_gpu_s_ + static_cast<double>(state_.pool().capacity_gpus()) * (t - integrated_to_);
+  }
 
   const ClusterState& state() const { return state_; }
   ClusterState& state() { return state_; }
@@ -51,7 +59,7 @@ class ClusterSim {
   std::uint64_t trace_records_after_horizon() const;
 
  private:
-  enum class Kind : std::uint8_t { kCompletion = 0, kArrival = 1, kSample = 2 };
+  enum class Kind : std::uint8_t { kCapacity = 0, kCompletion = 1, kArrival = 2, kSample = 3 };
   // Ordered by time, then kind, then insertion order; kind and sequence share
   // one word (kind in the top two bits) to keep the heap's elements small.
   struct Event {
@@ -68,6 +76,10 @@ class ClusterSim {
   void complete(std::uint32_t job, Seconds t);
   void schedule(Seconds now);
   void sample(Seconds t);
+  void integrate_to(Seconds t);
+  double busy_now() const {
+    return static_cast<double>(state_.pool().capacity_gpus() - state_.pool().free_gpus());
+  }
 
   const Scenario& scenario_;
   std::uint32_t cluster_;
@@ -84,6 +96,8 @@ class ClusterSim {
   std::uint64_t non_sample_events_ = 0;  // queued events other than samples
   std::vector<TimeseriesRow> samples_;
   Seconds last_time_ = 0;
+  double busy_gpu_s_ = 0, online_gpu_s_ = 0;
+  Seconds integrated_to_ = 0;
 };
 
 }  // namespace gpufleet

@@ -35,8 +35,10 @@ class NodeBitset {
 class NodePool {
  public:
   static constexpr std::uint32_t kNone = NodeBitset::kNone;
-  // All nodes start fully free.
+  // The first `online` nodes start online and fully free (all of them by
+  // default); the others are offline until bring_online().
   NodePool(std::uint32_t node_count, std::uint32_t gpus_per_node, std::uint32_t rack_nodes);
+  NodePool(std::uint32_t node_count, std::uint32_t gpus_per_node, std::uint32_t rack_nodes, std::uint32_t online);
   // A pool from explicit free counts (for tests and snapshots).
   NodePool(const std::vector<std::uint32_t>& free_per_node, std::uint32_t gpus_per_node,
            std::uint32_t rack_nodes);
@@ -46,7 +48,11 @@ class NodePool {
   std::uint32_t rack_nodes() const { return rack_nodes_; }
   std::uint32_t rack_count() const { return static_cast<std::uint32_t>(rack_whole_free_.size()); }
   std::uint32_t rack_of(std::uint32_t node) const { return node / rack_nodes_; }
-  std::uint64_t capacity_gpus() const { return std::uint64_t{node_count()} * gpus_per_node_; }
+  // GPUs of the online nodes (offline nodes have no free GPUs and are never placed on).
+  std::uint64_t capacity_gpus() const { return std::uint64_t{online_} * gpus_per_node_; }
+  std::uint32_t online_nodes() const { return online_; }
+  // The next `count` offline nodes (in index order) come online, fully free.
+  void bring_online(std::uint32_t count);
   std::uint64_t free_gpus() const { return free_total_; }
   std::uint32_t free(std::uint32_t node) const { return free_[node]; }
   // Number of nodes with exactly k free GPUs.
@@ -84,6 +90,7 @@ class NodePool {
   std::vector<std::uint32_t> hist_;
   std::vector<std::uint32_t> rack_whole_free_;
   std::uint64_t free_total_ = 0;
+  std::uint32_t online_ = 0;
 };
 
 }  // namespace gpufleet

@@ -15,10 +15,11 @@
 
 #include "gpufleet/json_reader.hpp"
 #include "gpufleet/policy.hpp"
+#include "gpufleet/supply_policy.hpp"
 
 namespace gpufleet {
 
-enum class PolicyKind { kQueueOrder, kPlacement, kBackfill };
+enum class PolicyKind { kQueueOrder, kPlacement, kBackfill, kSupply };
 std::string_view to_string(PolicyKind k);
 
 struct PolicyParamInfo {
@@ -45,6 +46,7 @@ class PolicyRegistry {
   void add_queue_order(PolicyInfo info, Factory<QueueOrder> make);
   void add_placement(PolicyInfo info, Factory<PlacementPolicy> make);
   void add_backfill(PolicyInfo info, Factory<BackfillPolicy> make);
+  void add_supply(PolicyInfo info, Factory<SupplyAllocationPolicy> make);
 
   // Builds a policy from a scenario's policy object ({"policy": ..., "params": {...}})
   // found at `pointer`; reports errors to ctx and returns null on any error.
@@ -54,6 +56,8 @@ class PolicyRegistry {
                                                   const detail::ReadContext& ctx) const;
   std::unique_ptr<BackfillPolicy> make_backfill(const nlohmann::json& spec, const std::string& pointer,
                                                 const detail::ReadContext& ctx) const;
+  std::unique_ptr<SupplyAllocationPolicy> make_supply(const nlohmann::json& spec, const std::string& pointer,
+                                                      const detail::ReadContext& ctx) const;
 
   // All registered policies, by kind then name.
   std::vector<PolicyInfo> list() const;
@@ -72,6 +76,7 @@ class PolicyRegistry {
   std::map<std::string, Entry<QueueOrder>> queue_orders_;
   std::map<std::string, Entry<PlacementPolicy>> placements_;
   std::map<std::string, Entry<BackfillPolicy>> backfills_;
+  std::map<std::string, Entry<SupplyAllocationPolicy>> supplies_;
 };
 
 void register_builtin_policies(PolicyRegistry& registry);

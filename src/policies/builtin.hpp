@@ -81,3 +81,35 @@ class ConservativeBackfill final : public BackfillPolicy {
 Placement never_or_not_now(const NodePool& pool, std::uint32_t gpus);
 
 }  // namespace gpufleet::policies
+
+#include "gpufleet/supply_policy.hpp"
+
+namespace gpufleet::policies {
+
+class FcfsOrders final : public SupplyAllocationPolicy {
+ public:
+  std::string_view name() const override { return "fcfs_orders"; }
+  std::vector<std::uint64_t> allocate(const std::vector<SupplyDemand>& d, const SupplyBudget& b) const override;
+};
+class ProRata final : public SupplyAllocationPolicy {
+ public:
+  std::string_view name() const override { return "pro_rata"; }
+  std::vector<std::uint64_t> allocate(const std::vector<SupplyDemand>& d, const SupplyBudget& b) const override;
+};
+class PrioritySupply final : public SupplyAllocationPolicy {
+ public:
+  std::string_view name() const override { return "priority"; }
+  std::vector<std::uint64_t> allocate(const std::vector<SupplyDemand>& d, const SupplyBudget& b) const override;
+};
+class EarliestDueDate final : public SupplyAllocationPolicy {
+ public:
+  std::string_view name() const override { return "earliest_due_date"; }
+  std::vector<std::uint64_t> allocate(const std::vector<SupplyDemand>& d, const SupplyBudget& b) const override;
+};
+class SiteReadyFirst final : public SupplyAllocationPolicy {
+ public:
+  std::string_view name() const override { return "site_ready_first"; }
+  std::vector<std::uint64_t> allocate(const std::vector<SupplyDemand>& d, const SupplyBudget& b) const override;
+};
+
+}  // namespace gpufleet::policies

@@ -13,6 +13,7 @@ std::string_view to_string(PolicyKind k) {
     case PolicyKind::kQueueOrder: return "queue";
     case PolicyKind::kPlacement: return "placement";
     case PolicyKind::kBackfill: return "backfill";
+    case PolicyKind::kSupply: return "supply";
   }
   return "?";
 }
@@ -23,6 +24,7 @@ void PolicyRegistry::check_new(PolicyKind kind, const std::string& name) const {
     case PolicyKind::kQueueOrder: dup = queue_orders_.count(name) > 0; break;
     case PolicyKind::kPlacement: dup = placements_.count(name) > 0; break;
     case PolicyKind::kBackfill: dup = backfills_.count(name) > 0; break;
+    case PolicyKind::kSupply: dup = supplies_.count(name) > 0; break;
   }
   if (dup) throw std::logic_error(fmt::format("{} policy \"{}\" is registered twice", to_string(kind), name));
 }
@@ -46,6 +48,13 @@ void PolicyRegistry::add_backfill(PolicyInfo info, Factory<BackfillPolicy> make)
   check_new(info.kind, info.name);
   auto name = info.name;
   backfills_.emplace(name, Entry<BackfillPolicy>{std::move(info), std::move(make)});
+}
+
+void PolicyRegistry::add_supply(PolicyInfo info, Factory<SupplyAllocationPolicy> make) {
+  info.kind = PolicyKind::kSupply;
+  check_new(info.kind, info.name);
+  auto name = info.name;
+  supplies_.emplace(name, Entry<SupplyAllocationPolicy>{std::move(info), std::move(make)});
 }
 
 template <class P>
@@ -88,13 +97,22 @@ std::unique_ptr<BackfillPolicy> PolicyRegistry::make_backfill(const nlohmann::js
   return make(backfills_, PolicyKind::kBackfill, spec, pointer, ctx);
 }
 
+std::unique_ptr<SupplyAllocationPolicy> PolicyRegistry::make_supply(const nlohmann::json& spec,
+                                                                    const std::string& pointer,
+                                                                    const detail::ReadContext& ctx) const {
+  return make(supplies_, PolicyKind::kSupply, spec, pointer, ctx);
+}
+
 std::vector<PolicyInfo> PolicyRegistry::list() const {
   std::vector<PolicyInfo> out;
   for (const auto& [k, e] : queue_orders_) out.push_back(e.info);
   for (const auto& [k, e] : backfills_) out.push_back(e.info);
   for (const auto& [k, e] : placements_) out.push_back(e.info);
+  for (const auto& [k, e] : supplies_) out.push_back(e.info);
   return out;
 }
+
+void register_builtin_supply_policies(PolicyRegistry& reg);
 
 void register_builtin_policies(PolicyRegistry& reg) {
   using namespace policies;
@@ -136,6 +154,24 @@ void register_builtin_policies(PolicyRegistry& reg) {
                      "fewest racks first: a gang's whole nodes in as few racks as possible, the remainder best-fit",
                      {}},
                     [](detail::ObjectReader&) { return std::make_unique<Pack>(); });
+  register_builtin_supply_policies(reg);
+}
+
+void register_builtin_supply_policies(PolicyRegistry& reg) {
+  using namespace policies;
+  reg.add_supply({PolicyKind::kSupply, "fcfs_orders", "orders served in order of their order date", {}},
+                 [](detail::ObjectReader&) { return std::make_unique<FcfsOrders>(); });
+  reg.add_supply({PolicyKind::kSupply, "pro_rata",
+                  "every outstanding order gets the same share of its outstanding GPUs; rounding leftovers by order date", {}},
+                 [](detail::ObjectReader&) { return std::make_unique<ProRata>(); });
+  reg.add_supply({PolicyKind::kSupply, "priority", "strict order priority (higher first, e.g. public sector), then order date", {}},
+                 [](detail::ObjectReader&) { return std::make_unique<PrioritySupply>(); });
+  reg.add_supply({PolicyKind::kSupply, "earliest_due_date", "the order whose next tranche is due first, then order date", {}},
+                 [](detail::ObjectReader&) { return std::make_unique<EarliestDueDate>(); });
+  reg.add_supply({PolicyKind::kSupply, "site_ready_first",
+                  "GPUs go first where power waits (most ready GPUs first, up to what the site can take); the rest by order date",
+                  {}},
+                 [](detail::ObjectReader&) { return std::make_unique<SiteReadyFirst>(); });
 }
 
 const PolicyRegistry& builtin_policy_registry() {

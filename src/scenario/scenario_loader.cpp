@@ -1,6 +1,7 @@
 #include "gpufleet/scenario_loader.hpp"
 
 #include <cmath>
+#include <limits>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -113,6 +114,7 @@ struct Loader {
   std::string base_dir;
   Diagnostics diags;
   ReadContext ctx{file, &diags};
+  std::int64_t start_epoch_ = 0;
 
   Loader(const LoadOptions& o, std::string f, std::string b)
       : options(o),
@@ -148,7 +150,7 @@ struct Loader {
     if (options.seed) sc.seed = *options.seed;
     const std::string start = top.string("start");
     if (top.has("start") && top.raw("start")->is_string()) {
-      if (auto t = parse_utc(start)) sc.start_epoch_s = *t;
+      if (auto t = parse_utc(start)) sc.start_epoch_s = start_epoch_ = *t;
       else ctx.error("/start", fmt::format("expected a UTC date \"YYYY-MM-DD\" or \"YYYY-MM-DDTHH:MM:SSZ\", found \"{}\"", start));
     }
     if (auto h = top.opt_number("horizon_days", NumberRange{0, kMaxHorizonDays, true}))
@@ -163,6 +165,14 @@ struct Loader {
         g.id = read_id(m);
         g.memory_gb = m.number_or("memory_gb", 0, NumberRange::at_least(0));
         g.relative_speed = m.number_or("relative_speed", 1, NumberRange::above(0));
+        g.hbm_generation = m.string_or("hbm_generation", "");
+        g.hbm_stacks_per_gpu = static_cast<std::uint32_t>(m.integer_or("hbm_stacks_per_gpu", 0, 0, 64));
+        g.tdp_w = m.number_or("tdp_w", 0, NumberRange::between(0, 100'000));
+        g.idle_w = m.number_or("idle_w", 0, NumberRange::between(0, 100'000));
+        g.host_overhead = m.number_or("host_overhead", 1, NumberRange::between(1, 10));
+        g.form = m.choice("form", {"hgx8", "nvl72"}, std::string("hgx8"));
+        if (g.idle_w > g.tdp_w)
+          ctx.error(m.member_pointer("idle_w"), fmt::format("expected idle_w <= tdp_w ({}), found {}", g.tdp_w, g.idle_w));
         m.finish();
         if (!g.id.empty() && !model_index.emplace(g.id, static_cast<std::uint32_t>(i)).second)
           ctx.error(m.member_pointer("id"), fmt::format("expected a unique GPU model id, found \"{}\" again", g.id));
@@ -195,6 +205,18 @@ struct Loader {
             ObjectReader s((*sites)[si], site_ptr, ctx);
             SiteSpec site;
             site.id = read_id(s);
+            SiteBuild build;
+            build.op = static_cast<std::uint32_t>(oi);
+            build.site = static_cast<std::uint32_t>(si);
+            build.power_mw.before = std::numeric_limits<double>::infinity();
+            if (const Json* p = s.array("power_mw", false)) {
+              build.power_mw = read_schedule(*p, s.member_pointer("power_mw"), NumberRange::at_least(0));
+              build.power_mw.before = 0;
+            }
+            build.pue = s.number_or("pue", 1.3, NumberRange::between(1, 5));
+            build.install_gpus_per_day = s.number_or("install_gpus_per_day", 1e9, NumberRange::above(0));
+            build.burn_in_s = s.number_or("burn_in_days", 0, NumberRange::between(0, 3650)) * 86400.0;
+            sc.rollout.sites.push_back(build);
             if (const Json* clusters = s.array("clusters", true)) {
               if (clusters->empty())
                 ctx.error(s.member_pointer("clusters"), "expected at least one cluster, found an empty array");
@@ -212,6 +234,11 @@ struct Loader {
                 cl.nodes = static_cast<std::uint32_t>(c.integer("nodes", 1, kMaxNodesPerCluster));
                 cl.gpus_per_node = static_cast<std::uint32_t>(c.integer("gpus_per_node", 1, kMaxGpusPerNode));
                 cl.rack_nodes = static_cast<std::uint32_t>(c.integer_or("rack_nodes", cl.nodes, 1, kMaxNodesPerCluster));
+                cl.online_nodes_at_start =
+                    static_cast<std::uint32_t>(c.integer_or("online_nodes_at_start", cl.nodes, 0, kMaxNodesPerCluster));
+                if (cl.online_nodes_at_start > cl.nodes)
+                  ctx.error(c.member_pointer("online_nodes_at_start"),
+                            fmt::format("expected at most the cluster's {} nodes, found {}", cl.nodes, cl.online_nodes_at_start));
                 if (const Json* sch = c.object("scheduling", false))
                   cl.scheduling = read_scheduling(*sch, c.member_pointer("scheduling"), &defaults);
                 else
@@ -256,6 +283,8 @@ struct Loader {
       }
     }
 
+    read_rollout(top, sc, cluster_index);
+
     if (const Json* m = top.object("metrics", false)) {
       ObjectReader mr(*m, "/metrics", ctx);
       sc.bsld_tau_s = mr.number_or("bsld_tau_s", 10, NumberRange::above(0));
@@ -278,6 +307,192 @@ struct Loader {
     }
     if (!diags.empty()) throw InputError(std::move(diags));
     return sc;
+  }
+
+  std::optional<Seconds> read_date(const Json& v, const std::string& pointer, std::int64_t start) {
+    auto text = detail::read_string(v, pointer, ctx);
+    if (!text) return std::nullopt;
+    auto t = parse_utc(*text);
+    if (!t) {
+      ctx.error(pointer, fmt::format("expected a UTC date \"YYYY-MM-DD\" or \"YYYY-MM-DDTHH:MM:SSZ\", found \"{}\"", *text));
+      return std::nullopt;
+    }
+    return static_cast<Seconds>(*t - start);
+  }
+
+  // [{"from": DATE, "value": X}, ...] with strictly increasing dates.
+  Schedule read_schedule(const Json& arr, const std::string& pointer, NumberRange range) {
+    Schedule out;
+    if (!arr.is_array()) {
+      ctx.error(pointer, fmt::format("expected an array of {{\"from\": date, \"value\": number}}, found {}", detail::describe(arr)));
+      return out;
+    }
+    if (arr.empty()) ctx.error(pointer, "expected at least one step, found an empty array");
+    for (std::size_t i = 0; i < arr.size(); ++i) {
+      ObjectReader st(arr[i], detail::pointer_append(pointer, i), ctx);
+      const Json* from = st.raw("from");
+      std::optional<Seconds> t;
+      if (!from) ctx.error(st.member_pointer("from"), "required key is missing");
+      else t = read_date(*from, st.member_pointer("from"), start_epoch_);
+      const double v = st.number("value", range);
+      st.finish();
+      if (!t) continue;
+      if (!out.steps.empty() && *t <= out.steps.back().from)
+        ctx.error(st.member_pointer("from"), "expected dates in increasing order, found one not after the previous step");
+      out.steps.push_back(ScheduleStep{*t, v});
+    }
+    return out;
+  }
+
+  void read_rollout(ObjectReader& top, Scenario& sc, const std::map<std::string, std::uint32_t>& cluster_index) {
+    RolloutSpec& ro = sc.rollout;
+    std::map<std::string, std::uint32_t> supplier_index, order_index;
+    std::map<std::string, std::uint32_t> generation_seen;
+    if (const Json* sup = top.object("supply", false)) {
+      ObjectReader r(*sup, "/supply", ctx);
+      ro.supply_step_s = r.number_or("step_days", 7, NumberRange::between(1, 92)) * 86400.0;
+      ro.build_lead_s = r.number_or("build_lead_days", 0, NumberRange::between(0, 3650)) * 86400.0;
+      ro.ship_lead_s = r.number_or("ship_lead_days", 0, NumberRange::between(0, 3650)) * 86400.0;
+      if (const Json* p = r.raw("packaging_gpus_per_month"))
+        ro.packaging_gpus_per_month = read_schedule(*p, r.member_pointer("packaging_gpus_per_month"), NumberRange::at_least(0));
+      if (const Json* a = r.raw("allocation")) ro.allocation = registry.make_supply(*a, r.member_pointer("allocation"), ctx);
+      else ro.allocation = registry.make_supply(Json{{"policy", "fcfs_orders"}}, r.member_pointer("allocation"), ctx);
+      if (const Json* list = r.array("hbm_suppliers", true)) {
+        for (std::size_t i = 0; i < list->size(); ++i) {
+          ObjectReader h((*list)[i], detail::pointer_append(r.member_pointer("hbm_suppliers"), i), ctx);
+          HbmSupplier hs;
+          hs.id = read_id(h);
+          if (!hs.id.empty() && !supplier_index.emplace(hs.id, static_cast<std::uint32_t>(i)).second)
+            ctx.error(h.member_pointer("id"), fmt::format("expected a unique supplier id, found \"{}\" again", hs.id));
+          hs.programme_share = h.number("programme_share", NumberRange{0, 1, true});
+          if (const Json* y = h.raw("yield")) hs.yield = read_schedule(*y, h.member_pointer("yield"), NumberRange{0, 1, true});
+          else ctx.error(h.member_pointer("yield"), "required key is missing");
+          if (const Json* caps = h.object("stacks_per_month", true)) {
+            for (const auto& [gen, sched] : caps->items()) {
+              hs.stacks_per_month[gen] = read_schedule(sched, detail::pointer_append(h.member_pointer("stacks_per_month"), gen),
+                                                       NumberRange::at_least(0));
+              generation_seen[gen] = 1;
+            }
+          }
+          h.finish();
+          ro.suppliers.push_back(std::move(hs));
+        }
+      }
+      r.finish();
+    }
+    if (const Json* orders = top.array("orders", false)) {
+      std::map<std::uint32_t, std::uint64_t> per_cluster;
+      for (std::size_t i = 0; i < orders->size(); ++i) {
+        ObjectReader o((*orders)[i], detail::pointer_append("/orders", i), ctx);
+        Order ord;
+        ord.id = read_id(o);
+        if (!ord.id.empty() && !order_index.emplace(ord.id, static_cast<std::uint32_t>(i)).second)
+          ctx.error(o.member_pointer("id"), fmt::format("expected a unique order id, found \"{}\" again", ord.id));
+        const std::string cluster = o.string("cluster");
+        bool cluster_ok = false;
+        if (auto it = cluster_index.find(cluster); it != cluster_index.end()) {
+          ord.cluster = it->second;
+          ord.op = sc.clusters[ord.cluster].op;
+          cluster_ok = true;
+          const GpuModel& m = sc.gpu_models[sc.clusters[ord.cluster].gpu_model];
+          if (m.hbm_generation.empty() || m.hbm_stacks_per_gpu == 0 || m.tdp_w <= 0)
+            ctx.error(o.member_pointer("cluster"),
+                      fmt::format("expected a cluster whose GPU model \"{}\" has hbm_generation, hbm_stacks_per_gpu and "
+                                  "tdp_w (needed to supply and power it)", m.id));
+          else if (!generation_seen.count(m.hbm_generation))
+            ctx.error(o.member_pointer("cluster"), fmt::format("expected an HBM supplier making \"{}\" (for GPU model \"{}\"), "
+                                                               "found none in /supply/hbm_suppliers", m.hbm_generation, m.id));
+        } else if (o.has("cluster") && o.raw("cluster")->is_string()) {
+          ctx.error(o.member_pointer("cluster"), fmt::format("expected the id of a cluster, found \"{}\"", cluster));
+        }
+        if (const Json* d = o.raw("ordered")) ord.ordered = read_date(*d, o.member_pointer("ordered"), start_epoch_).value_or(0);
+        else ctx.error(o.member_pointer("ordered"), "required key is missing");
+        ord.priority = static_cast<std::int32_t>(o.integer_or("priority", 0, -1'000'000, 1'000'000));
+        if (const Json* tr = o.array("tranches", true)) {
+          if (tr->empty()) ctx.error(o.member_pointer("tranches"), "expected at least one tranche, found an empty array");
+          for (std::size_t k = 0; k < tr->size(); ++k) {
+            ObjectReader t((*tr)[k], detail::pointer_append(o.member_pointer("tranches"), k), ctx);
+            Tranche tranche;
+            tranche.gpus = static_cast<std::uint64_t>(t.integer("gpus", 1, 100'000'000));
+            if (const Json* d = t.raw("due")) tranche.due = read_date(*d, t.member_pointer("due"), start_epoch_).value_or(0);
+            else ctx.error(t.member_pointer("due"), "required key is missing");
+            t.finish();
+            if (!ord.tranches.empty() && tranche.due < ord.tranches.back().due)
+              ctx.error(t.member_pointer("due"), "expected tranches in order of due date");
+            ord.tranches.push_back(tranche);
+          }
+        }
+        o.finish();
+        if (cluster_ok) {
+          for (const auto& tr : ord.tranches) per_cluster[ord.cluster] += tr.gpus;
+        }
+        ro.orders.push_back(std::move(ord));
+      }
+      for (const auto& [c, gpus] : per_cluster) {
+        const ClusterSpec& cl = sc.clusters[c];
+        const std::uint64_t room = std::uint64_t{cl.nodes - cl.online_nodes_at_start} * cl.gpus_per_node;
+        if (gpus > room)
+          ctx.error("/orders", fmt::format("expected orders for cluster \"{}\" to fit its {} nodes not online at start "
+                                           "({} GPUs), found {} GPUs ordered", cl.id, cl.nodes - cl.online_nodes_at_start, room, gpus));
+      }
+    }
+    if (const Json* events = top.array("events", false)) {
+      for (std::size_t i = 0; i < events->size(); ++i) {
+        ObjectReader e((*events)[i], detail::pointer_append("/events", i), ctx);
+        Disruption d;
+        const std::string kind = e.choice("kind", {"supplier_capacity", "supplier_yield", "site_power_delay", "order_change",
+                                                   "hbm_generation_delay"});
+        std::optional<Seconds> from;
+        if (const Json* v = e.raw("date")) from = read_date(*v, e.member_pointer("date"), start_epoch_);
+        else ctx.error(e.member_pointer("date"), "required key is missing");
+        d.from = from.value_or(0);
+        if (kind == "supplier_capacity" || kind == "supplier_yield") {
+          d.kind = kind == "supplier_capacity" ? Disruption::Kind::kSupplierCapacity : Disruption::Kind::kSupplierYield;
+          const std::string who = e.string("supplier");
+          if (auto it = supplier_index.find(who); it != supplier_index.end()) d.target = it->second;
+          else if (!who.empty()) ctx.error(e.member_pointer("supplier"), fmt::format("expected a supplier id, found \"{}\"", who));
+          d.factor = e.number("factor", NumberRange::between(0, 100));
+          if (const Json* v = e.raw("until")) d.until = read_date(*v, e.member_pointer("until"), start_epoch_).value_or(0);
+          else ctx.error(e.member_pointer("until"), "required key is missing");
+          ro.disruptions.push_back(d);
+        } else if (kind == "order_change") {
+          d.kind = Disruption::Kind::kOrderChange;
+          const std::string who = e.string("order");
+          if (auto it = order_index.find(who); it != order_index.end()) d.target = it->second;
+          else if (!who.empty()) ctx.error(e.member_pointer("order"), fmt::format("expected an order id, found \"{}\"", who));
+          d.gpus_delta = e.integer("gpus", -100'000'000, 100'000'000);
+          ro.disruptions.push_back(d);
+        } else if (kind == "site_power_delay") {
+          // Applied here: every power step of the site dated on or after `date` moves later by `days`.
+          const std::string op = e.string("operator"), site = e.string("site");
+          const double days = e.number("days", NumberRange::between(0, 3650));
+          bool found = false;
+          for (auto& sb : ro.sites) {
+            if (sc.operators[sb.op].id != op || sc.operators[sb.op].sites[sb.site].id != site) continue;
+            found = true;
+            for (auto& step : sb.power_mw.steps)
+              if (step.from >= d.from) step.from += days * 86400.0;
+          }
+          if (!found && !op.empty()) ctx.error(e.member_pointer("site"), fmt::format("expected a site of operator \"{}\", found \"{}\"", op, site));
+        } else if (kind == "hbm_generation_delay") {
+          // Applied here: every supplier's capacity steps of this generation dated on or after `date` move later.
+          const std::string gen = e.string("generation");
+          const double days = e.number("days", NumberRange::between(0, 3650));
+          if (!generation_seen.count(gen) && !gen.empty())
+            ctx.error(e.member_pointer("generation"), fmt::format("expected an HBM generation some supplier makes, found \"{}\"", gen));
+          for (auto& sup : ro.suppliers) {
+            auto it = sup.stacks_per_month.find(gen);
+            if (it == sup.stacks_per_month.end()) continue;
+            for (auto& step : it->second.steps)
+              if (step.from >= d.from) step.from += days * 86400.0;
+          }
+        }
+        e.finish();
+      }
+    }
+    ro.enabled = !ro.orders.empty();
+    if (ro.enabled && !ro.allocation) ctx.error("/supply", "required when the scenario has orders: expected a supply section");
+    if (ro.enabled && !sc.horizon_s) ctx.error("/horizon_days", "required when the scenario has orders (a rollout needs an end)");
   }
 
   void read_synthetic(ObjectReader& w, WorkloadSpec& spec, const Scenario&) {

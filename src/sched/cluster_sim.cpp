@@ -13,9 +13,10 @@ ClusterSim::ClusterSim(const Scenario& scenario, std::uint32_t cluster_index)
       policies_(scenario.clusters[cluster_index].scheduling),
       horizon_(scenario.horizon_s.value_or(kNever)),
       state_(NodePool(scenario.clusters[cluster_index].nodes, scenario.clusters[cluster_index].gpus_per_node,
-                      scenario.clusters[cluster_index].rack_nodes),
+                      scenario.clusters[cluster_index].rack_nodes, scenario.clusters[cluster_index].online_nodes_at_start),
              scenario.clusters[cluster_index].scheduling.backfill->indexes()),
-      empty_pool_(state_.pool()) {
+      empty_pool_(scenario.clusters[cluster_index].nodes, scenario.clusters[cluster_index].gpus_per_node,
+                  scenario.clusters[cluster_index].rack_nodes) {
   for (std::uint32_t w = 0; w < scenario.workloads.size(); ++w) {
     if (scenario.workloads[w].cluster != cluster_index) continue;
     sources_.push_back(make_job_source(scenario, w));
@@ -46,7 +47,7 @@ Seconds ClusterSim::next_event_time() const {
 void ClusterSim::admit(Job job) {
   if (job.reject_reason == RejectReason::kNone) {
     if (job.gpus == 0) job.reject_reason = RejectReason::kNoGpus;
-    else if (job.gpus > state_.pool().capacity_gpus()) job.reject_reason = RejectReason::kTooLarge;
+    else if (job.gpus > empty_pool_.capacity_gpus()) job.reject_reason = RejectReason::kTooLarge;
     else if (policies_.placement->place(empty_pool_, job.gpus).outcome == PlaceOutcome::kNever)
       job.reject_reason = RejectReason::kPlacementNever;
   }
@@ -85,9 +86,21 @@ void ClusterSim::sample(Seconds t) {
                                    state_.queue().size(), state_.running_count()});
 }
 
+void ClusterSim::integrate_to(Seconds t) {
+  busy_gpu_s_ += busy_now() * (t - integrated_to_);
+  online_gpu_s_ += static_cast<double>(state_.pool().capacity_gpus()) * (t - integrated_to_);
+  integrated_to_ = t;
+}
+
+void ClusterSim::add_nodes(Seconds t, std::uint32_t nodes) {
+  GPUFLEET_CHECK(t >= last_time_, "nodes come online at or after the cluster's present");
+  push(t, Kind::kCapacity, nodes);
+}
+
 void ClusterSim::advance_to(Seconds t) {
   GPUFLEET_CHECK(t >= last_time_, "simulated time never goes backwards");
   last_time_ = t;
+  integrate_to(t);
   bool sample_due = false;
   while (!events_queue_.empty() && events_queue_.top().t <= t) {
     // Everything but samples due now, then one scheduling pass; repeat for zero-length jobs.
@@ -108,6 +121,8 @@ void ClusterSim::advance_to(Seconds t) {
       any = true;
       if (e.kind() == Kind::kCompletion) {
         complete(e.ref, t);
+      } else if (e.kind() == Kind::kCapacity) {
+        state_.pool().bring_online(e.ref);
       } else {
         admit(std::move(pending_[e.ref]));
         pull_arrival(e.ref);
@@ -130,6 +145,7 @@ std::uint64_t ClusterSim::trace_records_after_horizon() const {
 }
 
 void ClusterSim::finish(Seconds end) {
+  integrate_to(std::max(end, integrated_to_));
   sample(end);
   // Conservation: every GPU is free or held by exactly one running job, and
   // every job is in exactly one state.
@@ -149,9 +165,11 @@ void ClusterSim::finish(Seconds end) {
   }
   GPUFLEET_CHECK(held + state_.pool().free_gpus() == state_.pool().capacity_gpus(),
                  "every GPU is free or held by one running job");
-  for (std::uint32_t n = 0; n < per_node.size(); ++n)
-    GPUFLEET_CHECK(per_node[n] + state_.pool().free(n) == state_.pool().gpus_per_node(),
-                   "no node holds more GPUs than it has");
+  const NodePool& pool = state_.pool();
+  for (std::uint32_t n = 0; n < per_node.size(); ++n) {
+    const std::uint32_t size = n < pool.online_nodes() ? pool.gpus_per_node() : 0;
+    GPUFLEET_CHECK(per_node[n] + pool.free(n) == size, "every node's GPUs are free or held once; offline nodes hold none");
+  }
   GPUFLEET_CHECK(queued == state_.queue().size() && running == state_.running_count(),
                  "every job is in exactly one state");
 }

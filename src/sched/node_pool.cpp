@@ -43,6 +43,22 @@ std::uint32_t NodeBitset::find_next(std::uint32_t from) const {
 NodePool::NodePool(std::uint32_t node_count, std::uint32_t gpus_per_node, std::uint32_t rack_nodes)
     : NodePool(std::vector<std::uint32_t>(node_count, gpus_per_node), gpus_per_node, rack_nodes) {}
 
+NodePool::NodePool(std::uint32_t node_count, std::uint32_t gpus_per_node, std::uint32_t rack_nodes, std::uint32_t online)
+    : NodePool(std::vector<std::uint32_t>(node_count, 0), gpus_per_node, rack_nodes) {
+  online_ = 0;
+  bring_online(std::min(online, node_count));
+}
+
+void NodePool::bring_online(std::uint32_t count) {
+  GPUFLEET_CHECK(std::uint64_t{online_} + count <= free_.size(), "no more nodes come online than the cluster has");
+  for (std::uint32_t i = 0; i < count; ++i) {
+    GPUFLEET_CHECK(free_[online_] == 0, "an offline node has no free GPUs");
+    move_node(online_, gpus_per_node_);
+    free_total_ += gpus_per_node_;
+    ++online_;
+  }
+}
+
 NodePool::NodePool(const std::vector<std::uint32_t>& free_per_node, std::uint32_t gpus_per_node,
                    std::uint32_t rack_nodes)
     : gpus_per_node_(gpus_per_node),
@@ -51,7 +67,8 @@ NodePool::NodePool(const std::vector<std::uint32_t>& free_per_node, std::uint32_
       free_(free_per_node),
       levels_(gpus_per_node + 1, NodeBitset(static_cast<std::uint32_t>(free_per_node.size()))),
       hist_(gpus_per_node + 1, 0),
-      rack_whole_free_((free_per_node.size() + rack_nodes_ - 1) / rack_nodes_, 0) {
+      rack_whole_free_((free_per_node.size() + rack_nodes_ - 1) / rack_nodes_, 0),
+      online_(static_cast<std::uint32_t>(free_per_node.size())) {
   GPUFLEET_CHECK(gpus_per_node >= 1, "a node has at least one GPU");
   for (std::uint32_t n = 0; n < free_.size(); ++n) {
     GPUFLEET_CHECK(free_[n] <= gpus_per_node, "free GPUs of a node within its size");

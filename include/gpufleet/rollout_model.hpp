@@ -1,0 +1,105 @@
+// The national rollout, minus the clock: HBM supply, orders, shipments, site
+// installation and burn-in, energy. Driven by the engine's supply actor
+// (supply_step) and one actor per site (site_step); testable by hand.
+//
+// Accounting, per order and so per operator, holds at every instant:
+//   ordered = delivered + to_deliver,  delivered = online + stranded,
+// where stranded GPUs are delivered and waiting for power, installers or
+// burn-in. Every change is logged with its time, and the outputs are rebuilt
+// from the log.
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <limits>
+#include <vector>
+
+#include "gpufleet/scenario.hpp"
+
+namespace gpufleet {
+
+struct RolloutLogEntry {
+  Seconds t;
+  std::uint32_t order;
+  std::int64_t ordered;    // deltas in GPUs
+  std::int64_t delivered;
+  std::int64_t online;
+  double raw_stacks;       // HBM stacks consumed (good ones plus the yield loss behind them)
+};
+
+struct NodesOnline {
+  std::uint32_t cluster;
+  std::uint32_t nodes;
+};
+
+struct SiteEnergy {
+  double it_j = 0;        // IT energy so far
+  double facility_j = 0;  // IT energy x PUE
+  double peak_w = 0;      // highest daily-mean facility power
+  Seconds peak_t = 0;     // start of that day
+};
+
+// GPU-seconds of one cluster over an interval (from ClusterSim's integrals).
+struct ClusterUse {
+  double busy_gpu_s = 0;
+  double online_gpu_s = 0;
+};
+
+class RolloutModel {
+ public:
+  explicit RolloutModel(const Scenario& scenario);
+
+  // Allocates one supply step starting at t to the orders that are due for
+  // supply, and ships what is built (it arrives at t + build + ship lead).
+  void supply_step(Seconds t);
+  // One day of site `site` ending at t: shipments that arrived by t join the
+  // stranded GPUs; GPUs whose burn-in ended by t come online (whole nodes);
+  // installers start on what power and their daily rate allow. `use` gives the
+  // site's clusters' GPU-seconds over the day, for energy. Returns the nodes to
+  // bring online now.
+  std::vector<NodesOnline> site_step(std::uint32_t site, Seconds t, const std::vector<ClusterUse>& use);
+
+  const std::vector<RolloutLogEntry>& log() const { return log_; }
+  const std::vector<SiteEnergy>& energy() const { return energy_; }
+  // Arrival time of each tranche's last GPU (negative: not delivered), per order.
+  const std::vector<std::vector<Seconds>>& tranche_delivered() const { return tranche_delivered_; }
+  // Current ordered GPUs of each order (after changes so far).
+  const std::vector<std::uint64_t>& order_total() const { return total_; }
+  // Facility watts one installed GPU of this cluster draws at full load.
+  double facility_w_per_gpu(std::uint32_t cluster) const;
+  double power_mw_at(std::uint32_t site, Seconds t) const;
+
+ private:
+  struct Shipment {
+    Seconds arrive;
+    std::uint32_t order;
+    std::uint64_t gpus;
+  };
+  struct BurnIn {
+    Seconds ready;
+    std::uint32_t order;
+    std::uint64_t gpus;
+  };
+  void deliver(const Shipment& s);
+  std::uint32_t site_of_cluster(std::uint32_t cluster) const { return cluster_site_[cluster]; }
+  double site_installed_w(std::uint32_t site) const;
+
+  const Scenario& sc_;
+  const RolloutSpec& spec_;
+  std::vector<std::uint32_t> cluster_site_;      // rollout site index of each cluster
+  std::vector<std::uint32_t> model_generation_;  // HBM generation index of each GPU model
+  std::vector<std::string> generations_;
+  std::vector<double> pool_good_, pool_raw_;     // per generation, carried between steps
+  std::vector<std::uint64_t> total_, allocated_, delivered_;
+  std::vector<bool> change_applied_;
+  std::vector<std::vector<Seconds>> tranche_delivered_;
+  std::vector<std::deque<Shipment>> in_transit_;  // per site, by arrival
+  std::vector<std::uint64_t> stranded_;           // per order: delivered, not yet installing
+  std::vector<std::deque<BurnIn>> burn_in_;       // per site, by ready time
+  std::vector<std::uint64_t> ready_remainder_;    // per order: burnt-in GPUs short of a whole node
+  std::vector<std::uint64_t> installing_;         // per order: installed, burning in or short of a whole node
+  std::vector<SiteEnergy> energy_;
+  std::vector<RolloutLogEntry> log_;
+};
+
+}  // namespace gpufleet
