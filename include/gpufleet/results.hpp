@@ -2,11 +2,13 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "gpufleet/cluster_sim.hpp"
 #include "gpufleet/job.hpp"
+#include "gpufleet/rollout_result.hpp"
 #include "gpufleet/scenario.hpp"
 
 namespace gpufleet {
@@ -17,6 +19,8 @@ struct ClusterResult {
   std::uint64_t events = 0;
   std::uint64_t scheduling_passes = 0;
   std::uint64_t trace_records_after_horizon = 0;
+  double busy_gpu_s = 0;    // GPU-seconds held by jobs over [0, end]
+  double online_gpu_s = 0;  // GPU-seconds online over [0, end]
 };
 
 struct RunResult {
@@ -24,6 +28,7 @@ struct RunResult {
   Seconds end_time = 0;                 // simulated time the run stopped at
   std::uint64_t events = 0;             // all clusters
   bool complete = true;
+  std::optional<RolloutResult> rollout;  // when the scenario has orders
   // Facts about this process's run (vary between runs; written to run.json, not summary.json).
   double wall_time_s = 0;
   double peak_memory_mib = 0;

@@ -18,13 +18,16 @@
 
 namespace gpufleet {
 
+// One change to one order's counts, in GPUs (deltas).
 struct RolloutLogEntry {
   Seconds t;
   std::uint32_t order;
-  std::int64_t ordered;    // deltas in GPUs
-  std::int64_t delivered;
-  std::int64_t online;
-  double raw_stacks;       // HBM stacks consumed (good ones plus the yield loss behind them)
+  std::int64_t ordered = 0;     // order placed or changed
+  std::int64_t allocated = 0;   // HBM and packaging allocated: in production from now
+  std::int64_t delivered = 0;   // arrived at the site
+  std::int64_t installing = 0;  // installers started (+), or whole nodes came online (-)
+  std::int64_t online = 0;      // whole nodes online
+  double raw_stacks = 0;        // HBM stacks consumed (good ones plus the yield loss behind them)
 };
 
 struct NodesOnline {

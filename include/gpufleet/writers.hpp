@@ -15,6 +15,9 @@ namespace gpufleet {
 std::string jobs_csv(const Scenario& scenario, const RunResult& run);
 // timeseries.csv: one row per cluster and sample time, sorted by time then cluster.
 std::string timeseries_csv(const Scenario& scenario, const RunResult& run);
+// rollout.csv (per day and operator, plus "all") and orders.csv (per tranche); only for rollout scenarios.
+std::string rollout_csv(const Scenario& scenario, const RunResult& run);
+std::string orders_csv(const Scenario& scenario, const RunResult& run);
 // run.json: facts about this process's run that vary between runs (wall time, memory).
 std::string run_json(const Scenario& scenario, const RunResult& run);
 

@@ -10,6 +10,8 @@
 #include <spdlog/spdlog.h>
 
 #include "gpufleet/diagnostics.hpp"
+#include "gpufleet/rollout_model.hpp"
+#include "gpufleet/rollout_result.hpp"
 
 namespace sg4 = simgrid::s4u;
 
@@ -19,9 +21,11 @@ namespace {
 bool g_engine_used = false;
 
 // Builds zones operator > site > cluster, one host per node and a controller
-// host per cluster; returns the controller of each cluster.
-std::vector<sg4::Host*> build_platform(const Scenario& sc) {
+// host per cluster, and a host for the national supply chain; returns the
+// controller of each cluster.
+std::vector<sg4::Host*> build_platform(const Scenario& sc, sg4::Host*& supply_host) {
   auto* root = sg4::create_star_zone("gpufleet");
+  supply_host = root->create_host("supply-chain", 1.0)->seal();
   std::vector<sg4::Host*> controllers(sc.clusters.size(), nullptr);
   for (const OperatorSpec& op : sc.operators) {
     auto* op_zone = sg4::create_star_zone("op:" + op.id);
@@ -70,31 +74,98 @@ RunResult run_scenario(const Scenario& sc, const EngineOptions& options) {
   int argc = static_cast<int>(argv.size());
   sg4::Engine engine(&argc, argv.data());
 
-  const std::vector<sg4::Host*> controllers = build_platform(sc);
+  sg4::Host* supply_host = nullptr;
+  const std::vector<sg4::Host*> controllers = build_platform(sc, supply_host);
 
   std::vector<std::unique_ptr<ClusterSim>> sims;
   for (std::uint32_t c = 0; c < sc.clusters.size(); ++c) sims.push_back(std::make_unique<ClusterSim>(sc, c));
+  std::unique_ptr<RolloutModel> rollout;
+  if (sc.rollout.enabled) rollout = std::make_unique<RolloutModel>(sc);
 
   std::exception_ptr failure;
   bool deadlock = false;
   sg4::Engine::on_deadlock_cb([&deadlock] { deadlock = true; });
+  // An exception must not escape an actor (SimGrid would abort the process):
+  // it is kept and rethrown after run().
+  auto guarded = [&failure](auto body) {
+    return [body, &failure]() mutable {
+      try {
+        body();
+      } catch (...) {
+        if (!failure) failure = std::current_exception();
+      }
+    };
+  };
 
-  // One scheduler actor per cluster: sleeps until its cluster's next event, then
-  // lets the ClusterSim process that instant. An exception must not escape an
-  // actor (SimGrid would abort the process): it is kept and rethrown after run().
+  // Clusters that receive nodes during the run wait on a condition variable
+  // (a site actor wakes them when nodes come online); the others just sleep.
+  std::vector<bool> dynamic(sc.clusters.size(), false);
+  for (const Order& o : sc.rollout.orders) dynamic[o.cluster] = true;
+  std::vector<sg4::ConditionVariablePtr> wake(sc.clusters.size());
+  const Seconds horizon = sc.horizon_s.value_or(ClusterSim::kNever);
+
+  // One scheduler actor per cluster: waits until its cluster's next event, then
+  // lets the ClusterSim process that instant.
   for (std::uint32_t c = 0; c < sc.clusters.size(); ++c) {
     ClusterSim* sim = sims[c].get();
-    sg4::Actor::create("sched:" + sc.clusters[c].id, controllers[c], [sim, &failure] {
-      try {
+    if (!dynamic[c]) {
+      sg4::Actor::create("sched:" + sc.clusters[c].id, controllers[c], guarded([sim, &failure] {
         for (Seconds t = sim->next_event_time(); t != ClusterSim::kNever; t = sim->next_event_time()) {
           if (failure) return;
           if (t > sg4::Engine::get_clock()) sg4::this_actor::sleep_until(t);
           sim->advance_to(t);
         }
-      } catch (...) {
-        if (!failure) failure = std::current_exception();
+      }));
+      continue;
+    }
+    wake[c] = sg4::ConditionVariable::create();
+    sg4::Actor::create("sched:" + sc.clusters[c].id, controllers[c],
+                       guarded([sim, cv = wake[c], mutex = sg4::Mutex::create(), horizon, &failure] {
+                         std::unique_lock<sg4::Mutex> lock(*mutex);
+                         while (!failure) {
+                           const Seconds next = std::min(sim->next_event_time(), horizon);
+                           if (next > sg4::Engine::get_clock()) cv->wait_until(lock, next);
+                           const Seconds now = sg4::Engine::get_clock();
+                           const Seconds t = sim->next_event_time();
+                           if (t <= now) sim->advance_to(t);
+                           else if (now >= horizon) return;
+                         }
+                       }));
+  }
+
+  if (rollout) {
+    RolloutModel* model = rollout.get();
+    const Seconds step = sc.rollout.supply_step_s;
+    sg4::Actor::create("supply", supply_host, guarded([model, step, horizon, &failure] {
+      for (Seconds t = 0; t <= horizon && !failure; t += step) {
+        if (t > sg4::Engine::get_clock()) sg4::this_actor::sleep_until(t);
+        model->supply_step(t);
       }
-    });
+    }));
+    for (std::uint32_t s = 0; s < sc.rollout.sites.size(); ++s) {
+      const SiteBuild& sb = sc.rollout.sites[s];
+      const auto& site_clusters = sc.operators[sb.op].sites[sb.site].clusters;
+      sg4::Actor::create(
+          "site:" + sc.operators[sb.op].id + "/" + sc.operators[sb.op].sites[sb.site].id, controllers[site_clusters[0]],
+          guarded([model, s, site_clusters, &sims, &wake, horizon, &failure] {
+            std::vector<double> busy_prev(site_clusters.size(), 0), online_prev(site_clusters.size(), 0);
+            for (Seconds t = 0; t <= horizon && !failure; t += 86400.0) {
+              if (t > sg4::Engine::get_clock()) sg4::this_actor::sleep_until(t);
+              std::vector<ClusterUse> use(site_clusters.size());
+              for (std::size_t i = 0; i < site_clusters.size(); ++i) {
+                const ClusterSim& cs = *sims[site_clusters[i]];
+                const double busy = cs.busy_gpu_seconds_until(t), online = cs.online_gpu_seconds_until(t);
+                use[i] = ClusterUse{busy - busy_prev[i], online - online_prev[i]};
+                busy_prev[i] = busy;
+                online_prev[i] = online;
+              }
+              for (const NodesOnline& n : model->site_step(s, t, use)) {
+                sims[n.cluster]->add_nodes(t, n.nodes);
+                wake[n.cluster]->notify_all();
+              }
+            }
+          }));
+    }
   }
   engine.run();
   if (failure) std::rethrow_exception(failure);
@@ -112,9 +183,12 @@ RunResult run_scenario(const Scenario& sc, const EngineOptions& options) {
     cr.trace_records_after_horizon = sim->trace_records_after_horizon();
     cr.timeseries = sim->timeseries();
     cr.jobs = std::move(sim->state().jobs());
+    cr.busy_gpu_s = sim->busy_gpu_seconds_until(end);
+    cr.online_gpu_s = sim->online_gpu_seconds_until(end);
     result.events += cr.events;
     result.clusters.push_back(std::move(cr));
   }
+  if (rollout) result.rollout = build_rollout_result(sc, *rollout, end);
   result.wall_time_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
   result.peak_memory_mib = peak_memory_mib();
   if (auto log = spdlog::get("engine")) log->debug("[t={:.0f}s] run finished: {} events", end, result.events);

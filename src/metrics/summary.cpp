@@ -176,6 +176,7 @@ nlohmann::ordered_json build_summary(const Scenario& sc, const RunResult& run) {
     j.update(stats_json(compute_job_stats(by_workload[w], end, tau, static_cast<double>(sc.clusters[ws.cluster].gpus()))));
     wls.push_back(std::move(j));
   }
+  if (run.rollout) out["rollout"] = run.rollout->summary;
   return out;
 }
 

@@ -77,6 +77,36 @@ std::string timeseries_csv(const Scenario& sc, const RunResult& run) {
   return fmt::to_string(out);
 }
 
+std::string rollout_csv(const Scenario& sc, const RunResult& run) {
+  fmt::memory_buffer out;
+  fmt::format_to(std::back_inserter(out),
+                 "date,operator,ordered_gpus,delivered_gpus,online_gpus,stranded_gpus,in_production_gpus,"
+                 "unallocated_gpus,waiting_gpus,installing_gpus,hbm_stacks_consumed\n");
+  for (const RolloutRow& r : run.rollout->rows) {
+    const std::string op = r.op < sc.operators.size() ? sc.operators[r.op].id : std::string("all");
+    fmt::format_to(std::back_inserter(out), "{},{},{},{},{},{},{},{},{},{},{:.1f}\n",
+                   format_utc(static_cast<double>(sc.start_epoch_s) + r.t), op, r.ordered, r.delivered, r.online,
+                   r.delivered - r.online, r.in_production, r.unallocated, r.waiting, r.installing, r.raw_stacks);
+  }
+  return fmt::to_string(out);
+}
+
+std::string orders_csv(const Scenario& sc, const RunResult& run) {
+  fmt::memory_buffer out;
+  fmt::format_to(std::back_inserter(out), "order,operator,cluster,tranche,gpus,requested_date,delivered_date,delay_days\n");
+  for (const OrderRow& r : run.rollout->orders) {
+    const Order& o = sc.rollout.orders[r.order];
+    const double epoch = static_cast<double>(sc.start_epoch_s);
+    fmt::format_to(std::back_inserter(out), "{},{},{},{},{},{},", o.id, sc.operators[o.op].id, sc.clusters[o.cluster].id,
+                   r.tranche + 1, r.gpus, format_date(epoch + r.due));
+    if (r.delivered >= 0)
+      fmt::format_to(std::back_inserter(out), "{},{:.3f}\n", format_date(epoch + r.delivered), (r.delivered - r.due) / 86400.0);
+    else
+      fmt::format_to(std::back_inserter(out), ",\n");
+  }
+  return fmt::to_string(out);
+}
+
 std::string run_json(const Scenario& sc, const RunResult& run) {
   nlohmann::ordered_json j;
   j["format"] = "gpufleet-run/1";
@@ -96,6 +126,10 @@ nlohmann::ordered_json write_results(const std::string& dir, const Scenario& sc,
   write_file_atomic((d / "jobs.csv").string(), jobs_csv(sc, run));
   write_file_atomic((d / "timeseries.csv").string(), timeseries_csv(sc, run));
   write_file_atomic((d / "run.json").string(), run_json(sc, run));
+  if (run.rollout) {
+    write_file_atomic((d / "rollout.csv").string(), rollout_csv(sc, run));
+    write_file_atomic((d / "orders.csv").string(), orders_csv(sc, run));
+  }
   // summary.json last: its presence says the others are complete.
   nlohmann::ordered_json summary = build_summary(sc, run);
   write_file_atomic((d / "summary.json").string(), summary.dump(2) + "\n");

@@ -54,7 +54,9 @@ RolloutModel::RolloutModel(const Scenario& sc)
     const Order& ord = spec_.orders[o];
     for (const auto& tr : ord.tranches) total_[o] += tr.gpus;
     tranche_delivered_[o].assign(ord.tranches.size(), -1);
-    log_.push_back(RolloutLogEntry{ord.ordered, o, static_cast<std::int64_t>(total_[o]), 0, 0, 0});
+    RolloutLogEntry e{ord.ordered, o};
+    e.ordered = static_cast<std::int64_t>(total_[o]);
+    log_.push_back(e);
   }
 }
 
@@ -86,7 +88,9 @@ void RolloutModel::supply_step(Seconds t) {
     const std::int64_t delta = new_total - static_cast<std::int64_t>(total_[o]);
     total_[o] = static_cast<std::uint64_t>(new_total);
     const Seconds when = std::max(t, spec_.orders[o].ordered);
-    log_.push_back(RolloutLogEntry{when, o, delta, 0, 0, 0});
+    RolloutLogEntry e{when, o};
+    e.ordered = delta;
+    log_.push_back(e);
   }
   // This step's good HBM stacks per generation, and the raw stacks behind them.
   const double months = spec_.supply_step_s / kMonth;
@@ -160,7 +164,10 @@ void RolloutModel::supply_step(Seconds t) {
     pool_good_[d.generation] = std::max(0.0, pool_good_[d.generation] - good);
     pool_raw_[d.generation] = std::max(0.0, pool_raw_[d.generation] - raw);
     allocated_[d.order] += got[i];
-    log_.push_back(RolloutLogEntry{t, d.order, 0, 0, 0, raw});
+    RolloutLogEntry e{t, d.order};
+    e.allocated = static_cast<std::int64_t>(got[i]);
+    e.raw_stacks = raw;
+    log_.push_back(e);
     const Order& ord = spec_.orders[d.order];
     in_transit_[cluster_site_[ord.cluster]].push_back(
         Shipment{t + spec_.build_lead_s + spec_.ship_lead_s, d.order, got[i]});
@@ -171,7 +178,9 @@ void RolloutModel::deliver(const Shipment& s) {
   const std::uint64_t before = delivered_[s.order];
   delivered_[s.order] += s.gpus;
   stranded_[s.order] += s.gpus;
-  log_.push_back(RolloutLogEntry{s.arrive, s.order, 0, static_cast<std::int64_t>(s.gpus), 0, 0});
+  RolloutLogEntry e{s.arrive, s.order};
+  e.delivered = static_cast<std::int64_t>(s.gpus);
+  log_.push_back(e);
   // Tranches covered by this shipment are delivered now.
   std::uint64_t cum = 0;
   const auto& tranches = spec_.orders[s.order].tranches;
@@ -230,7 +239,10 @@ std::vector<NodesOnline> RolloutModel::site_step(std::uint32_t site, Seconds t, 
     const std::uint64_t gpus = std::uint64_t{nodes} * g;
     stranded_[o] -= gpus;
     installing_[o] -= gpus;
-    log_.push_back(RolloutLogEntry{t, o, 0, 0, static_cast<std::int64_t>(gpus), 0});
+    RolloutLogEntry e{t, o};
+    e.online = static_cast<std::int64_t>(gpus);
+    e.installing = -static_cast<std::int64_t>(gpus);
+    log_.push_back(e);
     out.push_back(NodesOnline{cluster, nodes});
   }
   // Installation: today's installer capacity, within the site's power.
@@ -248,6 +260,9 @@ std::vector<NodesOnline> RolloutModel::site_step(std::uint32_t site, Seconds t, 
     budget_gpus -= static_cast<double>(n);
     power_left_w -= static_cast<double>(n) * fw;
     installing_[o] += n;
+    RolloutLogEntry e{t, o};
+    e.installing = static_cast<std::int64_t>(n);
+    log_.push_back(e);
   }
   return out;
 }

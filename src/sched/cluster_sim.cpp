@@ -80,10 +80,12 @@ void ClusterSim::schedule(Seconds now) {
 }
 
 void ClusterSim::sample(Seconds t) {
-  if (!samples_.empty() && samples_.back().t == t) return;
   const NodePool& pool = state_.pool();
-  samples_.push_back(TimeseriesRow{t, pool.capacity_gpus(), pool.capacity_gpus() - pool.free_gpus(),
-                                   state_.queue().size(), state_.running_count()});
+  const TimeseriesRow row{t, pool.capacity_gpus(), pool.capacity_gpus() - pool.free_gpus(), state_.queue().size(),
+                          state_.running_count()};
+  // A later visit to the same instant (nodes coming online) replaces its sample.
+  if (!samples_.empty() && samples_.back().t == t) samples_.back() = row;
+  else samples_.push_back(row);
 }
 
 void ClusterSim::integrate_to(Seconds t) {
@@ -130,6 +132,7 @@ void ClusterSim::advance_to(Seconds t) {
     }
     if (any) schedule(t);
   }
+  if (!sample_due && !samples_.empty() && samples_.back().t == t) sample(t);  // revisited instant
   if (sample_due) {
     sample(t);
     const Seconds next = t + scenario_.timeseries_interval_s;

@@ -1,0 +1,39 @@
+// What the rollout produced: daily per-operator counts, tranche delays, the
+// summary section. Built from RolloutModel's log after the run.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "gpufleet/job.hpp"
+
+namespace gpufleet {
+
+class RolloutModel;
+struct Scenario;
+
+struct RolloutRow {
+  Seconds t;
+  std::uint32_t op;  // operator index, or operators.size() for the national total
+  std::int64_t ordered, delivered, in_production, unallocated, online, waiting, installing;
+  double raw_stacks;
+};
+
+struct OrderRow {
+  std::uint32_t order, tranche;
+  std::uint64_t gpus;
+  Seconds due;
+  Seconds delivered;  // < 0: not delivered by the end
+};
+
+struct RolloutResult {
+  std::vector<RolloutRow> rows;   // by date, then operator (national last)
+  std::vector<OrderRow> orders;   // by order, then tranche
+  nlohmann::ordered_json summary;  // the "rollout" section of summary.json
+};
+
+RolloutResult build_rollout_result(const Scenario& scenario, const RolloutModel& model, Seconds end);
+
+}  // namespace gpufleet

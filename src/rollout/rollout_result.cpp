@@ -1,0 +1,166 @@
+#include "gpufleet/rollout_result.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+#include "gpufleet/rollout_model.hpp"
+#include "gpufleet/scenario.hpp"
+#include "gpufleet/supply_policy.hpp"
+#include "gpufleet/time_format.hpp"
+
+namespace gpufleet {
+namespace {
+
+constexpr double kDay = 86400.0;
+
+double r6(double x) {
+  const double v = std::round(x * 1e6) / 1e6;
+  return v == 0 ? 0.0 : v;
+}
+
+struct Counts {
+  std::int64_t ordered = 0, allocated = 0, delivered = 0, installing = 0, online = 0;
+  double raw_stacks = 0;
+  void add(const RolloutLogEntry& e) {
+    ordered += e.ordered;
+    allocated += e.allocated;
+    delivered += e.delivered;
+    installing += e.installing;
+    online += e.online;
+    raw_stacks += e.raw_stacks;
+  }
+};
+
+// Milestones and integrals of one group (an operator, or the nation).
+struct Track {
+  Counts c;
+  double stranded_gpu_s = 0;
+  Seconds last_t = 0;
+  Seconds reached[3] = {-1, -1, -1};  // 50 %, 90 %, 100 % of the final order book online
+  void advance(Seconds t) {
+    stranded_gpu_s += static_cast<double>(c.delivered - c.online) * (t - last_t);
+    last_t = t;
+  }
+  void check_milestones(Seconds t, std::int64_t final_ordered) {
+    static const double kShare[3] = {0.5, 0.9, 1.0};
+    for (int k = 0; k < 3; ++k)
+      if (reached[k] < 0 && final_ordered > 0 &&
+          static_cast<double>(c.online) >= kShare[k] * static_cast<double>(final_ordered))
+        reached[k] = t;
+  }
+};
+
+RolloutRow row(Seconds t, std::uint32_t op, const Counts& c) {
+  return RolloutRow{t,
+                    op,
+                    c.ordered,
+                    c.delivered,
+                    c.allocated - c.delivered,
+                    c.ordered - c.allocated,
+                    c.online,
+                    c.delivered - c.online - c.installing,
+                    c.installing,
+                    c.raw_stacks};
+}
+
+}  // namespace
+
+RolloutResult build_rollout_result(const Scenario& sc, const RolloutModel& model, Seconds end) {
+  const RolloutSpec& spec = sc.rollout;
+  const std::size_t n_ops = sc.operators.size();
+  RolloutResult out;
+  std::vector<RolloutLogEntry> log = model.log();
+  std::stable_sort(log.begin(), log.end(), [](const auto& a, const auto& b) { return a.t < b.t; });
+
+  std::vector<std::int64_t> final_ordered(n_ops + 1, 0);
+  for (const auto& e : log)
+    if (e.t <= end) {
+      final_ordered[spec.orders[e.order].op] += e.ordered;
+      final_ordered[n_ops] += e.ordered;
+    }
+
+  std::vector<Track> tracks(n_ops + 1);
+  auto emit = [&](Seconds t) {
+    for (std::uint32_t op = 0; op <= n_ops; ++op) out.rows.push_back(row(t, op, tracks[op].c));
+  };
+  std::size_t i = 0;
+  const auto days = static_cast<std::int64_t>(std::floor(end / kDay));
+  for (std::int64_t d = 0; d <= days + 1; ++d) {
+    const Seconds boundary = d <= days ? static_cast<double>(d) * kDay : end;
+    if (d == days + 1 && boundary == static_cast<double>(days) * kDay) break;  // end is a day boundary
+    for (; i < log.size() && log[i].t <= boundary; ++i) {
+      const auto& e = log[i];
+      for (std::uint32_t op : {spec.orders[e.order].op, static_cast<std::uint32_t>(n_ops)}) {
+        tracks[op].advance(e.t);
+        tracks[op].c.add(e);
+        tracks[op].check_milestones(e.t, final_ordered[op]);
+      }
+    }
+    emit(boundary);
+  }
+  for (auto& tr : tracks) tr.advance(end);
+
+  const auto& delivered = model.tranche_delivered();
+  for (std::uint32_t o = 0; o < spec.orders.size(); ++o)
+    for (std::uint32_t k = 0; k < spec.orders[o].tranches.size(); ++k) {
+      const Seconds when = delivered[o][k] >= 0 && delivered[o][k] <= end ? delivered[o][k] : -1;
+      out.orders.push_back(OrderRow{o, k, spec.orders[o].tranches[k].gpus, spec.orders[o].tranches[k].due, when});
+    }
+
+  // Summary section.
+  const auto date_or_null = [&](Seconds t) {
+    return t < 0 ? nlohmann::ordered_json() : nlohmann::ordered_json(format_date(static_cast<double>(sc.start_epoch_s) + t));
+  };
+  std::vector<double> op_it(n_ops + 1, 0), op_fac(n_ops + 1, 0);
+  nlohmann::ordered_json sites = nlohmann::ordered_json::array();
+  for (std::uint32_t s = 0; s < spec.sites.size(); ++s) {
+    const SiteBuild& sb = spec.sites[s];
+    const SiteEnergy& e = model.energy()[s];
+    op_it[sb.op] += e.it_j;
+    op_fac[sb.op] += e.facility_j;
+    op_it[n_ops] += e.it_j;
+    op_fac[n_ops] += e.facility_j;
+    const double cap = model.power_mw_at(s, e.peak_t);
+    sites.push_back({{"operator", sc.operators[sb.op].id},
+                     {"site", sc.operators[sb.op].sites[sb.site].id},
+                     {"pue", r6(sb.pue)},
+                     {"it_mwh", r6(e.it_j / 3.6e9)},
+                     {"facility_mwh", r6(e.facility_j / 3.6e9)},
+                     {"peak_facility_mw", r6(e.peak_w / 1e6)},
+                     {"peak_date", e.peak_w > 0 ? date_or_null(e.peak_t) : nlohmann::ordered_json()},
+                     {"power_capacity_mw_then", std::isfinite(cap) ? nlohmann::ordered_json(r6(cap)) : nlohmann::ordered_json()},
+                     {"power_capacity_mw_at_end",
+                      std::isfinite(model.power_mw_at(s, end)) ? nlohmann::ordered_json(r6(model.power_mw_at(s, end)))
+                                                               : nlohmann::ordered_json()}});
+  }
+  auto group = [&](std::uint32_t op) {
+    const Track& tr = tracks[op];
+    nlohmann::ordered_json j;
+    j["ordered_gpus"] = tr.c.ordered;
+    j["delivered_gpus"] = tr.c.delivered;
+    j["online_gpus"] = tr.c.online;
+    j["stranded_gpus"] = tr.c.delivered - tr.c.online;
+    j["to_deliver_gpus"] = tr.c.ordered - tr.c.delivered;
+    j["date_50pct_online"] = date_or_null(tr.reached[0]);
+    j["date_90pct_online"] = date_or_null(tr.reached[1]);
+    j["date_100pct_online"] = date_or_null(tr.reached[2]);
+    j["stranded_gpu_days"] = r6(tr.stranded_gpu_s / kDay);
+    j["hbm_stacks_consumed"] = r6(tr.c.raw_stacks);
+    j["it_mwh"] = r6(op_it[op] / 3.6e9);
+    j["facility_mwh"] = r6(op_fac[op] / 3.6e9);
+    return j;
+  };
+  out.summary["supply_policy"] = std::string(spec.allocation->name());
+  out.summary["national"] = group(static_cast<std::uint32_t>(n_ops));
+  auto& ops = out.summary["operators"] = nlohmann::ordered_json::array();
+  for (std::uint32_t op = 0; op < n_ops; ++op) {
+    nlohmann::ordered_json j;
+    j["id"] = sc.operators[op].id;
+    j.update(group(op));
+    ops.push_back(std::move(j));
+  }
+  out.summary["sites"] = std::move(sites);
+  return out;
+}
+
+}  // namespace gpufleet
