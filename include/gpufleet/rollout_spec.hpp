@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <limits>
 #include <map>
 #include <memory>
 #include <string>
@@ -76,6 +77,9 @@ struct RolloutSpec {
   Seconds build_lead_s = 0;           // from HBM allocation to a finished GPU
   Seconds ship_lead_s = 0;            // from finished GPU to delivery at the site
   Seconds supply_step_s = 7 * 86400.0;
+  // A tranche is supplied no earlier than this long before it is due, lead times
+  // included (infinity: as soon as it is ordered).
+  Seconds supply_window_s = std::numeric_limits<double>::infinity();
   std::shared_ptr<const SupplyAllocationPolicy> allocation;
   std::vector<Order> orders;
   std::vector<SiteBuild> sites;

@@ -1,5 +1,7 @@
 // Backfilling policies: none (strict queue order), EASY, conservative.
 #include <algorithm>
+#include <cmath>
+#include <limits>
 
 #include "gpufleet/diagnostics.hpp"
 #include "policies/builtin.hpp"
@@ -36,8 +38,10 @@ class ShadowState {
         return;
       }
     }
-    // Only reachable if the head can never fit, which admission rules out.
-    GPUFLEET_CHECK(false, "the queue head fits once every running job has ended");
+    // The head does not fit even on an empty cluster: its cluster is still
+    // being built (nodes not yet online). It gets no reservation; any job that
+    // fits now may start.
+    time_ = std::numeric_limits<Seconds>::infinity();
   }
 
   Seconds time() const { return time_; }
@@ -237,8 +241,8 @@ class Profile {
       }
       return times_[i];
     }
-    GPUFLEET_CHECK(false, "every job fits once all running jobs end");
-    return times_.back();
+    // More GPUs than the cluster has online: no reservation until nodes arrive.
+    return std::numeric_limits<Seconds>::infinity();
   }
 
   void reserve(Seconds start, Seconds duration, std::int64_t gpus) {
@@ -278,6 +282,7 @@ void ConservativeBackfill::schedule(Plan& plan) const {
     if (max_reservations_ != 0 && considered++ >= max_reservations_) break;
     const Job& job = plan.job(e.job);
     const Seconds t = profile.earliest(job.gpus, job.requested);
+    if (!std::isfinite(t)) continue;
     profile.reserve(t, job.requested, job.gpus);
     if (t == plan.now()) plan.try_start(e, StartReason::kReservationNow);
   }

@@ -127,12 +127,22 @@ void RolloutModel::supply_step(Seconds t) {
     site_ready[s] = std::max(0.0, power_mw_at(s, t) * 1e6 - site_installed_w(s) - bound[s]);
 
   std::vector<SupplyDemand> demands;
+  const Seconds lead = spec_.build_lead_s + spec_.ship_lead_s;
   for (std::uint32_t o = 0; o < spec_.orders.size(); ++o) {
     const Order& ord = spec_.orders[o];
     if (ord.ordered > t || allocated_[o] >= total_[o]) continue;
+    // GPUs whose tranche is inside the supply window (a change to the order moves its last tranche).
+    std::uint64_t eligible = 0, listed = 0;
+    for (std::size_t k = 0; k < ord.tranches.size(); ++k) {
+      const bool last = k + 1 == ord.tranches.size();
+      const std::uint64_t gpus = last ? total_[o] - listed : ord.tranches[k].gpus;
+      listed += ord.tranches[k].gpus;
+      if (ord.tranches[k].due - lead - spec_.supply_window_s <= t) eligible += gpus;
+    }
+    if (eligible <= allocated_[o]) continue;
     SupplyDemand d;
     d.order = o;
-    d.outstanding_gpus = total_[o] - allocated_[o];
+    d.outstanding_gpus = eligible - allocated_[o];
     d.ordered = ord.ordered;
     d.priority = ord.priority;
     std::uint64_t cum = 0;

@@ -72,14 +72,20 @@ RolloutResult build_rollout_result(const Scenario& sc, const RolloutModel& model
   std::vector<RolloutLogEntry> log = model.log();
   std::stable_sort(log.begin(), log.end(), [](const auto& a, const auto& b) { return a.t < b.t; });
 
-  std::vector<std::int64_t> final_ordered(n_ops + 1, 0);
+  // Groups: each operator, the nation, then each GPU model (for "when is the HBM4 fleet online").
+  const std::size_t n_models = sc.gpu_models.size();
+  auto model_group = [&](const RolloutLogEntry& e) {
+    return static_cast<std::uint32_t>(n_ops + 1 + sc.clusters[spec.orders[e.order].cluster].gpu_model);
+  };
+  std::vector<std::int64_t> final_ordered(n_ops + 1 + n_models, 0);
   for (const auto& e : log)
     if (e.t <= end) {
       final_ordered[spec.orders[e.order].op] += e.ordered;
       final_ordered[n_ops] += e.ordered;
+      final_ordered[model_group(e)] += e.ordered;
     }
 
-  std::vector<Track> tracks(n_ops + 1);
+  std::vector<Track> tracks(n_ops + 1 + n_models);
   auto emit = [&](Seconds t) {
     for (std::uint32_t op = 0; op <= n_ops; ++op) out.rows.push_back(row(t, op, tracks[op].c));
   };
@@ -90,7 +96,7 @@ RolloutResult build_rollout_result(const Scenario& sc, const RolloutModel& model
     if (d == days + 1 && boundary == static_cast<double>(days) * kDay) break;  // end is a day boundary
     for (; i < log.size() && log[i].t <= boundary; ++i) {
       const auto& e = log[i];
-      for (std::uint32_t op : {spec.orders[e.order].op, static_cast<std::uint32_t>(n_ops)}) {
+      for (std::uint32_t op : {spec.orders[e.order].op, static_cast<std::uint32_t>(n_ops), model_group(e)}) {
         tracks[op].advance(e.t);
         tracks[op].c.add(e);
         tracks[op].check_milestones(e.t, final_ordered[op]);
@@ -111,7 +117,7 @@ RolloutResult build_rollout_result(const Scenario& sc, const RolloutModel& model
   const auto date_or_null = [&](Seconds t) {
     return t < 0 ? nlohmann::ordered_json() : nlohmann::ordered_json(format_date(static_cast<double>(sc.start_epoch_s) + t));
   };
-  std::vector<double> op_it(n_ops + 1, 0), op_fac(n_ops + 1, 0);
+  std::vector<double> op_it(n_ops + 1 + n_models, 0), op_fac(n_ops + 1 + n_models, 0);
   nlohmann::ordered_json sites = nlohmann::ordered_json::array();
   for (std::uint32_t s = 0; s < spec.sites.size(); ++s) {
     const SiteBuild& sb = spec.sites[s];
@@ -158,6 +164,20 @@ RolloutResult build_rollout_result(const Scenario& sc, const RolloutModel& model
     j["id"] = sc.operators[op].id;
     j.update(group(op));
     ops.push_back(std::move(j));
+  }
+  auto& models = out.summary["gpu_models"] = nlohmann::ordered_json::array();
+  for (std::uint32_t m = 0; m < n_models; ++m) {
+    const Track& tr = tracks[n_ops + 1 + m];
+    if (final_ordered[n_ops + 1 + m] == 0) continue;
+    models.push_back({{"id", sc.gpu_models[m].id},
+                      {"hbm_generation", sc.gpu_models[m].hbm_generation},
+                      {"ordered_gpus", tr.c.ordered},
+                      {"delivered_gpus", tr.c.delivered},
+                      {"online_gpus", tr.c.online},
+                      {"date_50pct_online", date_or_null(tr.reached[0])},
+                      {"date_90pct_online", date_or_null(tr.reached[1])},
+                      {"date_100pct_online", date_or_null(tr.reached[2])},
+                      {"stranded_gpu_days", r6(tr.stranded_gpu_s / kDay)}});
   }
   out.summary["sites"] = std::move(sites);
   return out;

@@ -353,6 +353,7 @@ struct Loader {
       ro.supply_step_s = r.number_or("step_days", 7, NumberRange::between(1, 92)) * 86400.0;
       ro.build_lead_s = r.number_or("build_lead_days", 0, NumberRange::between(0, 3650)) * 86400.0;
       ro.ship_lead_s = r.number_or("ship_lead_days", 0, NumberRange::between(0, 3650)) * 86400.0;
+      if (auto w = r.opt_number("supply_window_days", NumberRange::between(0, 3650))) ro.supply_window_s = *w * 86400.0;
       if (const Json* p = r.raw("packaging_gpus_per_month"))
         ro.packaging_gpus_per_month = read_schedule(*p, r.member_pointer("packaging_gpus_per_month"), NumberRange::at_least(0));
       if (const Json* a = r.raw("allocation")) ro.allocation = registry.make_supply(*a, r.member_pointer("allocation"), ctx);
