@@ -15,7 +15,7 @@ validator = jsonschema.Draft202012Validator(schema)
 jsonschema.Draft202012Validator.check_schema(schema)
 
 failures = 0
-scenarios = sorted((root / "scenarios").glob("*.json"))
+scenarios = sorted((root / "scenarios").glob("*.json")) + sorted((root / "tests/data").glob("*.json"))
 if not scenarios:
     print("no scenarios found"); sys.exit(1)
 for path in scenarios:
@@ -36,12 +36,19 @@ mutations = {
     "bad date": lambda d: d.update(start="01/01/2025"),
     "unknown workload key": lambda d: d["workloads"][0].update(colour="red"),
 }
-for name, mutate in mutations.items():
-    doc = copy.deepcopy(base)
+korea = json.loads((root / "scenarios/korea-2025.json").read_text())
+korea_mutations = {
+    "unknown supply policy": lambda d: d["supply"]["allocation"].update(policy="lottery"),
+    "negative site power": lambda d: d["operators"][1]["sites"][0]["power_mw"][0].update(value=-5),
+    "tranche without due date": lambda d: d["orders"][0]["tranches"][0].pop("due"),
+    "unknown event kind": lambda d: d.update(events=[{"kind": "meteor", "date": "2026-01-01"}]),
+}
+for name, mutate in list(mutations.items()) + list(korea_mutations.items()):
+    doc = copy.deepcopy(base if name in mutations else korea)
     mutate(doc)
     rejected = not validator.is_valid(doc)
     print(f"{'ok' if rejected else 'FAIL'}: schema rejects {name}")
     failures += not rejected
 
-print(f"{len(scenarios) + len(mutations) - failures} passed, {failures} failed")
+print(f"{len(scenarios) + len(mutations) + len(korea_mutations) - failures} passed, {failures} failed")
 sys.exit(1 if failures else 0)

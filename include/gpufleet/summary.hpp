@@ -27,12 +27,12 @@ struct JobStats {
   Quantiles turnaround_s;      // over completed jobs
   double gpu_hours = 0;        // GPU-time used within [0, end], all started jobs
   double makespan_s = 0;       // max end - min submit over completed jobs
-  double utilisation = 0;      // gpu_hours / (capacity GPUs * end / 3600)
+  double utilisation = 0;      // GPU-time used / GPU-time online, over [0, end]
 };
 
 // Statistics of `jobs` at simulated time `end`; utilisation is relative to
-// `capacity_gpus` GPUs online over [0, end].
-JobStats compute_job_stats(const std::vector<const Job*>& jobs, Seconds end, Seconds tau, double capacity_gpus);
+// `online_gpu_seconds`, the integral of the group's online GPUs over [0, end].
+JobStats compute_job_stats(const std::vector<const Job*>& jobs, Seconds end, Seconds tau, double online_gpu_seconds);
 
 // The whole summary.json document (deterministic: no wall time or memory).
 nlohmann::ordered_json build_summary(const Scenario& scenario, const RunResult& run);

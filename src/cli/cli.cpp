@@ -57,8 +57,6 @@ void print_run_table(std::ostream& out, const Scenario& sc, const RunResult& run
   fmt::print(out, "gpufleet {} | {} | seed {} | {} -> {}\n", GPUFLEET_VERSION, sc.name, sc.seed,
              format_utc(static_cast<double>(sc.start_epoch_s)),
              format_utc(static_cast<double>(sc.start_epoch_s) + run.end_time));
-  fmt::print(out, "{:<18} {:>8} {:>10} {:>8} {:>8} {:>8} {:>11} {:>11} {:>6}\n", "cluster", "GPUs", "completed",
-             "running", "queued", "rejected", "wait mean", "wait p95", "util");
   auto row = [&](const std::string& name, const nlohmann::ordered_json& s) {
     const auto& jobs = s["jobs"];
     fmt::print(out, "{:<18} {:>8} {:>10} {:>8} {:>8} {:>8} {:>11} {:>11} {:>5.1f}%\n", name,
@@ -67,6 +65,31 @@ void print_run_table(std::ostream& out, const Scenario& sc, const RunResult& run
                jobs["rejected"].get<std::uint64_t>(), short_duration(s["wait_s"]["mean"].get<double>()),
                short_duration(s["wait_s"]["p95"].get<double>()), 100.0 * s["utilisation"].get<double>());
   };
+  if (summary.contains("rollout")) {
+    // The rollout first: what a policy analyst asks (when is it online, what is stranded, what power).
+    const auto& ro = summary["rollout"];
+    const auto date = [](const nlohmann::ordered_json& v) { return v.is_null() ? std::string("-") : v.get<std::string>(); };
+    fmt::print(out, "rollout (supply policy {})\n", ro["supply_policy"].get<std::string>());
+    fmt::print(out, "{:<10} {:>8} {:>8} {:>8} {:>11} {:>11} {:>11} {:>13} {:>9}\n", "operator", "ordered", "online",
+               "stranded", "50% online", "90% online", "100% online", "stranded GPU-d", "GWh");
+    auto rrow = [&](const std::string& name, const nlohmann::ordered_json& g) {
+      fmt::print(out, "{:<10} {:>8} {:>8} {:>8} {:>11} {:>11} {:>11} {:>13.0f} {:>9.1f}\n", name,
+                 g["ordered_gpus"].get<std::int64_t>(), g["online_gpus"].get<std::int64_t>(),
+                 g["stranded_gpus"].get<std::int64_t>(), date(g["date_50pct_online"]), date(g["date_90pct_online"]),
+                 date(g["date_100pct_online"]), g["stranded_gpu_days"].get<double>(), g["facility_mwh"].get<double>() / 1000);
+    };
+    for (const auto& o : ro["operators"]) rrow(o["id"].get<std::string>(), o);
+    rrow("all", ro["national"]);
+    fmt::print(out, "{:<24} {:>14} {:>12} {:>12}\n", "site", "peak MW (day)", "grid MW then", "grid MW end");
+    for (const auto& s : ro["sites"]) {
+      const auto mw = [](const nlohmann::ordered_json& v) { return v.is_null() ? std::string("unlimited") : fmt::format("{:.1f}", v.get<double>()); };
+      fmt::print(out, "{:<24} {:>14.1f} {:>12} {:>12}\n", s["operator"].get<std::string>() + "/" + s["site"].get<std::string>(),
+                 s["peak_facility_mw"].get<double>(), mw(s["power_capacity_mw_then"]), mw(s["power_capacity_mw_at_end"]));
+    }
+    fmt::print(out, "\n");
+  }
+  fmt::print(out, "{:<18} {:>8} {:>10} {:>8} {:>8} {:>8} {:>11} {:>11} {:>6}\n", "cluster", "GPUs", "completed",
+             "running", "queued", "rejected", "wait mean", "wait p95", "util");
   for (const auto& c : summary["clusters"]) row(c["id"].get<std::string>(), c);
   if (summary["clusters"].size() > 1) row("all", summary["total"]);
   fmt::print(out, "{} events in {:.2f} s ({:.0f} events/s), peak memory {:.0f} MiB; results in {}\n", run.events,

@@ -62,7 +62,7 @@ Quantiles quantiles(std::vector<double>& v) {
   return q;
 }
 
-JobStats compute_job_stats(const std::vector<const Job*>& jobs, Seconds end, Seconds tau, double capacity_gpus) {
+JobStats compute_job_stats(const std::vector<const Job*>& jobs, Seconds end, Seconds tau, double online_gpu_seconds) {
   JobStats s;
   std::vector<double> waits, bsld, turnaround;
   double gpu_seconds = 0;
@@ -92,7 +92,7 @@ JobStats compute_job_stats(const std::vector<const Job*>& jobs, Seconds end, Sec
   s.turnaround_s = quantiles(turnaround);
   s.gpu_hours = gpu_seconds / 3600.0;
   s.makespan_s = s.completed ? max_end - min_submit : 0;
-  s.utilisation = capacity_gpus > 0 && end > 0 ? gpu_seconds / (capacity_gpus * end) : 0;
+  s.utilisation = online_gpu_seconds > 0 ? gpu_seconds / online_gpu_seconds : 0;
   return s;
 }
 
@@ -124,11 +124,13 @@ nlohmann::ordered_json build_summary(const Scenario& sc, const RunResult& run) {
   std::vector<const Job*> all;
   std::vector<std::vector<const Job*>> by_cluster(sc.clusters.size()), by_workload(sc.workloads.size()),
       by_operator(sc.operators.size());
-  std::vector<double> op_capacity(sc.operators.size(), 0);
-  double total_capacity = 0;
+  std::vector<double> op_capacity(sc.operators.size(), 0), op_online_s(sc.operators.size(), 0);
+  double total_capacity = 0, total_online_s = 0;
   for (std::size_t c = 0; c < run.clusters.size(); ++c) {
     op_capacity[sc.clusters[c].op] += static_cast<double>(sc.clusters[c].gpus());
     total_capacity += static_cast<double>(sc.clusters[c].gpus());
+    op_online_s[sc.clusters[c].op] += run.clusters[c].online_gpu_s;
+    total_online_s += run.clusters[c].online_gpu_s;
     for (const Job& j : run.clusters[c].jobs) {
       all.push_back(&j);
       by_cluster[c].push_back(&j);
@@ -137,7 +139,7 @@ nlohmann::ordered_json build_summary(const Scenario& sc, const RunResult& run) {
     }
   }
 
-  out["total"] = stats_json(compute_job_stats(all, end, tau, total_capacity));
+  out["total"] = stats_json(compute_job_stats(all, end, tau, total_online_s));
   out["total"]["gpus"] = static_cast<std::uint64_t>(total_capacity);
 
   auto& ops = out["operators"] = nlohmann::ordered_json::array();
@@ -145,7 +147,7 @@ nlohmann::ordered_json build_summary(const Scenario& sc, const RunResult& run) {
     nlohmann::ordered_json j;
     j["id"] = sc.operators[o].id;
     j["gpus"] = static_cast<std::uint64_t>(op_capacity[o]);
-    j.update(stats_json(compute_job_stats(by_operator[o], end, tau, op_capacity[o])));
+    j.update(stats_json(compute_job_stats(by_operator[o], end, tau, op_online_s[o])));
     ops.push_back(std::move(j));
   }
   auto& cls = out["clusters"] = nlohmann::ordered_json::array();
@@ -162,7 +164,7 @@ nlohmann::ordered_json build_summary(const Scenario& sc, const RunResult& run) {
     j["policies"] = {{"queue", std::string(cl.scheduling.queue->name())},
                      {"backfill", std::string(cl.scheduling.backfill->name())},
                      {"placement", std::string(cl.scheduling.placement->name())}};
-    j.update(stats_json(compute_job_stats(by_cluster[c], end, tau, static_cast<double>(cl.gpus()))));
+    j.update(stats_json(compute_job_stats(by_cluster[c], end, tau, run.clusters[c].online_gpu_s)));
     j["trace_records_after_horizon"] = run.clusters[c].trace_records_after_horizon;
     cls.push_back(std::move(j));
   }
@@ -173,7 +175,7 @@ nlohmann::ordered_json build_summary(const Scenario& sc, const RunResult& run) {
     j["id"] = ws.id;
     j["cluster"] = sc.clusters[ws.cluster].id;
     j["kind"] = ws.kind == WorkloadSpec::Kind::kSwf ? "swf" : "synthetic";
-    j.update(stats_json(compute_job_stats(by_workload[w], end, tau, static_cast<double>(sc.clusters[ws.cluster].gpus()))));
+    j.update(stats_json(compute_job_stats(by_workload[w], end, tau, run.clusters[ws.cluster].online_gpu_s)));
     wls.push_back(std::move(j));
   }
   if (run.rollout) out["rollout"] = run.rollout->summary;

@@ -272,3 +272,55 @@ TEST_CASE("every shipped scenario validates", "[scenario]") {
     CHECK_NOTHROW(load_scenario(entry.path().string()));
   }
 }
+
+TEST_CASE("malformed rollout sections are reported with their JSON pointer", "[scenario][rollout]") {
+  const Json hand = Json::parse(gpufleet::test::read_text(gpufleet::test::source_dir() + "/tests/data/rollout-hand.json"));
+  struct Case {
+    const char* name;
+    std::string pointer;
+    Json value;
+    std::string where;
+    std::string fragment;
+  };
+  const std::vector<Case> cases = {
+      {"unknown supply policy", "/supply/allocation/policy", "lottery", "/supply/allocation/policy", "found \"lottery\""},
+      {"negative site power", "/operators/0/sites/0/power_mw/0/value", -1, "/operators/0/sites/0/power_mw/0/value",
+       "found number -1"},
+      {"power steps out of order", "/operators/0/sites/0/power_mw/1/from", "2024-12-01",
+       "/operators/0/sites/0/power_mw/1/from", "increasing order"},
+      {"PUE below 1", "/operators/0/sites/0/pue", 0.9, "/operators/0/sites/0/pue", "found number 0.9"},
+      {"yield above 1", "/supply/hbm_suppliers/0/yield/0/value", 1.5, "/supply/hbm_suppliers/0/yield/0/value",
+       "found number 1.5"},
+      {"order for an unknown cluster", "/orders/0/cluster", "nowhere", "/orders/0/cluster", "found \"nowhere\""},
+      {"order larger than the cluster", "/orders/0/tranches/0/gpus", 5000, "/orders", "found 5504 GPUs ordered"},
+      {"bad order date", "/orders/0/ordered", "soon", "/orders/0/ordered", "expected a UTC date"},
+      {"no supplier for the generation", "/gpu_models/0/hbm_generation", "HBM9", "/orders/0/cluster",
+       "expected an HBM supplier making \"HBM9\""},
+      {"event for an unknown supplier", "/events",
+       Json::array({{{"kind", "supplier_capacity"}, {"date", "2025-01-01"}, {"supplier", "acme"}, {"factor", 0.5},
+                     {"until", "2025-06-01"}}}),
+       "/events/0/supplier", "found \"acme\""},
+      {"idle power above TDP", "/gpu_models/0/idle_w", 2000, "/gpu_models/0/idle_w", "expected idle_w <= tdp_w"},
+      {"more nodes online than the cluster has", "/operators/0/sites/0/clusters/0/online_nodes_at_start", 300,
+       "/operators/0/sites/0/clusters/0/online_nodes_at_start", "at most the cluster's 250 nodes"},
+  };
+  for (const auto& c : cases) {
+    INFO(c.name);
+    TempDir dir("rollout-bad");
+    Json doc = hand;
+    doc[Json::json_pointer(c.pointer)] = c.value;
+    const auto errors = load_errors(doc, dir);
+    INFO(dump(errors));
+    CHECK(has_error(errors, c.where, c.fragment));
+  }
+  SECTION("orders need a horizon and a supply section") {
+    TempDir dir("rollout-missing");
+    Json doc = hand;
+    doc.erase("horizon_days");
+    doc.erase("supply");
+    const auto errors = load_errors(doc, dir);
+    INFO(dump(errors));
+    CHECK(has_error(errors, "/horizon_days", "required when the scenario has orders"));
+    CHECK(has_error(errors, "/supply", "required when the scenario has orders"));
+  }
+}
