@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # gpufleet set-up on Debian 12, in one of two modes:
-#   bash scripts/build.sh run    install what is missing, build (Release), run the default scenario
+#   bash scripts/build.sh run    install what is missing, build (Release), run the Korean reference scenario
 #   bash scripts/build.sh test   install what is missing, build, run the whole test suite, then the
 #                                same suite again under AddressSanitizer + UndefinedBehaviorSanitizer
 # Needs root or sudo only when packages are missing. .ci/run calls "test".
@@ -15,7 +15,7 @@ esac
 
 # Debian 12 packages the build, the tests and the schema check need.
 packages=(build-essential cmake pkg-config libsimgrid-dev nlohmann-json3-dev libfmt-dev libspdlog-dev
-          libcli11-dev catch2 zlib1g-dev python3 python3-jsonschema)
+          libcli11-dev catch2 zlib1g-dev python3 python3-jsonschema time)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -37,7 +37,7 @@ build() {  # build DIR [cmake args...]
 
 if [ "$mode" = run ]; then
   build build -DCMAKE_BUILD_TYPE=Release -DGPUFLEET_BUILD_TESTS=OFF -DGPUFLEET_BUILD_BENCH=OFF
-  ./build/gpufleet run scenarios/small-synthetic.json --out out/small-synthetic
+  ./build/gpufleet run scenarios/korea-2025.json --out out/korea-2025
   exit 0
 fi
 
