@@ -40,6 +40,7 @@ struct SiteEnergy {
   double facility_j = 0;  // IT energy x PUE
   double peak_w = 0;      // highest daily-mean facility power
   Seconds peak_t = 0;     // start of that day
+  std::vector<double> daily_mean_w;  // facility power, mean of each day in order (day d: [d, d+1) days)
 };
 
 // GPU-seconds of one cluster over an interval (from ClusterSim's integrals).
@@ -64,10 +65,10 @@ class RolloutModel {
 
   const std::vector<RolloutLogEntry>& log() const { return log_; }
   const std::vector<SiteEnergy>& energy() const { return energy_; }
-  // Arrival time of each tranche's last GPU (negative: not delivered), per order.
-  const std::vector<std::vector<Seconds>>& tranche_delivered() const { return tranche_delivered_; }
   // Current ordered GPUs of each order (after changes so far).
   const std::vector<std::uint64_t>& order_total() const { return total_; }
+  // GPUs of tranche k of order o: as ordered, except the last, which absorbs every change to the order.
+  std::uint64_t tranche_gpus(std::uint32_t o, std::size_t k) const;
   // Facility watts one installed GPU of this cluster draws at full load.
   double facility_w_per_gpu(std::uint32_t cluster) const;
   double power_mw_at(std::uint32_t site, Seconds t) const;
@@ -95,7 +96,6 @@ class RolloutModel {
   std::vector<double> pool_good_, pool_raw_;     // per generation, carried between steps
   std::vector<std::uint64_t> total_, allocated_, delivered_;
   std::vector<bool> change_applied_;
-  std::vector<std::vector<Seconds>> tranche_delivered_;
   std::vector<std::deque<Shipment>> in_transit_;  // per site, by arrival
   std::vector<std::uint64_t> stranded_;           // per order: delivered, not yet installing
   std::vector<std::deque<BurnIn>> burn_in_;       // per site, by ready time

@@ -30,7 +30,6 @@ RolloutModel::RolloutModel(const Scenario& sc)
       allocated_(spec_.orders.size(), 0),
       delivered_(spec_.orders.size(), 0),
       change_applied_(spec_.disruptions.size(), false),
-      tranche_delivered_(spec_.orders.size()),
       in_transit_(spec_.sites.size()),
       stranded_(spec_.orders.size(), 0),
       burn_in_(spec_.sites.size()),
@@ -53,11 +52,18 @@ RolloutModel::RolloutModel(const Scenario& sc)
   for (std::uint32_t o = 0; o < spec_.orders.size(); ++o) {
     const Order& ord = spec_.orders[o];
     for (const auto& tr : ord.tranches) total_[o] += tr.gpus;
-    tranche_delivered_[o].assign(ord.tranches.size(), -1);
     RolloutLogEntry e{ord.ordered, o};
     e.ordered = static_cast<std::int64_t>(total_[o]);
     log_.push_back(e);
   }
+}
+
+std::uint64_t RolloutModel::tranche_gpus(std::uint32_t o, std::size_t k) const {
+  const auto& tr = spec_.orders[o].tranches;
+  if (k + 1 < tr.size()) return tr[k].gpus;
+  std::uint64_t others = 0;
+  for (std::size_t i = 0; i + 1 < tr.size(); ++i) others += tr[i].gpus;
+  return total_[o] > others ? total_[o] - others : 0;  // a cut deeper than the last tranche empties it
 }
 
 double RolloutModel::facility_w_per_gpu(std::uint32_t cluster) const {
@@ -132,13 +138,10 @@ void RolloutModel::supply_step(Seconds t) {
     const Order& ord = spec_.orders[o];
     if (ord.ordered > t || allocated_[o] >= total_[o]) continue;
     // GPUs whose tranche is inside the supply window (a change to the order moves its last tranche).
-    std::uint64_t eligible = 0, listed = 0;
-    for (std::size_t k = 0; k < ord.tranches.size(); ++k) {
-      const bool last = k + 1 == ord.tranches.size();
-      const std::uint64_t gpus = last ? total_[o] - listed : ord.tranches[k].gpus;
-      listed += ord.tranches[k].gpus;
-      if (ord.tranches[k].due - lead - spec_.supply_window_s <= t) eligible += gpus;
-    }
+    std::uint64_t eligible = 0;
+    for (std::size_t k = 0; k < ord.tranches.size(); ++k)
+      if (ord.tranches[k].due - lead - spec_.supply_window_s <= t) eligible += tranche_gpus(o, k);
+    eligible = std::min(eligible, total_[o]);
     if (eligible <= allocated_[o]) continue;
     SupplyDemand d;
     d.order = o;
@@ -147,10 +150,10 @@ void RolloutModel::supply_step(Seconds t) {
     d.priority = ord.priority;
     std::uint64_t cum = 0;
     d.next_due = ord.tranches.empty() ? ord.ordered : ord.tranches.back().due;
-    for (const auto& tr : ord.tranches) {
-      cum += tr.gpus;
+    for (std::size_t k = 0; k < ord.tranches.size(); ++k) {
+      cum += tranche_gpus(o, k);
       if (cum > allocated_[o]) {
-        d.next_due = tr.due;
+        d.next_due = ord.tranches[k].due;
         break;
       }
     }
@@ -185,20 +188,11 @@ void RolloutModel::supply_step(Seconds t) {
 }
 
 void RolloutModel::deliver(const Shipment& s) {
-  const std::uint64_t before = delivered_[s.order];
   delivered_[s.order] += s.gpus;
   stranded_[s.order] += s.gpus;
   RolloutLogEntry e{s.arrive, s.order};
   e.delivered = static_cast<std::int64_t>(s.gpus);
   log_.push_back(e);
-  // Tranches covered by this shipment are delivered now.
-  std::uint64_t cum = 0;
-  const auto& tranches = spec_.orders[s.order].tranches;
-  for (std::size_t k = 0; k < tranches.size(); ++k) {
-    cum += tranches[k].gpus;
-    if (cum > before && cum <= delivered_[s.order] && tranche_delivered_[s.order][k] < 0)
-      tranche_delivered_[s.order][k] = s.arrive;
-  }
 }
 
 std::vector<NodesOnline> RolloutModel::site_step(std::uint32_t site, Seconds t, const std::vector<ClusterUse>& use) {
@@ -220,6 +214,7 @@ std::vector<NodesOnline> RolloutModel::site_step(std::uint32_t site, Seconds t, 
     e.it_j += it_j;
     e.facility_j += it_j * sb.pue;
     const double mean_w = it_j * sb.pue / kDay;
+    if (t > 0) e.daily_mean_w.push_back(mean_w);
     if (mean_w > e.peak_w) {
       e.peak_w = mean_w;
       e.peak_t = t - kDay;

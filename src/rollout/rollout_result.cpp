@@ -106,12 +106,23 @@ RolloutResult build_rollout_result(const Scenario& sc, const RolloutModel& model
   }
   for (auto& tr : tracks) tr.advance(end);
 
-  const auto& delivered = model.tranche_delivered();
-  for (std::uint32_t o = 0; o < spec.orders.size(); ++o)
+  // A tranche is delivered when the order's deliveries first cover it and every tranche before it,
+  // with the tranches as they stand at the end (changes to the order resize its last tranche).
+  std::vector<std::vector<std::pair<Seconds, std::int64_t>>> arrivals(spec.orders.size());
+  for (const auto& e : log)
+    if (e.delivered > 0 && e.t <= end) arrivals[e.order].emplace_back(e.t, e.delivered);
+  for (std::uint32_t o = 0; o < spec.orders.size(); ++o) {
+    std::uint64_t need = 0;
+    std::size_t a = 0;
+    std::uint64_t got = 0;
     for (std::uint32_t k = 0; k < spec.orders[o].tranches.size(); ++k) {
-      const Seconds when = delivered[o][k] >= 0 && delivered[o][k] <= end ? delivered[o][k] : -1;
-      out.orders.push_back(OrderRow{o, k, spec.orders[o].tranches[k].gpus, spec.orders[o].tranches[k].due, when});
+      need += model.tranche_gpus(o, k);
+      Seconds when = -1;
+      while (got < need && a < arrivals[o].size()) got += static_cast<std::uint64_t>(arrivals[o][a++].second);
+      if (got >= need) when = need == 0 ? 0 : arrivals[o][a - 1].first;
+      out.orders.push_back(OrderRow{o, k, model.tranche_gpus(o, k), spec.orders[o].tranches[k].due, when});
     }
+  }
 
   // Summary section.
   const auto date_or_null = [&](Seconds t) {
@@ -139,6 +150,27 @@ RolloutResult build_rollout_result(const Scenario& sc, const RolloutModel& model
                       std::isfinite(model.power_mw_at(s, end)) ? nlohmann::ordered_json(r6(model.power_mw_at(s, end)))
                                                                : nlohmann::ordered_json()}});
   }
+  // Peak facility power of a group of sites: the highest daily mean of their summed power.
+  std::vector<double> op_peak_w(n_ops + 1, 0);
+  std::vector<Seconds> op_peak_t(n_ops + 1, -1);
+  {
+    std::size_t days_recorded = 0;
+    for (const auto& e : model.energy()) days_recorded = std::max(days_recorded, e.daily_mean_w.size());
+    for (std::size_t d = 0; d < days_recorded; ++d) {
+      std::vector<double> sum(n_ops + 1, 0);
+      for (std::uint32_t s = 0; s < spec.sites.size(); ++s) {
+        const auto& w = model.energy()[s].daily_mean_w;
+        const double v = d < w.size() ? w[d] : 0;
+        sum[spec.sites[s].op] += v;
+        sum[n_ops] += v;
+      }
+      for (std::size_t g = 0; g <= n_ops; ++g)
+        if (sum[g] > op_peak_w[g]) {
+          op_peak_w[g] = sum[g];
+          op_peak_t[g] = static_cast<double>(d) * kDay;
+        }
+    }
+  }
   auto group = [&](std::uint32_t op) {
     const Track& tr = tracks[op];
     nlohmann::ordered_json j;
@@ -154,6 +186,8 @@ RolloutResult build_rollout_result(const Scenario& sc, const RolloutModel& model
     j["hbm_stacks_consumed"] = r6(tr.c.raw_stacks);
     j["it_mwh"] = r6(op_it[op] / 3.6e9);
     j["facility_mwh"] = r6(op_fac[op] / 3.6e9);
+    j["peak_facility_mw"] = r6(op_peak_w[op] / 1e6);
+    j["peak_date"] = date_or_null(op_peak_t[op]);
     return j;
   };
   out.summary["supply_policy"] = std::string(spec.allocation->name());

@@ -64,3 +64,41 @@ TEST_CASE("a hand-computable rollout gives the dates worked out by hand", "[roll
   CHECK(online_at["2025-01-18T00:00:00Z"] == "200");
   CHECK(online_at["2025-03-05T00:00:00Z"] == "1504");
 }
+
+// The same scenario with two disruptions:
+//  - supplier capacity x0.5 until 20 Jan: the first step gets 4,000 good stacks = 500 GPUs; the second
+//    (day 30.44) the usual 1,000; allocated 1,500 by then.
+//  - the order is cut by 504 GPUs on 20 Feb (applied at the next step, day 60.87): only 4 GPUs are
+//    not yet allocated, so the cut is 4 and the order becomes 1,500 (last tranche 500).
+// Deliveries: 500 on 16 Jan, 1,000 on 15 Feb, which completes both tranches (delays 14.437 and
+// -13.563 days). 1,500 GPUs are 187 whole nodes and 4 GPUs: 4 stay stranded at the end.
+TEST_CASE("supplier and order disruptions change a hand-computable rollout as worked out", "[rollout][engine]") {
+  Json doc = Json::parse(test::read_text(test::source_dir() + "/tests/data/rollout-hand.json"));
+  doc["events"] = Json::array({
+      {{"kind", "supplier_capacity"}, {"date", "2025-01-01"}, {"supplier", "s1"}, {"factor", 0.5}, {"until", "2025-01-20"}},
+      {{"kind", "order_change"}, {"date", "2025-02-20"}, {"order", "o1"}, {"gpus", -504}},
+  });
+  const Scenario sc = load_scenario_json(doc, "rollout-hand-disrupted.json", test::source_dir() + "/tests/data");
+  const RunResult run = run_scenario(sc);
+  test::TempDir dir("rollout-disrupted");
+  write_results(dir.str(), sc, run);
+  const Json s = Json::parse(test::read_text(dir.path() / "summary.json"));
+  const Json& n = s["rollout"]["national"];
+  CHECK(n["ordered_gpus"] == 1500);
+  CHECK(n["delivered_gpus"] == 1500);
+  CHECK(n["online_gpus"] == 1496);
+  CHECK(n["stranded_gpus"] == 4);
+  CHECK(n["date_100pct_online"].is_null());
+  CHECK(n["hbm_stacks_consumed"].get<double>() == Approx(24000).epsilon(1e-9));
+  const auto orders = test::parse_csv(test::read_text(dir.path() / "orders.csv"));
+  REQUIRE(orders.size() == 3);
+  CHECK(orders[1] == std::vector<std::string>{"o1", "op", "c", "1", "1000", "2025-02-01", "2025-02-15", "14.437"});
+  CHECK(orders[2] == std::vector<std::string>{"o1", "op", "c", "2", "500", "2025-03-01", "2025-02-15", "-13.563"});
+  // rollout.csv: the cut shows from the step that applied it (day 60.87 = 2 March, 20:58) on.
+  const auto rows = test::parse_csv(test::read_text(dir.path() / "rollout.csv"));
+  std::map<std::string, std::string> ordered_on;
+  for (std::size_t i = 1; i < rows.size(); ++i)
+    if (rows[i][1] == "op") ordered_on[rows[i][0].substr(0, 10)] = rows[i][2];
+  CHECK(ordered_on["2025-03-02"] == "1504");
+  CHECK(ordered_on["2025-03-03"] == "1500");
+}
