@@ -131,9 +131,9 @@ int cmd_validate(const std::string& path, std::ostream& out) {
 
 int cmd_policies(std::ostream& out) {
   for (const PolicyInfo& p : builtin_policy_registry().list()) {
-    fmt::print(out, "{:<10} {:<14} {}\n", to_string(p.kind), p.name, p.description);
+    fmt::print(out, "{:<10} {:<18} {}\n", to_string(p.kind), p.name, p.description);
     for (const auto& param : p.params)
-      fmt::print(out, "{:<25}   params.{} ({}, default {}): {}\n", "", param.name, param.type, param.default_value,
+      fmt::print(out, "{:<30}params.{} ({}, default {}): {}\n", "", param.name, param.type, param.default_value,
                  param.description);
   }
   return kExitOk;

@@ -35,6 +35,16 @@ TEST_CASE("same scenario and seed give byte-identical outputs across processes",
   }
   // A different seed must change the outcome, or the check above proves nothing.
   CHECK(read_text(a.path() / "jobs.csv") != read_text(c.path() / "jobs.csv"));
+  // The rollout outputs too.
+  TempDir r1("det-r1"), r2("det-r2");
+  const std::string hand = source_dir() + "/tests/data/rollout-hand.json";
+  REQUIRE(run_binary("run " + hand + " --out " + r1.str(), r1.str() + "/log") == 0);
+  REQUIRE(run_binary("run " + hand + " --out " + r2.str(), r2.str() + "/log") == 0);
+  for (const char* f : {"summary.json", "rollout.csv", "orders.csv", "timeseries.csv"}) {
+    INFO(f);
+    CHECK(read_text(r1.path() / f).size() > 100);
+    CHECK(read_text(r1.path() / f) == read_text(r2.path() / f));
+  }
 }
 
 TEST_CASE("every submitted job is accounted for in summary.json and jobs.csv", "[cli][accounting]") {
