@@ -42,6 +42,23 @@ std::vector<std::size_t> sorted_indices(const std::vector<SupplyDemand>& d,
   return idx;
 }
 
+// Serves what `first` left over (of the budget and of each demand) by order date; returns the sum.
+std::vector<std::uint64_t> then_by_order_date(const std::vector<SupplyDemand>& d, const SupplyBudget& b,
+                                              std::vector<std::uint64_t> first) {
+  SupplyBudget rest = b;
+  std::vector<SupplyDemand> remaining = d;
+  for (std::size_t i = 0; i < d.size(); ++i) {
+    rest.good_stacks[d[i].generation] -= static_cast<double>(first[i]) * d[i].stacks_per_gpu;
+    rest.packaging_gpus -= static_cast<double>(first[i]);
+    remaining[i].outstanding_gpus -= first[i];
+  }
+  const auto second = allocate_in_order(remaining, rest, sorted_indices(d, [](const SupplyDemand& x, const SupplyDemand& y) {
+                                          return x.ordered < y.ordered;
+                                        }));
+  for (std::size_t i = 0; i < d.size(); ++i) first[i] += second[i];
+  return first;
+}
+
 }  // namespace
 
 std::vector<std::uint64_t> FcfsOrders::allocate(const std::vector<SupplyDemand>& d, const SupplyBudget& b) const {
@@ -72,18 +89,7 @@ std::vector<std::uint64_t> SiteReadyFirst::allocate(const std::vector<SupplyDema
                                    return x.site_ready_gpus != y.site_ready_gpus ? x.site_ready_gpus > y.site_ready_gpus
                                                                                  : x.ordered < y.ordered;
                                  }));
-  SupplyBudget rest = b;
-  std::vector<SupplyDemand> remaining = d;
-  for (std::size_t i = 0; i < d.size(); ++i) {
-    rest.good_stacks[d[i].generation] -= static_cast<double>(first[i]) * d[i].stacks_per_gpu;
-    rest.packaging_gpus -= static_cast<double>(first[i]);
-    remaining[i].outstanding_gpus -= first[i];
-  }
-  auto second = allocate_in_order(remaining, rest, sorted_indices(d, [](const SupplyDemand& x, const SupplyDemand& y) {
-                                    return x.ordered < y.ordered;
-                                  }));
-  for (std::size_t i = 0; i < d.size(); ++i) first[i] += second[i];
-  return first;
+  return then_by_order_date(d, b, std::move(first));
 }
 
 // Pro rata: every demand gets the same fraction of its outstanding GPUs, the
@@ -103,18 +109,7 @@ std::vector<std::uint64_t> ProRata::allocate(const std::vector<SupplyDemand>& d,
     const double stack_frac = stack_demand[g] > 0 ? std::min(1.0, b.good_stacks[g] / stack_demand[g]) : 1.0;
     out[i] = static_cast<std::uint64_t>(std::floor(static_cast<double>(d[i].outstanding_gpus) * std::min(stack_frac, pack_frac)));
   }
-  SupplyBudget rest = b;
-  std::vector<SupplyDemand> remaining = d;
-  for (std::size_t i = 0; i < d.size(); ++i) {
-    rest.good_stacks[d[i].generation] -= static_cast<double>(out[i]) * d[i].stacks_per_gpu;
-    rest.packaging_gpus -= static_cast<double>(out[i]);
-    remaining[i].outstanding_gpus -= out[i];
-  }
-  const auto extra = allocate_in_order(remaining, rest, sorted_indices(d, [](const SupplyDemand& x, const SupplyDemand& y) {
-                                         return x.ordered < y.ordered;
-                                       }));
-  for (std::size_t i = 0; i < d.size(); ++i) out[i] += extra[i];
-  return out;
+  return then_by_order_date(d, b, std::move(out));
 }
 
 }  // namespace policies
