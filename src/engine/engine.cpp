@@ -137,7 +137,8 @@ RunResult run_scenario(const Scenario& sc, const EngineOptions& options) {
     RolloutModel* model = rollout.get();
     const Seconds step = sc.rollout.supply_step_s;
     sg4::Actor::create("supply", supply_host, guarded([model, step, horizon, &failure] {
-      for (Seconds t = 0; t <= horizon && !failure; t += step) {
+      for (std::uint64_t k = 0; static_cast<double>(k) * step <= horizon && !failure; ++k) {
+        const Seconds t = static_cast<double>(k) * step;  // no drift from repeated addition
         if (t > sg4::Engine::get_clock()) sg4::this_actor::sleep_until(t);
         model->supply_step(t);
       }
@@ -149,7 +150,8 @@ RunResult run_scenario(const Scenario& sc, const EngineOptions& options) {
           "site:" + sc.operators[sb.op].id + "/" + sc.operators[sb.op].sites[sb.site].id, controllers[site_clusters[0]],
           guarded([model, s, site_clusters, &sims, &wake, horizon, &failure] {
             std::vector<double> busy_prev(site_clusters.size(), 0), online_prev(site_clusters.size(), 0);
-            for (Seconds t = 0; t <= horizon && !failure; t += 86400.0) {
+            for (std::uint64_t day = 0; static_cast<double>(day) * 86400.0 <= horizon && !failure; ++day) {
+              const Seconds t = static_cast<double>(day) * 86400.0;
               if (t > sg4::Engine::get_clock()) sg4::this_actor::sleep_until(t);
               std::vector<ClusterUse> use(site_clusters.size());
               for (std::size_t i = 0; i < site_clusters.size(); ++i) {
