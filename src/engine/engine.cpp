@@ -178,6 +178,9 @@ RunResult run_scenario(const Scenario& sc, const EngineOptions& options) {
   if (sc.horizon_s) end = *sc.horizon_s;
   result.end_time = end;
   for (auto& sim : sims) {
+    // Nodes a site brought online at the horizon's instant, after the cluster's actor had already
+    // finished that instant, are still due: process them so the cluster and the rollout agree.
+    for (Seconds t = sim->next_event_time(); t <= end; t = sim->next_event_time()) sim->advance_to(t);
     sim->finish(end);
     ClusterResult cr;
     cr.events = sim->events_processed();
