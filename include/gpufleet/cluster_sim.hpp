@@ -13,6 +13,7 @@
 #include <limits>
 #include <memory>
 #include <queue>
+#include <unordered_map>
 #include <vector>
 
 #include "gpufleet/cluster_state.hpp"
@@ -87,6 +88,7 @@ class ClusterSim {
   Seconds horizon_;
   ClusterState state_;
   NodePool empty_pool_;  // the cluster with every GPU free: admission asks placement "ever?" here
+  std::unordered_map<std::uint32_t, bool> never_fits_;  // that answer, per job size (it depends on nothing else)
   std::vector<std::unique_ptr<JobSource>> sources_;
   std::vector<Job> pending_;  // next job of each source
   std::priority_queue<Event, std::vector<Event>, std::greater<>> events_queue_;

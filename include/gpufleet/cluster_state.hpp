@@ -110,7 +110,6 @@ class ClusterState {
   void dequeue(const QueueEntry& entry);
   void add_running(std::uint32_t job);
   void remove_running(std::uint32_t job);
-  std::uint64_t arrivals() const { return next_seq_; }
   // Scratch memory for the policy running the current pass (contents undefined between passes).
   NodeScratch& scratch() const { return scratch_; }
 

@@ -22,9 +22,6 @@ struct Distribution {
   bool integer = false;            // draw integers (uniform: inclusive integer range)
 
   double sample(Rng& rng) const;
-  // The distribution's mean (analytic), for documentation and load checks.
-  double expected() const;
-  std::string describe() const;
 };
 
 }  // namespace gpufleet

@@ -65,8 +65,6 @@ class RolloutModel {
 
   const std::vector<RolloutLogEntry>& log() const { return log_; }
   const std::vector<SiteEnergy>& energy() const { return energy_; }
-  // Current ordered GPUs of each order (after changes so far).
-  const std::vector<std::uint64_t>& order_total() const { return total_; }
   // GPUs of tranche k of order o: as ordered, except the last, which absorbs every change to the order.
   std::uint64_t tranche_gpus(std::uint32_t o, std::size_t k) const;
   // Facility watts one installed GPU of this cluster draws at full load.

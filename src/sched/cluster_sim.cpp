@@ -48,8 +48,11 @@ void ClusterSim::admit(Job job) {
   if (job.reject_reason == RejectReason::kNone) {
     if (job.gpus == 0) job.reject_reason = RejectReason::kNoGpus;
     else if (job.gpus > empty_pool_.capacity_gpus()) job.reject_reason = RejectReason::kTooLarge;
-    else if (policies_.placement->place(empty_pool_, job.gpus).outcome == PlaceOutcome::kNever)
-      job.reject_reason = RejectReason::kPlacementNever;
+    else {
+      auto [it, fresh] = never_fits_.try_emplace(job.gpus, false);
+      if (fresh) it->second = policies_.placement->place(empty_pool_, job.gpus).outcome == PlaceOutcome::kNever;
+      if (it->second) job.reject_reason = RejectReason::kPlacementNever;
+    }
   }
   const bool rejected = job.reject_reason != RejectReason::kNone;
   if (rejected) job.state = JobState::kRejected;

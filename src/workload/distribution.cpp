@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <cmath>
 
-#include <fmt/format.h>
 
 namespace gpufleet {
 
@@ -27,35 +26,6 @@ double Distribution::sample(Rng& rng) const {
     }
   }
   return 0;
-}
-
-double Distribution::expected() const {
-  switch (kind) {
-    case Kind::kFixed: return value;
-    case Kind::kUniform: return (min + max) / 2;
-    case Kind::kExponential: return mean;
-    case Kind::kLognormal: return median * std::exp(sigma * sigma / 2);
-    case Kind::kDiscrete: {
-      double s = 0, prev = 0;
-      for (std::size_t i = 0; i < values.size(); ++i) {
-        s += values[i] * (cumulative[i] - prev);
-        prev = cumulative[i];
-      }
-      return s / cumulative.back();
-    }
-  }
-  return 0;
-}
-
-std::string Distribution::describe() const {
-  switch (kind) {
-    case Kind::kFixed: return fmt::format("fixed {}", value);
-    case Kind::kUniform: return fmt::format("uniform [{}, {}]", min, max);
-    case Kind::kExponential: return fmt::format("exponential mean {}", mean);
-    case Kind::kLognormal: return fmt::format("lognormal median {} sigma {}", median, sigma);
-    case Kind::kDiscrete: return fmt::format("discrete over {} values", values.size());
-  }
-  return "?";
 }
 
 }  // namespace gpufleet
