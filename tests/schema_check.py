@@ -18,8 +18,30 @@ failures = 0
 scenarios = sorted((root / "scenarios").glob("*.json")) + sorted((root / "tests/data").glob("*.json"))
 if not scenarios:
     print("no scenarios found"); sys.exit(1)
-for path in scenarios:
+def merge_patch(target, patch):
+    """RFC 7396."""
+    if not isinstance(patch, dict):
+        return patch
+    target = dict(target) if isinstance(target, dict) else {}
+    for k, v in patch.items():
+        if v is None:
+            target.pop(k, None)
+        else:
+            target[k] = merge_patch(target.get(k), v)
+    return target
+
+
+def resolved(path):
+    """The document gpufleet validates: "extends" applied (trace paths are not checked here)."""
     doc = json.loads(path.read_text())
+    if isinstance(doc, dict) and "extends" in doc:
+        base = resolved((path.parent / doc.pop("extends")).resolve())
+        doc = merge_patch(base, doc)
+    return doc
+
+
+for path in scenarios:
+    doc = resolved(path)
     errors = sorted(validator.iter_errors(doc), key=lambda e: list(e.path))
     for e in errors:
         print(f"{path}: /{'/'.join(map(str, e.path))}: {e.message}")

@@ -56,6 +56,7 @@ class ClusterSim {
   ClusterState& state() { return state_; }
   const std::vector<TimeseriesRow>& timeseries() const { return samples_; }
   std::uint64_t events_processed() const { return events_; }
+  Seconds last_time() const { return last_time_; }
   std::uint64_t scheduling_passes() const { return passes_; }
   std::uint64_t trace_records_after_horizon() const;
 

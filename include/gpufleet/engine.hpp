@@ -8,6 +8,9 @@
 // process; a second call throws InternalError.
 #pragma once
 
+#include <csignal>
+#include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -19,6 +22,12 @@ namespace gpufleet {
 struct EngineOptions {
   std::vector<std::string> simgrid_config;  // "--cfg=..." passthrough for experts, "name:value"
   bool simgrid_logs = false;                // SimGrid's own logging (quiet by default)
+  // Called every ~1/500 of the horizon (simulated; hourly without a horizon) with the
+  // simulated time and the events processed so far. Null: no calls.
+  std::function<void(Seconds now, std::uint64_t events)> progress;
+  // When it becomes non-zero (e.g. set by a signal handler), the run stops at the current
+  // simulated time and returns what it has, with RunResult::complete false.
+  const volatile std::sig_atomic_t* stop_flag = nullptr;
 };
 
 RunResult run_scenario(const Scenario& scenario, const EngineOptions& options = {});

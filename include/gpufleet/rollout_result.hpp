@@ -28,8 +28,15 @@ struct OrderRow {
   Seconds delivered;  // < 0: not delivered by the end
 };
 
+struct SitePowerSeries {
+  std::string name;                 // "operator/site"
+  std::vector<double> daily_mw;     // facility power, mean of day d (d = 0, 1, ...)
+  std::vector<double> capacity_mw;  // grid power available on day d (infinite: unlimited)
+};
+
 struct RolloutResult {
   std::vector<RolloutRow> rows;   // by date, then operator (national last)
+  std::vector<SitePowerSeries> site_power;  // parallel to RolloutSpec::sites
   std::vector<OrderRow> orders;   // by order, then tranche
   nlohmann::ordered_json summary;  // the "rollout" section of summary.json
 };

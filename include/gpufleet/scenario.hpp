@@ -112,7 +112,6 @@ struct Scenario {
   Seconds bsld_tau_s = 10;
   Seconds timeseries_interval_s = 3600;
   RolloutSpec rollout;      // supply, orders, site build-out (enabled when the scenario has orders)
-  nlohmann::json document;  // the scenario as read (for provenance)
 };
 
 }  // namespace gpufleet

@@ -35,6 +35,9 @@ struct JobStats {
 JobStats compute_job_stats(const std::vector<const Job*>& jobs, Seconds end, Seconds tau, double online_gpu_seconds);
 
 // The whole summary.json document (deterministic: no wall time or memory).
-nlohmann::ordered_json build_summary(const Scenario& scenario, const RunResult& run);
+// `inputs` (provenance: hashes of the resolved scenario and of every input file)
+// becomes the "inputs" section when not null.
+nlohmann::ordered_json build_summary(const Scenario& scenario, const RunResult& run,
+                                     const nlohmann::ordered_json& inputs = nullptr);
 
 }  // namespace gpufleet

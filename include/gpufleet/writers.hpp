@@ -21,8 +21,16 @@ std::string orders_csv(const Scenario& scenario, const RunResult& run);
 // run.json: facts about this process's run that vary between runs (wall time, memory).
 std::string run_json(const Scenario& scenario, const RunResult& run);
 
-// Creates `dir` if needed and writes summary.json, jobs.csv, timeseries.csv and run.json;
-// returns the summary it wrote. Throws std::runtime_error when a file cannot be written.
-nlohmann::ordered_json write_results(const std::string& dir, const Scenario& scenario, const RunResult& run);
+struct WriteOptions {
+  nlohmann::ordered_json resolved_scenario;  // written as scenario.json when not null
+  nlohmann::ordered_json inputs;             // summary.json's "inputs" section when not null
+  bool report = true;                        // report.html
+};
+
+// Creates `dir` if needed and writes scenario.json, jobs.csv, timeseries.csv, run.json,
+// report.html (and rollout.csv, orders.csv), then summary.json last; returns the summary.
+// Throws std::runtime_error when a file cannot be written.
+nlohmann::ordered_json write_results(const std::string& dir, const Scenario& scenario, const RunResult& run,
+                                     const WriteOptions& options = {});
 
 }  // namespace gpufleet

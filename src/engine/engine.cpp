@@ -91,6 +91,8 @@ RunResult run_scenario(const Scenario& sc, const EngineOptions& options) {
     return [body, &failure]() mutable {
       try {
         body();
+      } catch (const simgrid::ForcefulKillException&) {
+        throw;  // an interrupted run: SimGrid unwinds the actor, which must not survive
       } catch (...) {
         if (!failure) failure = std::current_exception();
       }
@@ -169,14 +171,44 @@ RunResult run_scenario(const Scenario& sc, const EngineOptions& options) {
           }));
     }
   }
+  // The watcher reports progress and notices a stop request; it ends when it is the only actor left.
+  bool interrupted = false;
+  Seconds stopped_at = 0;
+  if (options.progress || options.stop_flag) {
+    const Seconds step = sc.horizon_s ? std::max(1.0, *sc.horizon_s / 500) : 3600.0;
+    sg4::Actor::create("watcher", supply_host, [&, step] {
+      for (std::uint64_t k = 1;; ++k) {
+        if (options.stop_flag && *options.stop_flag) {
+          interrupted = true;
+          stopped_at = sg4::Engine::get_clock();
+          sg4::Actor::kill_all();
+          return;
+        }
+        if (sg4::Engine::get_instance()->get_actor_count() <= 1) return;
+        if (options.progress) {
+          std::uint64_t events = 0;
+          for (const auto& sim : sims) events += sim->events_processed();
+          options.progress(sg4::Engine::get_clock(), events);
+        }
+        const Seconds next = static_cast<double>(k) * step;
+        if (next > horizon) return;
+        sg4::this_actor::sleep_until(next);
+      }
+    });
+  }
+
   engine.run();
   if (failure) std::rethrow_exception(failure);
   if (deadlock) throw InternalError("SimGrid reported a deadlock");
 
   RunResult result;
-  Seconds end = sg4::Engine::get_clock();
-  if (sc.horizon_s) end = *sc.horizon_s;
+  Seconds end = 0;
+  if (interrupted) end = stopped_at;
+  else if (sc.horizon_s) end = *sc.horizon_s;
+  else  // drained: the last instant any cluster processed (the watcher may have slept past it)
+    for (const auto& sim : sims) end = std::max(end, sim->last_time());
   result.end_time = end;
+  result.complete = !interrupted;
   for (auto& sim : sims) {
     // Nodes a site brought online at the horizon's instant, after the cluster's actor had already
     // finished that instant, are still due: process them so the cluster and the rollout agree.

@@ -96,7 +96,7 @@ JobStats compute_job_stats(const std::vector<const Job*>& jobs, Seconds end, Sec
   return s;
 }
 
-nlohmann::ordered_json build_summary(const Scenario& sc, const RunResult& run) {
+nlohmann::ordered_json build_summary(const Scenario& sc, const RunResult& run, const nlohmann::ordered_json& inputs) {
   nlohmann::ordered_json out;
   out["format"] = "gpufleet-summary/1";
   out["gpufleet_version"] = GPUFLEET_VERSION;
@@ -104,6 +104,7 @@ nlohmann::ordered_json build_summary(const Scenario& sc, const RunResult& run) {
                      {"seed", sc.seed},
                      {"start", format_utc(static_cast<double>(sc.start_epoch_s))},
                      {"horizon_s", sc.horizon_s ? nlohmann::ordered_json(r6(*sc.horizon_s)) : nlohmann::ordered_json()}};
+  if (!inputs.is_null()) out["inputs"] = inputs;
   std::uint64_t after_horizon = 0, passes = 0;
   for (const auto& c : run.clusters) {
     after_horizon += c.trace_records_after_horizon;

@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 
 #include "gpufleet/atomic_file.hpp"
+#include "gpufleet/report.hpp"
 #include "gpufleet/summary.hpp"
 #include "gpufleet/time_format.hpp"
 
@@ -118,11 +119,14 @@ std::string run_json(const Scenario& sc, const RunResult& run) {
   return j.dump(2) + "\n";
 }
 
-nlohmann::ordered_json write_results(const std::string& dir, const Scenario& sc, const RunResult& run) {
+nlohmann::ordered_json write_results(const std::string& dir, const Scenario& sc, const RunResult& run,
+                                     const WriteOptions& options) {
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);
   if (ec) throw std::runtime_error(fmt::format("{}: cannot create output folder: {}", dir, ec.message()));
   const std::filesystem::path d(dir);
+  if (!options.resolved_scenario.is_null())
+    write_file_atomic((d / "scenario.json").string(), options.resolved_scenario.dump(2) + "\n");
   write_file_atomic((d / "jobs.csv").string(), jobs_csv(sc, run));
   write_file_atomic((d / "timeseries.csv").string(), timeseries_csv(sc, run));
   write_file_atomic((d / "run.json").string(), run_json(sc, run));
@@ -131,7 +135,8 @@ nlohmann::ordered_json write_results(const std::string& dir, const Scenario& sc,
     write_file_atomic((d / "orders.csv").string(), orders_csv(sc, run));
   }
   // summary.json last: its presence says the others are complete.
-  nlohmann::ordered_json summary = build_summary(sc, run);
+  nlohmann::ordered_json summary = build_summary(sc, run, options.inputs);
+  if (options.report) write_file_atomic((d / "report.html").string(), report_html(sc, run, summary));
   write_file_atomic((d / "summary.json").string(), summary.dump(2) + "\n");
   return summary;
 }

@@ -138,6 +138,13 @@ RolloutResult build_rollout_result(const Scenario& sc, const RolloutModel& model
     op_it[n_ops] += e.it_j;
     op_fac[n_ops] += e.facility_j;
     const double cap = model.power_mw_at(s, e.peak_t);
+    SitePowerSeries series;
+    series.name = sc.operators[sb.op].id + "/" + sc.operators[sb.op].sites[sb.site].id;
+    for (std::size_t d = 0; d < e.daily_mean_w.size(); ++d) {
+      series.daily_mw.push_back(e.daily_mean_w[d] / 1e6);
+      series.capacity_mw.push_back(model.power_mw_at(s, static_cast<double>(d) * kDay));
+    }
+    out.site_power.push_back(std::move(series));
     sites.push_back({{"operator", sc.operators[sb.op].id},
                      {"site", sc.operators[sb.op].sites[sb.site].id},
                      {"pue", r6(sb.pue)},

@@ -1,5 +1,7 @@
 #include "gpufleet/scenario_loader.hpp"
+#include "gpufleet/scenario_resolve.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <filesystem>
@@ -10,6 +12,7 @@
 #include <fmt/format.h>
 
 #include "gpufleet/json_reader.hpp"
+#include "gpufleet/rng.hpp"
 #include "gpufleet/swf_reader.hpp"
 #include "gpufleet/time_format.hpp"
 
@@ -21,11 +24,12 @@ using detail::NumberRange;
 using detail::ObjectReader;
 using detail::ReadContext;
 
-// Bounds that keep arithmetic exact and memory finite; docs/scenario-format.md lists them.
-constexpr std::int64_t kMaxNodesPerCluster = 10'000'000;
+// Bounds that keep arithmetic exact (the types' ranges); what a run may cost is
+// checked against ResourceLimits once the whole scenario is read.
+constexpr std::int64_t kMaxNodesPerCluster = 4'000'000'000;  // fits the uint32 node index
 constexpr std::int64_t kMaxGpusPerNode = 1024;
-constexpr double kMaxHorizonDays = 36'525;  // 100 years
-constexpr std::int64_t kMaxSyntheticJobs = 100'000'000;
+constexpr double kMaxHorizonDays = 1e12;  // keeps seconds exact in a double
+constexpr std::int64_t kMaxSyntheticJobs = std::int64_t{1} << 53;
 
 bool valid_id(const std::string& s) {
   if (s.empty() || s.size() > 64) return false;
@@ -140,7 +144,6 @@ struct Loader {
   Scenario load(const Json& doc) {
     Scenario sc;
     sc.file = file;
-    sc.document = doc;
     ObjectReader top(doc, "", ctx);
     const std::int64_t version = top.integer("format_version", 1, 1);
     (void)version;
@@ -277,7 +280,7 @@ struct Loader {
         spec.priority = static_cast<std::int32_t>(w.integer_or("priority", 0, -1'000'000, 1'000'000));
         const std::string kind = w.choice("kind", {"synthetic", "swf"});
         if (kind == "synthetic") read_synthetic(w, spec, sc);
-        else if (kind == "swf") read_swf_workload(w, spec);
+        else if (kind == "swf") read_swf_workload(w, spec, sc.seed);
         w.finish();
         sc.workloads.push_back(std::move(spec));
       }
@@ -305,6 +308,7 @@ struct Loader {
                     "expected \"count\" (this workload never ends and the scenario has no \"horizon_days\")");
       }
     }
+    if (diags.empty()) check_limits(sc);
     if (!diags.empty()) throw InputError(std::move(diags));
     return sc;
   }
@@ -496,6 +500,50 @@ struct Loader {
     if (ro.enabled && !sc.horizon_s) ctx.error("/horizon_days", "required when the scenario has orders (a rollout needs an end)");
   }
 
+  // What the run would cost, against options.limits: refused up front, naming the limit.
+  void check_limits(const Scenario& sc) {
+    const ResourceLimits& lim = options.limits;
+    auto refuse = [&](const std::string& where, const std::string& what, const char* name, double limit) {
+      ctx.error(where, fmt::format("{}; the limit is {:.0f} ({}). If this is intended, raise it with --limit {}=N",
+                                   what, limit, name, name));
+    };
+    const double horizon = sc.horizon_s.value_or(0);
+    if (sc.horizon_s && *sc.horizon_s / 86400.0 > lim.max_horizon_days)
+      refuse("/horizon_days", fmt::format("horizon of {:.6g} days ({:.3g} years)", *sc.horizon_s / 86400.0, *sc.horizon_s / 86400.0 / 365.25),
+             "max_horizon_days", lim.max_horizon_days);
+    double nodes = 0, gpus = 0;
+    for (const auto& c : sc.clusters) {
+      nodes += c.nodes;
+      gpus += static_cast<double>(c.gpus());
+    }
+    if (nodes > lim.max_nodes)
+      refuse("/operators", fmt::format("the clusters have {:.6g} nodes in all (one simulated host each)", nodes), "max_nodes", lim.max_nodes);
+    if (gpus > lim.max_gpus) refuse("/operators", fmt::format("the clusters have {:.6g} GPUs in all", gpus), "max_gpus", lim.max_gpus);
+    double jobs = 0;
+    for (std::size_t i = 0; i < sc.workloads.size(); ++i) {
+      const WorkloadSpec& w = sc.workloads[i];
+      double n = static_cast<double>(w.records.size());
+      if (w.kind == WorkloadSpec::Kind::kSynthetic) {
+        const double span = std::max(0.0, horizon - w.start_s);
+        const double by_time = !sc.horizon_s ? INFINITY
+                               : w.arrival == WorkloadSpec::Arrival::kPoisson ? w.rate_per_s * span
+                               : w.interval_s > 0 ? span / w.interval_s : INFINITY;
+        n = w.count ? std::min(static_cast<double>(*w.count), by_time) : by_time;
+      }
+      jobs += n;
+    }
+    if (jobs > lim.max_jobs)
+      refuse("/workloads", fmt::format("the workloads would submit about {:.3g} jobs", jobs), "max_jobs", lim.max_jobs);
+    if (sc.horizon_s) {
+      const double rows = static_cast<double>(sc.clusters.size()) * (*sc.horizon_s / sc.timeseries_interval_s + 1);
+      if (rows > lim.max_timeseries_rows)
+        refuse("/outputs/timeseries_interval_s",
+               fmt::format("timeseries.csv would have {:.3g} rows ({} clusters, one every {} s over the horizon)", rows,
+                           sc.clusters.size(), sc.timeseries_interval_s),
+               "max_timeseries_rows", lim.max_timeseries_rows);
+    }
+  }
+
   void read_synthetic(ObjectReader& w, WorkloadSpec& spec, const Scenario&) {
     spec.kind = WorkloadSpec::Kind::kSynthetic;
     if (const Json* a = w.object("arrival", true)) {
@@ -518,12 +566,13 @@ struct Loader {
     spec.walltime_factor = w.number_or("walltime_factor", 1, NumberRange{1, 1000, false});
   }
 
-  void read_swf_workload(ObjectReader& w, WorkloadSpec& spec) {
+  void read_swf_workload(ObjectReader& w, WorkloadSpec& spec, std::uint64_t seed) {
     spec.kind = WorkloadSpec::Kind::kSwf;
     const std::string path = w.string("path");
     const std::string estimates = w.choice("requested_time", {"trace", "perfect"}, std::string("trace"));
     spec.perfect_estimates = estimates == "perfect";
     const double submit_scale = w.number_or("submit_scale", 1, NumberRange{0, 1e6, true});
+    const double jitter = w.number_or("submit_jitter_s", 0, NumberRange{0, 1e9, false});
     if (path.empty()) {
       if (w.has("path") && w.raw("path")->is_string())
         ctx.error(w.member_pointer("path"), "expected a path to an SWF file, found an empty string");
@@ -535,6 +584,14 @@ struct Loader {
     Diagnostics trace_diags;
     spec.records = read_swf(spec.path, spec.perfect_estimates, trace_diags);
     for (auto& r : spec.records) r.submit *= submit_scale;
+    if (jitter > 0) {
+      // Each submit time moves by a uniform offset in [-jitter, +jitter] (not before 0), from the
+      // workload's own stream: the same trace under different seeds gives replicas to average over.
+      Rng rng(seed, "workload:" + spec.id + ":submit_jitter");
+      for (auto& r : spec.records) r.submit = std::max(0.0, r.submit + (2 * rng.uniform01() - 1) * jitter);
+      std::stable_sort(spec.records.begin(), spec.records.end(),
+                       [](const TraceRecord& a, const TraceRecord& b) { return a.submit < b.submit; });
+    }
     for (const auto& d : trace_diags.items()) {
       if (d.location.empty()) diags.add(file, w.member_pointer("path"), fmt::format("{}: {}", d.file, d.message));
       else diags.add(d.file, d.location, d.message);
@@ -550,26 +607,38 @@ Scenario load_scenario_json(const nlohmann::json& doc, const std::string& file, 
   return loader.load(doc);
 }
 
+ResourceLimits parse_limit_overrides(const std::vector<std::string>& assignments) {
+  ResourceLimits lim;
+  Diagnostics diags;
+  const std::pair<const char*, double*> names[] = {{"max_jobs", &lim.max_jobs},
+                                                   {"max_nodes", &lim.max_nodes},
+                                                   {"max_gpus", &lim.max_gpus},
+                                                   {"max_horizon_days", &lim.max_horizon_days},
+                                                   {"max_timeseries_rows", &lim.max_timeseries_rows}};
+  for (const std::string& a : assignments) {
+    const std::size_t eq = a.find('=');
+    const std::string name = a.substr(0, eq);
+    double* target = nullptr;
+    for (const auto& [n, p] : names)
+      if (name == n) target = p;
+    char* end = nullptr;
+    const double v = eq == std::string::npos ? 0 : std::strtod(a.c_str() + eq + 1, &end);
+    if (!target)
+      diags.add("--limit", a, "expected NAME=VALUE with NAME one of max_jobs, max_nodes, max_gpus, max_horizon_days, max_timeseries_rows");
+    else if (eq == std::string::npos || end == a.c_str() + eq + 1 || *end != '\0' || !(v > 0) || !std::isfinite(v))
+      diags.add("--limit", a, "expected a positive number after '='");
+    else
+      *target = v;
+  }
+  if (!diags.empty()) throw InputError(std::move(diags));
+  return lim;
+}
+
 Scenario load_scenario(const std::string& path, const LoadOptions& options) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    Diagnostics d;
-    d.add(path, "", "cannot open scenario file (does it exist and is it readable?)");
-    throw InputError(std::move(d));
-  }
-  std::stringstream ss;
-  ss << in.rdbuf();
-  nlohmann::json doc;
-  try {
-    doc = nlohmann::json::parse(ss.str());
-  } catch (const nlohmann::json::parse_error& e) {
-    Diagnostics d;
-    d.add(path, fmt::format("byte {}", e.byte), fmt::format("expected valid JSON: {}", e.what()));
-    throw InputError(std::move(d));
-  }
-  std::string base = std::filesystem::path(path).parent_path().string();
-  if (base.empty()) base = ".";
-  return load_scenario_json(doc, path, base, options);
+  ScenarioOverrides none;
+  none.seed = options.seed;
+  const ResolvedScenario r = resolve_scenario(path, none);
+  return load_scenario_json(nlohmann::json::parse(r.doc.dump()), path, r.base_dir, options);
 }
 
 }  // namespace gpufleet

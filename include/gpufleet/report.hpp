@@ -1,0 +1,19 @@
+// report.html: one self-contained page (inline SVG and CSS, no scripts, no
+// external resources) for a reader who never saw the scenario's JSON.
+#pragma once
+
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "gpufleet/results.hpp"
+#include "gpufleet/scenario.hpp"
+
+namespace gpufleet {
+
+std::string report_html(const Scenario& scenario, const RunResult& run, const nlohmann::ordered_json& summary);
+
+// A complete HTML page around `body` with the reports' style sheet.
+std::string html_page(const std::string& title, const std::string& body);
+
+}  // namespace gpufleet

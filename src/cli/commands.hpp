@@ -1,0 +1,71 @@
+// The subcommands behind run_cli() (src/cli/cli.cpp parses, these do the work).
+#pragma once
+
+#include <csignal>
+#include <cstdint>
+#include <iosfwd>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "gpufleet/result_diff.hpp"
+#include "gpufleet/scenario_resolve.hpp"
+#include "gpufleet/sweep.hpp"
+
+namespace gpufleet::cli {
+
+// Set by SIGINT/SIGTERM while a command that honours it runs; holds the signal number.
+extern volatile std::sig_atomic_t g_stop_signal;
+// Installs the handlers (without SA_RESTART, so that blocking waits return EINTR).
+void install_stop_handlers();
+// 128 + signal, the shell's convention for "stopped by a signal".
+int interrupted_exit_code();
+
+struct RunArgs {
+  std::string scenario;
+  std::string out;
+  std::optional<std::uint64_t> seed;
+  std::vector<std::string> sets, patches, cfg, limits;
+  bool quiet = false, no_report = false;
+  int verbose = 0;
+};
+
+struct DiffArgs {
+  DiffOptions options;
+  std::vector<std::string> ignore;
+  std::string junit;
+  bool all = false;
+};
+
+struct CheckArgs {
+  RunArgs run;
+  std::string expect;
+  bool update = false;
+  DiffArgs diff;
+};
+
+struct CompareArgs {
+  std::string scenario;   // compare
+  std::string spec_file;  // sweep
+  std::vector<std::string> vary, sets, patches, metrics;
+  std::size_t seeds = 1;
+  std::uint64_t first_seed = 1;
+  std::string shard;
+  std::size_t jobs = 0;  // 0: number of cores
+  std::string out;
+  bool quiet = false;
+};
+
+int cmd_run(const RunArgs& a, std::ostream& out, std::ostream& err);
+int cmd_validate(const RunArgs& a, std::ostream& out);
+int cmd_check(const CheckArgs& a, std::ostream& out, std::ostream& err);
+int cmd_diff(const std::string& a, const std::string& b, const DiffArgs& d, std::ostream& out);
+int cmd_policies(std::ostream& out);
+int cmd_compare(const CompareArgs& a, std::ostream& out, std::ostream& err);
+int cmd_sweep(const CompareArgs& a, std::ostream& out, std::ostream& err);
+int cmd_merge(const std::vector<std::string>& shard_dirs, const std::string& out_dir, std::ostream& out);
+
+// Reads a results folder's summary.json (or the file itself); throws InputError.
+nlohmann::json read_summary(const std::string& path);
+
+}  // namespace gpufleet::cli

@@ -1,0 +1,317 @@
+// gpufleet run / validate / check / diff / policies.
+#include <unistd.h>
+
+#include <chrono>
+#include <csignal>
+#include <filesystem>
+#include <fstream>
+#include <ostream>
+#include <sstream>
+
+#include <fmt/format.h>
+#include <fmt/ostream.h>
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include "commands.hpp"
+#include "gpufleet/atomic_file.hpp"
+#include "gpufleet/cli.hpp"
+#include "gpufleet/diagnostics.hpp"
+#include "gpufleet/engine.hpp"
+#include "gpufleet/policy_registry.hpp"
+#include "gpufleet/scenario_loader.hpp"
+#include "gpufleet/summary.hpp"
+#include "gpufleet/time_format.hpp"
+#include "gpufleet/writers.hpp"
+
+namespace gpufleet::cli {
+
+volatile std::sig_atomic_t g_stop_signal = 0;
+
+namespace {
+
+extern "C" void on_stop_signal(int sig) {
+  if (g_stop_signal) {  // a second signal: stop now, the way the user asked
+    std::signal(sig, SIG_DFL);
+    std::raise(sig);
+  }
+  g_stop_signal = sig;
+}
+
+void setup_logging(int verbose, bool quiet) {
+  for (const char* name : {"engine", "sched"}) {
+    auto logger = spdlog::get(name);
+    if (!logger) logger = spdlog::stderr_color_mt(name);
+    logger->set_level(quiet ? spdlog::level::off
+                            : verbose >= 2 ? spdlog::level::debug
+                            : verbose == 1 ? spdlog::level::info
+                                           : spdlog::level::warn);
+  }
+}
+
+std::string default_out_dir(const std::string& scenario) {
+  return (std::filesystem::path("out") / std::filesystem::path(scenario).stem()).string();
+}
+
+// "8.0s", "12.5m", "4.2h", "3.1d": short enough for a table, unit always shown.
+std::string short_duration(double s) {
+  if (s < 60) return fmt::format("{:.1f}s", s);
+  if (s < 3600) return fmt::format("{:.1f}m", s / 60);
+  if (s < 2 * 86400) return fmt::format("{:.1f}h", s / 3600);
+  return fmt::format("{:.1f}d", s / 86400);
+}
+
+void print_run_table(std::ostream& out, const Scenario& sc, const RunResult& run,
+                     const nlohmann::ordered_json& summary, const std::string& dir) {
+  fmt::print(out, "gpufleet {} | {} | seed {} | {} -> {}{}\n", GPUFLEET_VERSION, sc.name, sc.seed,
+             format_utc(static_cast<double>(sc.start_epoch_s)),
+             format_utc(static_cast<double>(sc.start_epoch_s) + run.end_time), run.complete ? "" : " (INTERRUPTED)");
+  auto row = [&](const std::string& name, const nlohmann::ordered_json& s) {
+    const auto& jobs = s["jobs"];
+    fmt::print(out, "{:<18} {:>8} {:>10} {:>8} {:>8} {:>8} {:>11} {:>11} {:>5.1f}%\n", name,
+               s["gpus"].get<std::uint64_t>(), jobs["completed"].get<std::uint64_t>(),
+               jobs["running"].get<std::uint64_t>(), jobs["queued"].get<std::uint64_t>(),
+               jobs["rejected"].get<std::uint64_t>(), short_duration(s["wait_s"]["mean"].get<double>()),
+               short_duration(s["wait_s"]["p95"].get<double>()), 100.0 * s["utilisation"].get<double>());
+  };
+  if (summary.contains("rollout")) {
+    // The rollout first: what a policy analyst asks (when is it online, what is stranded, what power).
+    const auto& ro = summary["rollout"];
+    const auto date = [](const nlohmann::ordered_json& v) { return v.is_null() ? std::string("-") : v.get<std::string>(); };
+    fmt::print(out, "rollout (supply policy {})\n", ro["supply_policy"].get<std::string>());
+    fmt::print(out, "{:<10} {:>8} {:>8} {:>8} {:>11} {:>11} {:>11} {:>13} {:>9}\n", "operator", "ordered", "online",
+               "stranded", "50% online", "90% online", "100% online", "stranded GPU-d", "GWh");
+    auto rrow = [&](const std::string& name, const nlohmann::ordered_json& g) {
+      fmt::print(out, "{:<10} {:>8} {:>8} {:>8} {:>11} {:>11} {:>11} {:>13.0f} {:>9.1f}\n", name,
+                 g["ordered_gpus"].get<std::int64_t>(), g["online_gpus"].get<std::int64_t>(),
+                 g["stranded_gpus"].get<std::int64_t>(), date(g["date_50pct_online"]), date(g["date_90pct_online"]),
+                 date(g["date_100pct_online"]), g["stranded_gpu_days"].get<double>(), g["facility_mwh"].get<double>() / 1000);
+    };
+    for (const auto& o : ro["operators"]) rrow(o["id"].get<std::string>(), o);
+    rrow("all", ro["national"]);
+    fmt::print(out, "{:<24} {:>14} {:>12} {:>12}\n", "site", "peak MW (day)", "grid MW then", "grid MW end");
+    for (const auto& s : ro["sites"]) {
+      const auto mw = [](const nlohmann::ordered_json& v) { return v.is_null() ? std::string("unlimited") : fmt::format("{:.1f}", v.get<double>()); };
+      fmt::print(out, "{:<24} {:>14.1f} {:>12} {:>12}\n", s["operator"].get<std::string>() + "/" + s["site"].get<std::string>(),
+                 s["peak_facility_mw"].get<double>(), mw(s["power_capacity_mw_then"]), mw(s["power_capacity_mw_at_end"]));
+    }
+    fmt::print(out, "\n");
+  }
+  fmt::print(out, "{:<18} {:>8} {:>10} {:>8} {:>8} {:>8} {:>11} {:>11} {:>6}\n", "cluster", "GPUs", "completed",
+             "running", "queued", "rejected", "wait mean", "wait p95", "util");
+  for (const auto& c : summary["clusters"]) row(c["id"].get<std::string>(), c);
+  if (summary["clusters"].size() > 1) row("all", summary["total"]);
+  fmt::print(out, "{} events in {:.2f} s ({:.0f} events/s), peak memory {:.0f} MiB; results in {}\n", run.events,
+             run.wall_time_s, run.wall_time_s > 0 ? static_cast<double>(run.events) / run.wall_time_s : 0.0,
+             run.peak_memory_mib, dir);
+}
+
+// The progress line: simulated date, % of the horizon, events/s, ETA; on a terminal only.
+class ProgressLine {
+ public:
+  ProgressLine(const Scenario& sc, std::ostream& err) : sc_(sc), err_(err), start_(Clock::now()), last_(start_) {}
+  void operator()(Seconds now, std::uint64_t events) {
+    const auto t = Clock::now();
+    if (t - last_ < std::chrono::milliseconds(200)) return;
+    last_ = t;
+    const double wall = std::chrono::duration<double>(t - start_).count();
+    std::string line = fmt::format("{} ", format_utc(static_cast<double>(sc_.start_epoch_s) + now).substr(0, 10));
+    if (sc_.horizon_s && *sc_.horizon_s > 0) {
+      const double frac = std::min(1.0, now / *sc_.horizon_s);
+      line += fmt::format("{:5.1f}% ", 100 * frac);
+      if (frac > 0.01) line += fmt::format("ETA {:.0f}s ", wall * (1 - frac) / frac);
+    }
+    line += fmt::format("{:.2f}M events/s", wall > 0 ? static_cast<double>(events) / wall / 1e6 : 0.0);
+    fmt::print(err_, "\r\033[K{}", line);
+    err_.flush();
+    shown_ = true;
+  }
+  ~ProgressLine() {
+    if (shown_) fmt::print(err_, "\r\033[K");
+  }
+
+ private:
+  using Clock = std::chrono::steady_clock;
+  const Scenario& sc_;
+  std::ostream& err_;
+  Clock::time_point start_, last_;
+  bool shown_ = false;
+};
+
+struct Loaded {
+  ResolvedScenario resolved;
+  ScenarioOverrides overrides;
+  Scenario scenario;
+};
+
+Loaded load(const RunArgs& a) {
+  Loaded l;
+  l.overrides.sets = a.sets;
+  l.overrides.patches = a.patches;
+  l.overrides.seed = a.seed;
+  l.resolved = resolve_scenario(a.scenario, l.overrides);
+  LoadOptions lo;
+  lo.limits = parse_limit_overrides(a.limits);
+  l.scenario = load_scenario_json(nlohmann::json::parse(l.resolved.doc.dump()), a.scenario, l.resolved.base_dir, lo);
+  return l;
+}
+
+struct RunOutcome {
+  nlohmann::ordered_json summary;
+  bool complete = true;
+  std::string dir;
+};
+
+RunOutcome run_and_write(const RunArgs& a, std::ostream& out, std::ostream& err) {
+  setup_logging(a.verbose, a.quiet);
+  install_stop_handlers();
+  Loaded l = load(a);
+  EngineOptions eo;
+  eo.simgrid_config = a.cfg;
+  eo.simgrid_logs = a.verbose >= 3;
+  eo.stop_flag = &g_stop_signal;
+  std::optional<ProgressLine> progress;
+  if (!a.quiet && isatty(STDERR_FILENO)) {
+    progress.emplace(l.scenario, err);
+    eo.progress = [&progress](Seconds now, std::uint64_t events) { (*progress)(now, events); };
+  }
+  const RunResult run = run_scenario(l.scenario, eo);
+  progress.reset();
+  RunOutcome o;
+  o.dir = a.out.empty() ? default_out_dir(a.scenario) : a.out;
+  WriteOptions wo;
+  wo.resolved_scenario = l.resolved.doc;
+  wo.inputs = describe_inputs(l.resolved, l.overrides, l.scenario);
+  wo.report = !a.no_report;
+  try {
+    o.summary = write_results(o.dir, l.scenario, run, wo);
+  } catch (const std::runtime_error& e) {
+    Diagnostics d;
+    d.add(o.dir, "", fmt::format("cannot write results: {}", e.what()));
+    throw InputError(std::move(d));
+  }
+  o.complete = run.complete;
+  if (!a.quiet) print_run_table(out, l.scenario, run, o.summary, o.dir);
+  if (!run.complete)
+    fmt::print(err, "gpufleet: interrupted by signal {} at simulated {}; partial results (\"complete\": false) in {}\n",
+               static_cast<int>(g_stop_signal), format_utc(static_cast<double>(l.scenario.start_epoch_s) + run.end_time), o.dir);
+  return o;
+}
+
+}  // namespace
+
+void install_stop_handlers() {
+  struct sigaction sa {};
+  sa.sa_handler = on_stop_signal;
+  sigemptyset(&sa.sa_mask);
+  sa.sa_flags = 0;  // no SA_RESTART
+  sigaction(SIGINT, &sa, nullptr);
+  sigaction(SIGTERM, &sa, nullptr);
+}
+
+int interrupted_exit_code() { return 128 + static_cast<int>(g_stop_signal); }
+
+nlohmann::json read_summary(const std::string& path) {
+  std::string file = path;
+  if (std::filesystem::is_directory(path)) file = (std::filesystem::path(path) / "summary.json").string();
+  Diagnostics d;
+  std::ifstream in(file, std::ios::binary);
+  if (!in) {
+    d.add(file, "", "cannot open (expected a results folder with summary.json, or a summary.json file)");
+    throw InputError(std::move(d));
+  }
+  std::stringstream ss;
+  ss << in.rdbuf();
+  try {
+    auto j = nlohmann::json::parse(ss.str());
+    if (!j.is_object() || !j.contains("format") || j["format"] != "gpufleet-summary/1")
+      d.add(file, "/format", "expected \"gpufleet-summary/1\" (a gpufleet summary.json)");
+    else
+      return j;
+  } catch (const nlohmann::json::parse_error& e) {
+    d.add(file, fmt::format("byte {}", e.byte), fmt::format("expected valid JSON: {}", e.what()));
+  }
+  throw InputError(std::move(d));
+}
+
+int cmd_run(const RunArgs& a, std::ostream& out, std::ostream& err) {
+  const RunOutcome o = run_and_write(a, out, err);
+  return o.complete ? kExitOk : interrupted_exit_code();
+}
+
+int cmd_validate(const RunArgs& a, std::ostream& out) {
+  const Loaded l = load(a);
+  const Scenario& sc = l.scenario;
+  std::uint64_t gpus = 0, trace_jobs = 0;
+  for (const auto& c : sc.clusters) gpus += c.gpus();
+  for (const auto& w : sc.workloads) trace_jobs += w.records.size();
+  fmt::print(out, "{}: valid ({} operators, {} clusters, {} GPUs, {} workloads, {} trace jobs)\n", a.scenario,
+             sc.operators.size(), sc.clusters.size(), gpus, sc.workloads.size(), trace_jobs);
+  return kExitOk;
+}
+
+int diff_report(const nlohmann::json& a, const nlohmann::json& b, const std::string& name_a, const std::string& name_b,
+                const DiffArgs& d, std::ostream& out) {
+  DiffOptions o = d.options;
+  for (const auto& p : d.ignore) o.ignore.push_back(p);
+  const DiffResult r = diff_summaries(a, b, o);
+  out << diff_table(r, name_a, name_b, d.all);
+  if (!d.junit.empty()) {
+    try {
+      write_file_atomic(d.junit, diff_junit(r, fmt::format("gpufleet diff {} {}", name_a, name_b), o));
+    } catch (const std::runtime_error& e) {
+      Diagnostics diags;
+      diags.add(d.junit, "", fmt::format("cannot write the JUnit report: {}", e.what()));
+      throw InputError(std::move(diags));
+    }
+  }
+  return r.same() ? kExitOk : kExitDifferent;
+}
+
+int cmd_diff(const std::string& a, const std::string& b, const DiffArgs& d, std::ostream& out) {
+  Diagnostics diags;
+  nlohmann::json ja, jb;
+  for (auto [path, target] : {std::pair{&a, &ja}, std::pair{&b, &jb}}) {
+    try {
+      *target = read_summary(*path);
+    } catch (const InputError& e) {
+      for (const auto& item : e.diagnostics().items()) diags.add(item.file, item.location, item.message);
+    }
+  }
+  if (!diags.empty()) throw InputError(std::move(diags));
+  return diff_report(ja, jb, a, b, d, out);
+}
+
+int cmd_check(const CheckArgs& a, std::ostream& out, std::ostream& err) {
+  if (!a.update && !std::filesystem::exists(a.expect)) {
+    Diagnostics d;
+    d.add(a.expect, "", "expectation file not found; create it deliberately with --update");
+    throw InputError(std::move(d));
+  }
+  RunArgs run = a.run;
+  run.quiet = true;
+  const RunOutcome o = run_and_write(run, out, err);
+  if (!o.complete) return interrupted_exit_code();
+  if (a.update) {
+    write_file_atomic(a.expect, o.summary.dump(2) + "\n");
+    fmt::print(out, "{}: expectation written from {}\n", a.expect, o.dir);
+    return kExitOk;
+  }
+  const nlohmann::json expected = read_summary(a.expect);
+  const nlohmann::json actual = nlohmann::json::parse(o.summary.dump());
+  const int rc = diff_report(expected, actual, a.expect, (std::filesystem::path(o.dir) / "summary.json").string(), a.diff, out);
+  fmt::print(out, "{}\n", rc == kExitOk ? "check passed" : "check FAILED: the run differs from the expectation");
+  return rc;
+}
+
+int cmd_policies(std::ostream& out) {
+  for (const PolicyInfo& p : builtin_policy_registry().list()) {
+    fmt::print(out, "{:<10} {:<18} {}\n", to_string(p.kind), p.name, p.description);
+    for (const auto& param : p.params)
+      fmt::print(out, "{:<30}params.{} ({}, default {}): {}\n", "", param.name, param.type, param.default_value,
+                 param.description);
+  }
+  return kExitOk;
+}
+
+}  // namespace gpufleet::cli

@@ -1,0 +1,279 @@
+#include "gpufleet/report.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+
+#include <fmt/format.h>
+
+#include "gpufleet/svg_chart.hpp"
+#include "gpufleet/time_format.hpp"
+
+namespace gpufleet {
+namespace {
+
+using OJson = nlohmann::ordered_json;
+using svg::escape;
+using svg::grouped;
+
+constexpr const char* kStyle = R"(
+body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:24px auto;max-width:1000px;color:#1b1b1b;line-height:1.45}
+h1{font-size:1.6em;margin-bottom:0}h2{font-size:1.25em;margin-top:1.8em;border-bottom:1px solid #ccc}
+.sub{color:#555;margin-top:4px}.warn{background:#fff3cd;border:1px solid #e0c060;padding:8px 12px}
+.cards{display:flex;flex-wrap:wrap;gap:12px;margin:16px 0}.card{border:1px solid #ddd;border-radius:6px;padding:8px 14px;min-width:150px}
+.card b{display:block;font-size:1.35em}.card span{color:#555;font-size:.85em}
+table{border-collapse:collapse;margin:8px 0 16px;font-size:.9em}th,td{border:1px solid #ddd;padding:3px 8px}
+th{background:#f3f3f3;text-align:left}td.n{text-align:right;font-variant-numeric:tabular-nums}
+svg.chart{max-width:100%;height:auto;display:block;margin:8px 0 20px}
+.ct{font-size:15px;font-weight:600}.yt{font-size:11px;text-anchor:end;fill:#333}.xt{font-size:11px;text-anchor:middle;fill:#333}
+.yl,.xl{font-size:12px;text-anchor:middle;fill:#333}.lg{font-size:12px}.bv{font-size:10px;text-anchor:middle;fill:#333}
+.grid{stroke:#e5e5e5}.axis{stroke:#888}.na{font-size:14px;fill:#888}
+code{background:#f5f5f5;padding:1px 4px}footer{margin-top:2em;color:#666;font-size:.85em}
+)";
+
+std::string num(const OJson& v, int decimals = 0) {
+  if (v.is_null()) return "-";
+  if (v.is_string()) return escape(v.get<std::string>());
+  return grouped(v.get<double>(), decimals);
+}
+
+std::string duration(double s) {
+  if (s < 60) return fmt::format("{:.1f} s", s);
+  if (s < 3600) return fmt::format("{:.1f} min", s / 60);
+  if (s < 2 * 86400) return fmt::format("{:.1f} h", s / 3600);
+  return fmt::format("{:.1f} days", s / 86400);
+}
+
+std::string card(const std::string& value, const std::string& label) {
+  return fmt::format("<div class=\"card\"><b>{}</b><span>{}</span></div>", value, escape(label));
+}
+
+struct Table {
+  std::vector<std::string> head;
+  std::vector<bool> numeric;
+  std::vector<std::vector<std::string>> rows;  // cells already escaped
+  std::string html() const {
+    std::string out = "<table><thead><tr>";
+    for (const auto& h : head) out += "<th>" + escape(h) + "</th>";
+    out += "</tr></thead><tbody>";
+    for (const auto& r : rows) {
+      out += "<tr>";
+      for (std::size_t i = 0; i < r.size(); ++i)
+        out += (i < numeric.size() && numeric[i] ? "<td class=\"n\">" : "<td>") + r[i] + "</td>";
+      out += "</tr>";
+    }
+    return out + "</tbody></table>";
+  }
+};
+
+// Wait-time histogram over started jobs, in bins a reader can name.
+svg::BarChart wait_histogram(const RunResult& run) {
+  static const std::pair<double, const char*> kBins[] = {{0, "0"},           {60, "< 1 min"},  {600, "1-10 min"},
+                                                         {3600, "10-60 min"}, {6 * 3600, "1-6 h"}, {86400, "6-24 h"},
+                                                         {7 * 86400, "1-7 d"}, {INFINITY, "> 7 d"}};
+  std::vector<double> counts(std::size(kBins), 0);
+  for (const auto& c : run.clusters)
+    for (const Job& j : c.jobs) {
+      if (j.start < 0) continue;
+      const double w = j.start - j.submit;
+      std::size_t b = 0;
+      if (w > 0)
+        while (b + 1 < std::size(kBins) && w >= kBins[b].first) ++b;
+      counts[b] += 1;
+    }
+  svg::BarChart chart;
+  chart.title = "Wait time of started jobs (submit to start)";
+  chart.y_label = "jobs";
+  for (std::size_t b = 0; b < std::size(kBins); ++b) chart.bars.push_back({kBins[b].second, counts[b]});
+  return chart;
+}
+
+}  // namespace
+
+std::string html_page(const std::string& title, const std::string& body) {
+  return fmt::format("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"/>"
+                     "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"/>"
+                     "<title>{}</title><style>{}</style></head><body>\n{}\n</body></html>\n",
+                     escape(title), kStyle, body);
+}
+
+std::string report_html(const Scenario& sc, const RunResult& run, const OJson& summary) {
+  const double epoch = static_cast<double>(sc.start_epoch_s);
+  const OJson& total = summary["total"];
+  std::string b;
+  b += fmt::format("<header><h1>{}</h1><p class=\"sub\">{}</p><p class=\"sub\">Simulated {} to {} &#183; seed {} &#183; gpufleet {}</p></header>\n",
+                   escape(sc.name), escape(sc.description), format_date(epoch), format_date(epoch + run.end_time), sc.seed,
+                   GPUFLEET_VERSION);
+  if (!run.complete)
+    b += fmt::format("<p class=\"warn\" id=\"incomplete\">This run was interrupted at {} (simulated); every number below covers only the time simulated so far.</p>\n",
+                     format_utc(epoch + run.end_time));
+
+  // Key numbers.
+  b += "<section id=\"key-numbers\"><h2>Key numbers</h2><div class=\"cards\">";
+  b += card(grouped(total["gpus"].get<double>()), "GPUs in the scenario");
+  const OJson& jobs = total["jobs"];
+  b += card(grouped(jobs["submitted"].get<double>()), "jobs submitted");
+  b += card(grouped(jobs["completed"].get<double>()), "jobs completed");
+  b += card(duration(total["wait_s"]["mean"].get<double>()), "mean wait (started jobs)");
+  b += card(fmt::format("{:.1f} %", 100 * total["utilisation"].get<double>()), "GPU utilisation (of online GPU-time)");
+  if (summary.contains("rollout")) {
+    const OJson& nat = summary["rollout"]["national"];
+    b += card(num(nat["date_90pct_online"]), "90 % of ordered GPUs online");
+    b += card(grouped(nat["stranded_gpu_days"].get<double>()), "GPU-days delivered but not online");
+  }
+  b += "</div></section>\n";
+
+  if (run.rollout) {
+    const RolloutResult& ro = *run.rollout;
+    const std::size_t n_ops = sc.operators.size();
+    b += "<section id=\"rollout\"><h2>Rollout</h2>";
+    svg::LineChart online;
+    online.title = "GPUs online per operator (dashed: ordered)";
+    online.y_label = "GPUs";
+    for (std::size_t op = 0; op < n_ops; ++op) {
+      svg::Series s{sc.operators[op].id, {}, {}};
+      for (const RolloutRow& r : ro.rows)
+        if (r.op == op) {
+          s.x.push_back(epoch + r.t);
+          s.y.push_back(static_cast<double>(r.online));
+        }
+      online.series.push_back(std::move(s));
+    }
+    b += svg::render(online);
+    svg::LineChart nat;
+    nat.title = "National pipeline: ordered, delivered, online, stranded (delivered, not online)";
+    nat.y_label = "GPUs";
+    svg::Series ordered{"ordered", {}, {}, true}, delivered{"delivered", {}, {}}, on{"online", {}, {}},
+        stranded{"stranded", {}, {}};
+    for (const RolloutRow& r : ro.rows)
+      if (r.op == n_ops) {
+        for (auto* s : {&ordered, &delivered, &on, &stranded}) s->x.push_back(epoch + r.t);
+        ordered.y.push_back(static_cast<double>(r.ordered));
+        delivered.y.push_back(static_cast<double>(r.delivered));
+        on.y.push_back(static_cast<double>(r.online));
+        stranded.y.push_back(static_cast<double>(r.delivered - r.online));
+      }
+    nat.series = {ordered, delivered, on, stranded};
+    b += svg::render(nat);
+
+    Table t{{"operator", "ordered GPUs", "online at end", "stranded at end", "50 % online", "90 % online",
+             "100 % online", "stranded GPU-days", "energy (GWh)", "peak power (MW)"},
+            {false, true, true, true, false, false, false, true, true, true},
+            {}};
+    auto add = [&](const std::string& name, const OJson& g) {
+      t.rows.push_back({escape(name), num(g["ordered_gpus"]), num(g["online_gpus"]), num(g["stranded_gpus"]),
+                        num(g["date_50pct_online"]), num(g["date_90pct_online"]), num(g["date_100pct_online"]),
+                        num(g["stranded_gpu_days"]), grouped(g["facility_mwh"].get<double>() / 1000, 1),
+                        num(g["peak_facility_mw"], 1)});
+    };
+    for (const auto& o : summary["rollout"]["operators"]) add(o["id"].get<std::string>(), o);
+    add("all", summary["rollout"]["national"]);
+    b += t.html();
+    b += "</section>\n";
+
+    b += "<section id=\"power\"><h2>Power per site</h2>";
+    svg::LineChart power;
+    power.title = "Facility power per site (daily mean, MW)";
+    power.y_label = "MW";
+    for (const SitePowerSeries& sp : ro.site_power) {
+      svg::Series s{sp.name, {}, {}};
+      for (std::size_t d = 0; d < sp.daily_mw.size(); ++d) {
+        s.x.push_back(epoch + static_cast<double>(d) * 86400);
+        s.y.push_back(sp.daily_mw[d]);
+      }
+      power.series.push_back(std::move(s));
+    }
+    b += svg::render(power);
+    Table st{{"site", "PUE", "peak facility MW", "on", "grid MW then", "grid MW at end", "energy (GWh)"},
+             {false, true, true, false, true, true, true},
+             {}};
+    for (const auto& s : summary["rollout"]["sites"])
+      st.rows.push_back({escape(s["operator"].get<std::string>() + "/" + s["site"].get<std::string>()), num(s["pue"], 2),
+                         num(s["peak_facility_mw"], 1), num(s["peak_date"]),
+                         s["power_capacity_mw_then"].is_null() ? "unlimited" : num(s["power_capacity_mw_then"], 1),
+                         s["power_capacity_mw_at_end"].is_null() ? "unlimited" : num(s["power_capacity_mw_at_end"], 1),
+                         grouped(s["facility_mwh"].get<double>() / 1000, 1)});
+    b += st.html();
+    b += "</section>\n";
+  }
+
+  // Utilisation and queues, summed over clusters per sample time.
+  std::map<double, std::array<double, 3>> fleet;  // t -> online, busy, queued
+  for (const auto& c : run.clusters)
+    for (const TimeseriesRow& r : c.timeseries) {
+      auto& v = fleet[r.t];
+      v[0] += static_cast<double>(r.online_gpus);
+      v[1] += static_cast<double>(r.busy_gpus);
+      v[2] += static_cast<double>(r.queued_jobs);
+    }
+  b += "<section id=\"utilisation\"><h2>Online and busy GPUs</h2>";
+  svg::LineChart util;
+  util.title = "GPUs online and busy (all clusters)";
+  util.y_label = "GPUs";
+  svg::Series s_on{"online", {}, {}}, s_busy{"busy", {}, {}}, s_q{"queued jobs", {}, {}};
+  for (const auto& [t, v] : fleet) {
+    s_on.x.push_back(epoch + t);
+    s_busy.x.push_back(epoch + t);
+    s_q.x.push_back(epoch + t);
+    s_on.y.push_back(v[0]);
+    s_busy.y.push_back(v[1]);
+    s_q.y.push_back(v[2]);
+  }
+  util.series = {s_on, s_busy};
+  b += svg::render(util);
+  b += "</section>\n<section id=\"queue\"><h2>Queue</h2>";
+  svg::LineChart queue;
+  queue.title = "Jobs waiting in queues (all clusters)";
+  queue.y_label = "jobs";
+  queue.series = {s_q};
+  b += svg::render(queue);
+  b += "</section>\n<section id=\"waits\"><h2>Wait times</h2>";
+  b += svg::render(wait_histogram(run));
+  b += "</section>\n";
+
+  b += "<section id=\"clusters\"><h2>Clusters</h2>";
+  Table ct{{"cluster", "operator", "GPU model", "GPUs", "completed", "running", "queued", "rejected", "mean wait",
+            "p95 wait", "utilisation", "policies"},
+           {false, false, false, true, true, true, true, true, true, true, true, false},
+           {}};
+  for (const auto& c : summary["clusters"]) {
+    const auto& j = c["jobs"];
+    ct.rows.push_back({escape(c["id"].get<std::string>()), escape(c["operator"].get<std::string>()),
+                       escape(c["gpu_model"].get<std::string>()), num(c["gpus"]), num(j["completed"]), num(j["running"]),
+                       num(j["queued"]), num(j["rejected"]), duration(c["wait_s"]["mean"].get<double>()),
+                       duration(c["wait_s"]["p95"].get<double>()),
+                       fmt::format("{:.1f} %", 100 * c["utilisation"].get<double>()),
+                       escape(c["policies"]["queue"].get<std::string>() + " / " +
+                              c["policies"]["backfill"].get<std::string>() + " / " +
+                              c["policies"]["placement"].get<std::string>())});
+  }
+  b += ct.html();
+  b += "<p>Jobs at the end: completed, still running, still queued, or rejected (they could never fit). Utilisation "
+       "is GPU-time used over GPU-time online. Definitions: docs/outputs.md.</p></section>\n";
+
+  b += "<section id=\"workloads\"><h2>Workloads</h2>";
+  Table wt{{"workload", "cluster", "kind", "submitted", "completed", "mean wait", "mean bounded slowdown"},
+           {false, false, false, true, true, true, true},
+           {}};
+  for (const auto& w : summary["workloads"])
+    wt.rows.push_back({escape(w["id"].get<std::string>()), escape(w["cluster"].get<std::string>()),
+                       escape(w["kind"].get<std::string>()), num(w["jobs"]["submitted"]), num(w["jobs"]["completed"]),
+                       duration(w["wait_s"]["mean"].get<double>()), num(w["bounded_slowdown"]["mean"], 2)});
+  b += wt.html();
+  b += "</section>\n";
+
+  b += "<footer id=\"provenance\"><p>Produced by gpufleet " GPUFLEET_VERSION ". ";
+  if (summary.contains("inputs")) {
+    b += fmt::format("Scenario (as run, in scenario.json) SHA-256 <code>{}</code>.",
+                     escape(summary["inputs"]["scenario_sha256"].get<std::string>()));
+    for (const auto& t : summary["inputs"]["traces"])
+      b += fmt::format(" Trace {} SHA-256 <code>{}</code>.", escape(t["path"].get<std::string>()),
+                       escape(t["sha256"].get<std::string>()));
+  }
+  b += " Numbers: summary.json; series: jobs.csv, timeseries.csv";
+  if (run.rollout) b += ", rollout.csv, orders.csv";
+  b += ".</p></footer>";
+  return html_page(sc.name + " - gpufleet report", b);
+}
+
+}  // namespace gpufleet
