@@ -1,6 +1,8 @@
 // The only translation unit that includes SimGrid.
 #include "gpufleet/engine.hpp"
 
+#include <signal.h>
+
 #include <chrono>
 #include <exception>
 #include <memory>
@@ -72,7 +74,15 @@ RunResult run_scenario(const Scenario& sc, const EngineOptions& options) {
   std::vector<char*> argv;
   for (auto& a : args) argv.push_back(a.data());
   int argc = static_cast<int>(argv.size());
+  // SimGrid's engine installs its own SIGINT handler (it prints the actors and exits with 1);
+  // the caller's handlers for SIGINT and SIGTERM are put back, so that a stop request reaches
+  // the watcher below and the run ends with partial results instead.
+  struct sigaction old_int {}, old_term {};
+  sigaction(SIGINT, nullptr, &old_int);
+  sigaction(SIGTERM, nullptr, &old_term);
   sg4::Engine engine(&argc, argv.data());
+  sigaction(SIGINT, &old_int, nullptr);
+  sigaction(SIGTERM, &old_term, nullptr);
 
   sg4::Host* supply_host = nullptr;
   const std::vector<sg4::Host*> controllers = build_platform(sc, supply_host);

@@ -154,7 +154,7 @@ std::string render(const BarChart& c) {
   const double pw = c.width - kLeft - 40, ph = c.height - kTop - kBottom;
   double ymax = 0;
   for (const Bar& b : c.bars) ymax = std::max(ymax, b.value + (std::isfinite(b.error) ? b.error : 0));
-  if (c.bars.empty()) return out + "<text x=\"80\" y=\"120\" class=\"na\">no data</text></svg>";
+  if (!(ymax > 0)) return out + "<text x=\"80\" y=\"120\" class=\"na\">no data</text></svg>";
   const std::vector<double> yt = nice_ticks(0, ymax > 0 ? ymax : 1, 5);
   const double ytop = yt.back() > 0 ? yt.back() : 1;
   const double ystep = yt.size() > 1 ? yt[1] - yt[0] : 1;

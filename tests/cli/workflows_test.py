@@ -1,0 +1,267 @@
+#!/usr/bin/env python3
+"""End-to-end tests of gpufleet's command-line workflows, one CTest per subcommand:
+
+  workflows_test.py CASE GPUFLEET SOURCE_DIR WORK_DIR
+
+Cases: report, diff, check, golden, compare_jobs, shards, interrupt, limits, chromium.
+Exit 0 pass, 1 fail, 77 skipped (a missing optional tool or ../shared/data)."""
+import csv
+import hashlib
+import io
+import json
+import os
+import pathlib
+import shutil
+import signal
+import subprocess
+import sys
+import time
+import xml.etree.ElementTree as ET
+
+case, gpufleet, src, work = sys.argv[1], sys.argv[2], pathlib.Path(sys.argv[3]).resolve(), pathlib.Path(sys.argv[4])
+shutil.rmtree(work, ignore_errors=True)
+work.mkdir(parents=True)
+SMALL = src / "scenarios/small-synthetic.json"
+HAND = src / "tests/data/rollout-hand.json"
+NASA = src / "scenarios/nasa-ipsc-stress.json"
+SHARED = src.parent / "shared/data/NASA-iPSC-1993-3.1-cln.swf.gz"
+failures = []
+
+
+def run(*args, expect=None, **kw):
+    p = subprocess.run([gpufleet, *map(str, args)], capture_output=True, text=True, stdin=subprocess.DEVNULL, **kw)
+    if expect is not None and p.returncode != expect:
+        failures.append(f"{' '.join(map(str, args))}: exit {p.returncode}, expected {expect}\n{p.stdout[-2000:]}{p.stderr[-2000:]}")
+    return p
+
+
+def check(cond, what):
+    print(("ok: " if cond else "FAIL: ") + what)
+    if not cond:
+        failures.append(what)
+
+
+def skip(why):
+    print(f"SKIPPED: {why}")
+    sys.exit(77)
+
+
+def without_cost_columns(path):
+    rows = list(csv.reader(open(path)))
+    return [r[:-2] for r in rows]  # wall_time_s, peak_memory_mib measure this machine, not the model
+
+
+def report_structure(path, rollout, jobs=True):
+    text = path.read_text()
+    root = ET.fromstring(text.split("\n", 1)[1])  # well-formed XHTML after the doctype
+    ns = {"s": "http://www.w3.org/2000/svg"}
+    check(text.startswith("<!DOCTYPE html>"), f"{path.name}: HTML5 doctype")
+    for bad in ("<script", "<link", "<img", "<iframe", "@import", "url("):
+        check(bad not in text, f"{path.name}: no {bad} (self-contained)")
+    bare = text.replace('xmlns="http://www.w3.org/2000/svg"', "")
+    check("http://" not in bare and "https://" not in bare, f"{path.name}: no network references (but the SVG namespace)")
+    sections = {s.get("id") for s in root.iter("section")}
+    want = {"key-numbers", "utilisation", "queue", "waits", "clusters", "workloads"} | ({"rollout", "power"} if rollout else set())
+    check(want <= sections, f"{path.name}: sections {sorted(want - sections)} missing" if not want <= sections else f"{path.name}: all sections present")
+    charts = root.findall(".//s:svg", ns)
+    check(len(charts) >= (6 if rollout else 3), f"{path.name}: {len(charts)} charts")
+    for svg in charts:
+        title = svg.find("s:title", ns).text
+        lines = [p.get("points") for p in svg.findall(".//s:polyline", ns)]
+        bars = svg.findall(".//s:rect", ns)
+        has_data = any(len(pts.split()) >= 2 for pts in lines) or any(float(b.get("height")) > 0 for b in bars)
+        says_empty = any(t.text == "no data" for t in svg.findall("s:text", ns))
+        check(has_data or (says_empty and not jobs), f"{path.name}: chart '{title}' draws data or says 'no data'")
+    tables = root.findall(".//table")
+    check(len(tables) >= (4 if rollout else 2), f"{path.name}: {len(tables)} tables")
+    return text
+
+
+if case == "report":
+    run("run", SMALL, "--out", work / "small", "-q", expect=0)
+    report_structure(work / "small/report.html", rollout=False)
+    run("run", HAND, "--out", work / "hand", "-q", expect=0)
+    text = report_structure(work / "hand/report.html", rollout=True, jobs=False)
+    check("2025-" in text and "GPUs online per operator" in text, "rollout report shows dates and the rollout chart")
+    run("run", SMALL, "--out", work / "none", "-q", "--no-report", expect=0)
+    check(not (work / "none/report.html").exists(), "--no-report writes no report")
+
+elif case == "diff":
+    run("run", SMALL, "--out", work / "a", "-q", expect=0)
+    run("run", SMALL, "--out", work / "b", "-q", expect=0)
+    p = run("diff", work / "a", work / "b", "--junit", work / "same.xml", expect=0)
+    check("0 of" in p.stdout, "diff of two runs of the same scenario: nothing moved")
+    run("run", SMALL, "--out", work / "c", "-q", "--set", "/scheduling/backfill/policy=none", expect=0)
+    p = run("diff", work / "a", work / "c", "--junit", work / "moved.xml", expect=1)
+    check("/total/wait_s/mean" in p.stdout and "/clusters/pub-h100/wait_s/mean" in p.stdout,
+          "diff after --set names the metrics that moved")
+    for name, want_fail in (("same.xml", False), ("moved.xml", True)):
+        root = ET.parse(work / name).getroot()
+        fails = int(root.get("failures"))
+        check(root.tag == "testsuites" and int(root.get("tests")) > 100 and (fails > 0) == want_fail,
+              f"{name} parses as JUnit XML ({root.get('tests')} cases, {fails} failures)")
+        check(len(root.findall(".//failure")) == fails, f"{name}: failure count matches <failure> elements")
+    p = run("diff", work / "a", work / "c", "--rtol", "1", "--ignore", "/clusters", expect=0)
+    check("0 of" in p.stdout, "--rtol 1 with the policy names (/clusters) ignored accepts the moved run")
+    run("diff", work / "a", work / "nowhere", expect=2)
+    (work / "junk.json").write_text("{not json")
+    p = run("diff", work / "a", work / "junk.json", expect=2)
+    check("junk.json" in p.stderr, "bad input names the file")
+    run("diff", work / "a", expect=2)
+
+elif case == "check":
+    exp = work / "expect.json"
+    p = run("check", SMALL, "--expect", exp, "--out", work / "r", expect=2)
+    check("--update" in p.stderr, "a missing expectation says how to create it")
+    run("check", SMALL, "--expect", exp, "--out", work / "r", "--update", expect=0)
+    run("check", SMALL, "--expect", exp, "--out", work / "r", "--rtol", "0", expect=0)
+    p = run("check", SMALL, "--expect", exp, "--out", work / "r2", "--set", "/seed=99", "--junit", work / "j.xml", expect=1)
+    check("check FAILED" in p.stdout, "check reports a changed outcome")
+    ET.parse(work / "j.xml")
+
+elif case == "golden":
+    # The project's own regression tests go through `gpufleet check`, exactly (rtol 0), in every build type:
+    # the expectations were written by a Release build, and the sanitizer (Debug) build runs this too.
+    for name, scenario in (("small-synthetic", SMALL), ("rollout-hand", HAND)):
+        out = work / name
+        run("check", scenario, "--expect", src / f"tests/golden/{name}.summary.json", "--rtol", "0", "--atol", "0",
+            "--out", out, expect=0)
+        for line in (src / f"tests/golden/{name}.sha256").read_text().splitlines():
+            digest, fname = line.split()
+            got = hashlib.sha256((out / fname).read_bytes()).hexdigest()
+            check(got == digest, f"{name}/{fname} byte-identical to the golden digest")
+
+elif case == "compare_jobs":
+    if not SHARED.exists():
+        skip(f"{SHARED} missing")
+    args = ["compare", NASA, "--vary", "/scheduling/backfill/policy=none,easy", "--seeds", "3", "-q"]
+    run(*args, "--jobs", "1", "--out", work / "j1", expect=0)
+    run(*args, "--jobs", "2", "--out", work / "j2", expect=0)
+    check(without_cost_columns(work / "j1/compare.csv") == without_cost_columns(work / "j2/compare.csv"),
+          "compare.csv identical with --jobs 1 and --jobs 2")
+    runs1 = sorted((work / "j1/runs").iterdir())
+    check(len(runs1) == 6, f"6 runs ({len(runs1)})")
+    for r in runs1:
+        for f in ("summary.json", "jobs.csv"):
+            check((r / f).read_bytes() == (work / "j2/runs" / r.name / f).read_bytes(), f"{r.name}/{f} identical across --jobs")
+    md = (work / "j1/compare.md").read_text()
+    check("±" in md and "Seeds: 3" in md and "95 %" in md, "compare.md has intervals and the number of seeds")
+    rows = list(csv.DictReader(open(work / "j1/compare.csv")))
+    check(all(float(r["wall_time_s"]) > 0 and float(r["peak_memory_mib"]) > 0 for r in rows),
+          "compare.csv records wall time and peak memory per run")
+    seeds = {(r["variant"], r["seed"]) for r in rows}
+    check(seeds == {(v, s) for v in "01" for s in "123"}, "every variant ran on the same seeds")
+    html = (work / "j1/compare.html").read_text()
+    ET.fromstring(html.split("\n", 1)[1])
+    check('id="comparison"' in html, "compare.html has the comparison section")
+    p = run("compare", NASA, "--vary", "/scheduling/backfill/policy=none,bogus", "--out", work / "bad", expect=2)
+    check("variant 1" in p.stderr and "bogus" in p.stderr, "a bad --vary value is refused before any run, naming the variant")
+
+elif case == "shards":
+    if not SHARED.exists():
+        skip(f"{SHARED} missing")
+    spec = work / "sweep.json"
+    spec.write_text(json.dumps({"scenario": str(NASA), "vary": {"/scheduling/backfill/policy": ["none", "easy"],
+                                                               "/scheduling/queue/policy": ["fcfs", "sjf"]}, "seeds": 2}))
+    run("sweep", spec, "--out", work / "all", "-q", expect=0)
+    for i in (1, 2, 3):
+        run("sweep", spec, "--out", work / f"s{i}", "--shard", f"{i}/3", "-q", expect=0)
+    run("merge", work / "s1", work / "s2", work / "s3", "--out", work / "merged", expect=0)
+    a, b = without_cost_columns(work / "all/compare.csv"), without_cost_columns(work / "merged/compare.csv")
+    check(a == b and len(a) == 9, f"merge of shards 1/3, 2/3, 3/3 equals the unsharded sweep ({len(a) - 1} runs)")
+    strip = lambda t: t.split("## Cost")[0]
+    check(strip((work / "all/compare.md").read_text()) == strip((work / "merged/compare.md").read_text()),
+          "merged compare.md equals the unsharded one")
+    sizes = [len(json.loads((work / f"s{i}/sweep.json").read_text())["runs"]) for i in (1, 2, 3)]
+    check(sizes == [3, 3, 2], f"shards are balanced slices {sizes}")
+    p = run("merge", work / "s1", work / "s3", "--out", work / "m2", expect=2)
+    check("none of the shards" in p.stderr, "merge refuses a missing shard")
+    run("merge", work / "s1", work / "s1", work / "s2", work / "s3", "--out", work / "m3", expect=2)
+    other = work / "other.json"
+    other.write_text(json.dumps({"scenario": str(NASA), "vary": {"/scheduling/backfill/policy": ["none"]}, "seeds": 1}))
+    run("sweep", other, "--out", work / "o1", "-q", expect=0)
+    p = run("merge", work / "s1", work / "o1", "--out", work / "m4", expect=2)
+    check("same sweep" in p.stderr, "merge refuses shards of different sweeps")
+    run("sweep", spec, "--out", work / "x", "--shard", "4/3", expect=2)
+
+elif case == "interrupt":
+    out = work / "korea"
+    proc = subprocess.Popen([gpufleet, "run", src / "scenarios/korea-2025.json", "--out", out, "-q"],
+                            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    time.sleep(float(os.environ.get("GPUFLEET_INTERRUPT_AFTER", "4")))
+    proc.send_signal(signal.SIGINT)
+    stdout, stderr = proc.communicate(timeout=600)
+    check(proc.returncode == 128 + signal.SIGINT, f"SIGINT: exit {proc.returncode} (expected 130)")
+    summary = json.loads((out / "summary.json").read_text())
+    check(summary["run"]["complete"] is False, "summary.json says complete: false")
+    check(0 <= summary["run"]["end_time_s"] < summary["scenario"]["horizon_s"],
+          f"stopped at {summary['run']['end_date']}, before the horizon")
+    check("interrupted" in stderr, "the user is told where the partial results are")
+    jobs = list(csv.DictReader(open(out / "jobs.csv")))
+    states = {}
+    for j in jobs:
+        states[j["state"]] = states.get(j["state"], 0) + 1
+    t = summary["total"]["jobs"]
+    check(len(jobs) == t["submitted"] and states.get("completed", 0) == t["completed"],
+          f"jobs.csv parses and agrees with summary.json ({len(jobs)} jobs, {states})")
+    list(csv.DictReader(open(out / "rollout.csv")))
+    check('id="incomplete"' in (out / "report.html").read_text(), "report.html is marked interrupted")
+    leftovers = [p.name for p in out.iterdir() if ".tmp" in p.name]
+    check(not leftovers, f"no temporary files left ({leftovers})")
+    # SIGTERM (what a batch system sends at its time limit) does the same, with 128 + 15.
+    out2 = work / "korea-term"
+    proc = subprocess.Popen([gpufleet, "run", src / "scenarios/korea-2025.json", "--out", out2, "-q"],
+                            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    time.sleep(2)
+    proc.send_signal(signal.SIGTERM)
+    proc.communicate(timeout=600)
+    check(proc.returncode == 128 + signal.SIGTERM, f"SIGTERM: exit {proc.returncode} (expected 143)")
+    check(json.loads((out2 / "summary.json").read_text())["run"]["complete"] is False, "SIGTERM: complete: false")
+
+elif case == "limits":
+    base = json.loads(SMALL.read_text())
+    def absurd(name, mutate, limit):
+        doc = json.loads(json.dumps(base))
+        mutate(doc)
+        f = work / f"{name}.json"
+        f.write_text(json.dumps(doc))
+        t0 = time.time()
+        p = run("run", f, "--out", work / name, expect=2)
+        check(limit in p.stderr and f"--limit {limit}=" in p.stderr and time.time() - t0 < 10,
+              f"{name}: refused up front naming {limit} ({p.stderr.strip().splitlines()[0] if p.stderr else ''})")
+        check(not (work / name).exists(), f"{name}: nothing written")
+    absurd("a-trillion-jobs", lambda d: d.update(horizon_days=60) or d["workloads"][0]["arrival"].update(rate_per_hour=1e9), "max_jobs")
+    absurd("a-million-years", lambda d: d.update(horizon_days=365.25e6), "max_horizon_days")
+    absurd("a-billion-nodes", lambda d: d["operators"][0]["sites"][0]["clusters"][0].update(nodes=1_000_000_000), "max_nodes")
+    absurd("per-second-samples", lambda d: d.update(horizon_days=3650) or d["outputs"].update(timeseries_interval_s=1), "max_timeseries_rows")
+    p = run("validate", work / "a-million-years.json", "--limit", "max_horizon_days=1e9", "--limit", "max_jobs=1e15",
+            "--limit", "max_timeseries_rows=1e15")
+    check(p.returncode == 0, f"--limit raises the limits ({p.stderr.strip()})")
+    run("validate", SMALL, "--limit", "max_bananas=1", expect=2)
+
+elif case == "chromium":
+    browser = shutil.which("chromium")
+    if not browser:
+        skip("chromium not installed (apt-get install chromium)")
+    run("run", HAND, "--out", work / "hand", "-q", expect=0)
+    page = (work / "hand/report.html").resolve()
+    flags = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+             "--disable-background-networking", "--disable-component-update", "--disable-sync",
+             f"--user-data-dir={work / 'profile'}", "--enable-logging=stderr", "--v=0"]
+    p = subprocess.run([browser, *flags, "--dump-dom", page.as_uri()], capture_output=True, text=True, timeout=120)
+    check(p.returncode == 0 and p.stdout.count("<svg") >= 6 and "</html>" in p.stdout,
+          f"chromium renders the report ({p.stdout.count('<svg')} svg elements in its DOM)")
+    console = [l for l in p.stderr.splitlines() if "CONSOLE" in l or "Uncaught" in l]
+    check(not console, f"no console errors ({console[:3]})")
+    p = subprocess.run([browser, *flags, "--window-size=1100,3000", f"--screenshot={work / 'report.png'}", page.as_uri()],
+                       capture_output=True, text=True, timeout=120)
+    check((work / "report.png").exists() and (work / "report.png").stat().st_size > 50_000, "screenshot taken")
+
+else:
+    print(f"unknown case {case}")
+    sys.exit(2)
+
+if failures:
+    print("\n".join(f"FAILED: {f}" for f in failures))
+    sys.exit(1)
+print(f"{case}: all checks passed")
