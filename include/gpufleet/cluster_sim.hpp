@@ -84,7 +84,6 @@ class ClusterSim {
   }
 
   const Scenario& scenario_;
-  std::uint32_t cluster_;
   const SchedulingSetup& policies_;
   Seconds horizon_;
   ClusterState state_;

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "gpufleet/diagnostics.hpp"
@@ -18,5 +19,9 @@ namespace gpufleet {
 // the run time when `perfect_estimates` or when field 9 is unknown. Records
 // come back sorted by submit time, file order kept among equal times.
 std::vector<TraceRecord> read_swf(const std::string& path, bool perfect_estimates, Diagnostics& diags);
+
+// The same for SWF text already in memory (uncompressed); `name` is used in messages.
+std::vector<TraceRecord> parse_swf_text(std::string_view text, const std::string& name, bool perfect_estimates,
+                                        Diagnostics& diags);
 
 }  // namespace gpufleet

@@ -399,8 +399,11 @@ struct Loader {
           ord.cluster = it->second;
           ord.op = sc.clusters[ord.cluster].op;
           cluster_ok = true;
-          const GpuModel& m = sc.gpu_models[sc.clusters[ord.cluster].gpu_model];
-          if (m.hbm_generation.empty() || m.hbm_stacks_per_gpu == 0 || m.tdp_w <= 0)
+          // A cluster whose GPU model did not resolve has been reported already.
+          const std::uint32_t model = sc.clusters[ord.cluster].gpu_model;
+          const GpuModel& m = model < sc.gpu_models.size() ? sc.gpu_models[model] : GpuModel{};
+          if (model >= sc.gpu_models.size()) {
+          } else if (m.hbm_generation.empty() || m.hbm_stacks_per_gpu == 0 || m.tdp_w <= 0)
             ctx.error(o.member_pointer("cluster"),
                       fmt::format("expected a cluster whose GPU model \"{}\" has hbm_generation, hbm_stacks_per_gpu and "
                                   "tdp_w (needed to supply and power it)", m.id));

@@ -92,6 +92,12 @@ std::optional<OJson> parse_json_text(const std::string& text, const std::string&
 }
 
 void apply_set(OJson& doc, const std::string& assignment, Diagnostics& diags) {
+  try {
+    (void)OJson(assignment).dump();  // every string in a scenario is UTF-8 (JSON)
+  } catch (const nlohmann::json::type_error&) {
+    diags.add("--set", "", "expected POINTER=VALUE in UTF-8, found bytes that are not UTF-8");
+    return;
+  }
   const std::size_t eq = assignment.find('=');
   if (eq == std::string::npos) {
     diags.add("--set", assignment, "expected POINTER=VALUE (e.g. /scheduling/backfill/policy=easy)");
@@ -115,7 +121,12 @@ void apply_set(OJson& doc, const std::string& assignment, Diagnostics& diags) {
 
   const OJson::json_pointer parent = ptr.parent_pointer();
   const std::string last = ptr.back();
-  if (!doc.contains(parent)) {
+  bool parent_exists = false;
+  try {
+    parent_exists = doc.contains(parent);
+  } catch (const nlohmann::json::exception&) {  // e.g. an array index beyond 64 bits
+  }
+  if (!parent_exists) {
     diags.add("--set", ptr_text, fmt::format("expected an existing parent {}, found none in the scenario",
                                              parent.empty() ? std::string("(document)") : parent.to_string()));
     return;

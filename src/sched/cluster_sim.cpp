@@ -9,7 +9,6 @@ namespace gpufleet {
 
 ClusterSim::ClusterSim(const Scenario& scenario, std::uint32_t cluster_index)
     : scenario_(scenario),
-      cluster_(cluster_index),
       policies_(scenario.clusters[cluster_index].scheduling),
       horizon_(scenario.horizon_s.value_or(kNever)),
       state_(NodePool(scenario.clusters[cluster_index].nodes, scenario.clusters[cluster_index].gpus_per_node,

@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
+#include <filesystem>
 #include <memory>
 
 #include <fmt/format.h>
@@ -15,60 +16,35 @@ namespace {
 
 constexpr int kFields = 18;
 constexpr std::size_t kMaxErrors = 20;
+constexpr std::size_t kMaxLineBytes = 1 << 20;  // an SWF line is ~100 bytes
 
 struct GzCloser {
   void operator()(gzFile f) const { gzclose(f); }
 };
 
-}  // namespace
+// One SWF line at a time: the file reader and the in-memory reader share it.
+class SwfParser {
+ public:
+  SwfParser(const std::string& name, bool perfect_estimates, Diagnostics& diags)
+      : name_(name), perfect_(perfect_estimates), diags_(diags) {}
 
-std::vector<TraceRecord> read_swf(const std::string& path, bool perfect_estimates, Diagnostics& diags) {
-  std::vector<TraceRecord> out;
-  std::unique_ptr<gzFile_s, GzCloser> f(gzopen(path.c_str(), "rb"));
-  if (!f) {
-    diags.add(path, "", fmt::format("cannot open trace: {}", errno ? std::strerror(errno) : "unknown error"));
-    return out;
+  void error(const std::string& msg) {
+    if (errors_ < kMaxErrors) diags_.add(name_, fmt::format("line {}", line_no_), msg);
+    ++errors_;
   }
-  gzbuffer(f.get(), 1 << 17);
-  std::size_t errors = 0;
-  std::size_t line_no = 0;
-  std::string line;
-  char buf[4096];
-  auto error = [&](const std::string& msg) {
-    if (errors < kMaxErrors) diags.add(path, fmt::format("line {}", line_no), msg);
-    ++errors;
-  };
-  bool eof = false;
-  while (!eof) {
-    line.clear();
-    // Read one whole line, however long.
-    while (true) {
-      if (!gzgets(f.get(), buf, sizeof buf)) {
-        int zerr = 0;
-        const char* msg = gzerror(f.get(), &zerr);
-        if (zerr != Z_OK && zerr != Z_STREAM_END) {
-          ++line_no;
-          error(fmt::format("cannot read trace: {}", msg));
-          return {};
-        }
-        eof = true;
-        break;
-      }
-      line += buf;
-      if (!line.empty() && line.back() == '\n') break;
-    }
-    if (eof && line.empty()) break;
-    ++line_no;
+  void next_line_number() { ++line_no_; }
+
+  void line(const std::string& line) {
+    ++line_no_;
     if (line.find('\0') != std::string::npos) {
       error("expected text, found a NUL byte (is this a binary file?)");
-      continue;
+      return;
     }
     std::size_t p = line.find_first_not_of(" \t\r\n");
-    if (p == std::string::npos || line[p] == ';') continue;
+    if (p == std::string::npos || line[p] == ';') return;
     double v[kFields];
     int n = 0;
     const char* s = line.c_str() + p;
-    bool bad = false;
     while (*s) {
       while (*s == ' ' || *s == '\t' || *s == '\r' || *s == '\n') ++s;
       if (!*s) break;
@@ -84,23 +60,21 @@ std::vector<TraceRecord> read_swf(const std::string& path, bool perfect_estimate
       const double d = std::strtod(tok.c_str(), &end);
       if (end != tok.c_str() + tok.size() || errno == ERANGE || !std::isfinite(d)) {
         error(fmt::format("field {}: expected a number, found \"{}\"", n + 1, tok.substr(0, 40)));
-        bad = true;
-        break;
+        return;
       }
       v[n++] = d;
     }
-    if (bad) continue;
     if (n != kFields) {
       error(fmt::format("expected {} fields, found {}", kFields, n));
-      continue;
+      return;
     }
     if (v[0] != std::floor(v[0]) || std::fabs(v[0]) > 9.0e15) {
       error(fmt::format("field 1 (job id): expected an integer, found {}", v[0]));
-      continue;
+      return;
     }
     if (v[1] < 0) {
       error(fmt::format("field 2 (submit time): expected a time >= 0 s, found {}", v[1]));
-      continue;
+      return;
     }
     TraceRecord r;
     r.id = static_cast<std::int64_t>(v[0]);
@@ -108,14 +82,87 @@ std::vector<TraceRecord> read_swf(const std::string& path, bool perfect_estimate
     r.runtime = v[3] >= 0 ? v[3] : -1;
     const double procs = v[4] > 0 ? v[4] : v[7];
     r.gpus = procs > 0 && procs == std::floor(procs) && procs < 2.0e9 ? static_cast<std::int64_t>(procs) : -1;
-    r.requested = (!perfect_estimates && v[8] > 0) ? v[8] : r.runtime;
-    out.push_back(r);
+    r.requested = (!perfect_ && v[8] > 0) ? v[8] : r.runtime;
+    out_.push_back(r);
   }
-  if (errors > kMaxErrors)
-    diags.add(path, "", fmt::format("{} more errors not shown", errors - kMaxErrors));
-  if (errors == 0 && out.empty()) diags.add(path, "", "expected at least one job line, found none (empty trace)");
-  std::stable_sort(out.begin(), out.end(), [](const TraceRecord& a, const TraceRecord& b) { return a.submit < b.submit; });
-  return out;
+
+  std::vector<TraceRecord> finish() {
+    if (errors_ > kMaxErrors) diags_.add(name_, "", fmt::format("{} more errors not shown", errors_ - kMaxErrors));
+    if (errors_ == 0 && out_.empty()) diags_.add(name_, "", "expected at least one job line, found none (empty trace)");
+    std::stable_sort(out_.begin(), out_.end(), [](const TraceRecord& a, const TraceRecord& b) { return a.submit < b.submit; });
+    return std::move(out_);
+  }
+
+ private:
+  const std::string& name_;
+  bool perfect_;
+  Diagnostics& diags_;
+  std::size_t errors_ = 0;
+  std::size_t line_no_ = 0;
+  std::vector<TraceRecord> out_;
+};
+
+}  // namespace
+
+std::vector<TraceRecord> read_swf(const std::string& path, bool perfect_estimates, Diagnostics& diags) {
+  // A device or a pipe (/dev/zero, /dev/stdin) would never end: only regular files are traces.
+  std::error_code ec;
+  const auto status = std::filesystem::status(path, ec);
+  if (!ec && std::filesystem::exists(status) && !std::filesystem::is_regular_file(status)) {
+    diags.add(path, "", "expected a regular file (a trace), found a directory, device or pipe");
+    return {};
+  }
+  std::unique_ptr<gzFile_s, GzCloser> f(gzopen(path.c_str(), "rb"));
+  if (!f) {
+    diags.add(path, "", fmt::format("cannot open trace: {}", errno ? std::strerror(errno) : "unknown error"));
+    return {};
+  }
+  gzbuffer(f.get(), 1 << 17);
+  SwfParser parser(path, perfect_estimates, diags);
+  std::string line;
+  char buf[4096];
+  while (true) {
+    line.clear();
+    // Read one whole line, however long.
+    bool eof = false;
+    while (true) {
+      if (!gzgets(f.get(), buf, sizeof buf)) {
+        int zerr = 0;
+        const char* msg = gzerror(f.get(), &zerr);
+        if (zerr != Z_OK && zerr != Z_STREAM_END) {
+          parser.next_line_number();
+          parser.error(fmt::format("cannot read trace: {}", msg));
+          return {};
+        }
+        eof = true;
+        break;
+      }
+      line += buf;
+      if (!line.empty() && line.back() == '\n') break;
+      if (line.size() > kMaxLineBytes) {
+        parser.next_line_number();
+        parser.error(fmt::format("expected lines of at most {} bytes (is this an SWF file?)", kMaxLineBytes));
+        return parser.finish();
+      }
+    }
+    if (eof && line.empty()) break;
+    parser.line(line);
+    if (eof) break;
+  }
+  return parser.finish();
+}
+
+std::vector<TraceRecord> parse_swf_text(std::string_view text, const std::string& name, bool perfect_estimates,
+                                        Diagnostics& diags) {
+  SwfParser parser(name, perfect_estimates, diags);
+  std::size_t pos = 0;
+  while (pos < text.size()) {
+    std::size_t end = text.find('\n', pos);
+    if (end == std::string_view::npos) end = text.size();
+    parser.line(std::string(text.substr(pos, end - pos)));
+    pos = end + 1;
+  }
+  return parser.finish();
 }
 
 }  // namespace gpufleet

@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# Builds the libFuzzer targets (clang, ASan + UBSan) and runs each for a bounded time.
+#   bash scripts/fuzz.sh [SECONDS_PER_TARGET=60] [TARGET...]
+# Fails (exit 1) on any crash, leak, timeout, out-of-memory or sanitizer report; the
+# input that caused it is kept in build-fuzz/artifacts/ (make it a regression test).
+# Corpora grow in build-fuzz/corpus/<target>, seeded from the shipped scenarios,
+# golden results and tests/fuzz/seeds. Prints execs/s and total execs per target.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+seconds=${1:-60}
+shift || true
+targets=("$@")
+[ ${#targets[@]} -gt 0 ] || targets=(scenario overrides swf results)
+cxx=$(command -v clang++-14 || command -v clang++ || true)
+[ -n "$cxx" ] || { echo "fuzz.sh: clang++ not found (apt-get install clang libclang-rt-14-dev)" >&2; exit 2; }
+cmake -S . -B build-fuzz -DCMAKE_CXX_COMPILER="$cxx" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DGPUFLEET_FUZZ=ON >/dev/null
+cmake --build build-fuzz -j"$(nproc)" >/dev/null
+
+# Seeds and a dictionary of the scenario format's keys and policy names (from the JSON Schema).
+mkdir -p build-fuzz/artifacts
+for t in "${targets[@]}"; do mkdir -p "build-fuzz/corpus/$t"; done
+cp scenarios/*.json tests/data/*.json build-fuzz/corpus/scenario/ 2>/dev/null || true
+cp tests/fuzz/seeds/overrides/* build-fuzz/corpus/overrides/ 2>/dev/null || true
+cp tests/fuzz/seeds/swf/* build-fuzz/corpus/swf/ 2>/dev/null || true
+cp tests/fuzz/seeds/results/* tests/golden/*.summary.json build-fuzz/corpus/results/ 2>/dev/null || true
+python3 - > build-fuzz/scenario.dict <<'PY'
+import json
+schema = json.load(open("scenarios/schema/scenario-v1.schema.json"))
+words = set()
+def walk(o):
+    if isinstance(o, dict):
+        for k, v in o.items():
+            if k == "properties" and isinstance(v, dict): words.update(v.keys())
+            if k in ("enum", "const"): words.update(x for x in (v if isinstance(v, list) else [v]) if isinstance(x, str))
+            walk(v)
+    elif isinstance(o, list):
+        for v in o: walk(v)
+walk(schema)
+for w in sorted(words): print(json.dumps(json.dumps(w)))
+PY
+
+export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0
+export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+status=0
+for t in "${targets[@]}"; do
+  dict=()
+  case "$t" in scenario|overrides|results) dict=(-dict=build-fuzz/scenario.dict) ;; esac
+  log=build-fuzz/fuzz_$t.log
+  if ! ./build-fuzz/tests/fuzz/fuzz_"$t" "${dict[@]}" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 \
+       -max_len=65536 -print_final_stats=1 -artifact_prefix=build-fuzz/artifacts/"$t"- \
+       build-fuzz/corpus/"$t" > "$log" 2>&1; then
+    echo "fuzz_$t: FINDING (see $log and build-fuzz/artifacts/)"
+    grep -E "ERROR|SUMMARY|runtime error|Test unit written" "$log" | head -10
+    status=1
+    continue
+  fi
+  execs=$(grep -oP 'stat::number_of_executed_units:\s*\K[0-9]+' "$log" || echo 0)
+  cov=$(grep -oP '#[0-9]+\s+DONE\s+cov: \K[0-9]+' "$log" || echo '?')
+  echo "fuzz_$t: no finding in ${seconds} s: ${execs} execs, $((execs / seconds)) execs/s, coverage ${cov}, corpus $(ls build-fuzz/corpus/$t | wc -l) inputs"
+done
+exit $status
