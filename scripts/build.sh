@@ -13,9 +13,14 @@ case "$mode" in
   *) echo "usage: bash scripts/build.sh run|test" >&2; exit 2 ;;
 esac
 
-# Debian 12 packages the build, the tests and the schema check need.
+# Debian 12 packages the build needs; the tests also need the rest: the schema check
+# (python3-jsonschema), Valgrind, the fuzzers (clang + libFuzzer runtime), a real one-node
+# Slurm for the array-job script (slurm-wlm, munge) and a real browser for the report (chromium).
 packages=(build-essential cmake pkg-config libsimgrid-dev nlohmann-json3-dev libfmt-dev libspdlog-dev
           libcli11-dev catch2 zlib1g-dev python3 python3-jsonschema time)
+if [ "$mode" = test ]; then
+  packages+=(valgrind clang libclang-rt-14-dev slurm-wlm munge chromium)
+fi
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -47,3 +52,5 @@ build build -DCMAKE_BUILD_TYPE=Release -DGPUFLEET_WERROR=ON
 build build-asan -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS=-O1 -DGPUFLEET_SANITIZE=ON -DGPUFLEET_BUILD_BENCH=OFF
 (cd build-asan && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
    ctest --output-on-failure -j"$jobs")
+# Every fuzz target for a bounded time (clang, libFuzzer, ASan + UBSan); any finding fails.
+bash scripts/fuzz.sh "${GPUFLEET_FUZZ_SECONDS:-30}"

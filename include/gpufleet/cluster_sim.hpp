@@ -79,6 +79,9 @@ class ClusterSim {
   void schedule(Seconds now);
   void sample(Seconds t);
   void integrate_to(Seconds t);
+  // GPUs and jobs are conserved: every GPU free or held by one running job, no GPU on an
+  // offline node held, every job in exactly one state. Throws InternalError naming the rule.
+  void check_conservation() const;
   double busy_now() const {
     return static_cast<double>(state_.pool().capacity_gpus() - state_.pool().free_gpus());
   }
@@ -100,6 +103,7 @@ class ClusterSim {
   Seconds last_time_ = 0;
   double busy_gpu_s_ = 0, online_gpu_s_ = 0;
   Seconds integrated_to_ = 0;
+  std::uint64_t checked_at_ = 0;  // debug builds: events_ / 4096 at the last conservation check
 };
 
 }  // namespace gpufleet

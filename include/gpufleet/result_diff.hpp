@@ -37,7 +37,7 @@ struct DiffResult {
   bool same() const { return differing == 0; }
 };
 
-DiffResult diff_summaries(const nlohmann::json& a, const nlohmann::json& b, const DiffOptions& options = {});
+DiffResult diff_summaries(const nlohmann::ordered_json& a, const nlohmann::ordered_json& b, const DiffOptions& options = {});
 
 // The leaves outside tolerance, as an aligned text table (all compared leaves when `all`).
 std::string diff_table(const DiffResult& diff, const std::string& name_a, const std::string& name_b, bool all = false);

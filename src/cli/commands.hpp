@@ -66,6 +66,6 @@ int cmd_sweep(const CompareArgs& a, std::ostream& out, std::ostream& err);
 int cmd_merge(const std::vector<std::string>& shard_dirs, const std::string& out_dir, std::ostream& out);
 
 // Reads a results folder's summary.json (or the file itself); throws InputError.
-nlohmann::json read_summary(const std::string& path);
+nlohmann::ordered_json read_summary(const std::string& path);
 
 }  // namespace gpufleet::cli

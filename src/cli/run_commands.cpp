@@ -211,7 +211,7 @@ void install_stop_handlers() {
 
 int interrupted_exit_code() { return 128 + static_cast<int>(g_stop_signal); }
 
-nlohmann::json read_summary(const std::string& path) {
+nlohmann::ordered_json read_summary(const std::string& path) {
   std::string file = path;
   if (std::filesystem::is_directory(path)) file = (std::filesystem::path(path) / "summary.json").string();
   Diagnostics d;
@@ -223,13 +223,15 @@ nlohmann::json read_summary(const std::string& path) {
   std::stringstream ss;
   ss << in.rdbuf();
   try {
-    auto j = nlohmann::json::parse(ss.str());
+    auto j = nlohmann::ordered_json::parse(ss.str());
     if (!j.is_object() || !j.contains("format") || j["format"] != "gpufleet-summary/1")
       d.add(file, "/format", "expected \"gpufleet-summary/1\" (a gpufleet summary.json)");
     else
       return j;
   } catch (const nlohmann::json::parse_error& e) {
     d.add(file, fmt::format("byte {}", e.byte), fmt::format("expected valid JSON: {}", e.what()));
+  } catch (const nlohmann::json::exception& e) {  // out_of_range: a number beyond double
+    d.add(file, "", fmt::format("expected valid JSON within the range of a double: {}", e.what()));
   }
   throw InputError(std::move(d));
 }
@@ -250,7 +252,7 @@ int cmd_validate(const RunArgs& a, std::ostream& out) {
   return kExitOk;
 }
 
-int diff_report(const nlohmann::json& a, const nlohmann::json& b, const std::string& name_a, const std::string& name_b,
+int diff_report(const nlohmann::ordered_json& a, const nlohmann::ordered_json& b, const std::string& name_a, const std::string& name_b,
                 const DiffArgs& d, std::ostream& out) {
   DiffOptions o = d.options;
   for (const auto& p : d.ignore) o.ignore.push_back(p);
@@ -270,7 +272,7 @@ int diff_report(const nlohmann::json& a, const nlohmann::json& b, const std::str
 
 int cmd_diff(const std::string& a, const std::string& b, const DiffArgs& d, std::ostream& out) {
   Diagnostics diags;
-  nlohmann::json ja, jb;
+  nlohmann::ordered_json ja, jb;
   for (auto [path, target] : {std::pair{&a, &ja}, std::pair{&b, &jb}}) {
     try {
       *target = read_summary(*path);
@@ -297,8 +299,8 @@ int cmd_check(const CheckArgs& a, std::ostream& out, std::ostream& err) {
     fmt::print(out, "{}: expectation written from {}\n", a.expect, o.dir);
     return kExitOk;
   }
-  const nlohmann::json expected = read_summary(a.expect);
-  const nlohmann::json actual = nlohmann::json::parse(o.summary.dump());
+  const nlohmann::ordered_json expected = read_summary(a.expect);
+  const nlohmann::ordered_json& actual = o.summary;
   const int rc = diff_report(expected, actual, a.expect, (std::filesystem::path(o.dir) / "summary.json").string(), a.diff, out);
   fmt::print(out, "{}\n", rc == kExitOk ? "check passed" : "check FAILED: the run differs from the expectation");
   return rc;

@@ -220,8 +220,10 @@ SweepSpec load_sweep_spec(const std::string& path, std::optional<std::uint64_t> 
     doc = nlohmann::json::parse(ss.str());
   } catch (const nlohmann::json::parse_error& e) {
     diags.add(path, fmt::format("byte {}", e.byte), fmt::format("expected valid JSON: {}", e.what()));
-    throw InputError(std::move(diags));
+  } catch (const nlohmann::json::exception& e) {  // out_of_range: a number beyond double
+    diags.add(path, "", fmt::format("expected valid JSON within the range of a double: {}", e.what()));
   }
+  if (!diags.empty()) throw InputError(std::move(diags));
   // Keys keep the file's order for the axes (nlohmann::json sorts object keys; parse again ordered).
   const OJson odoc = OJson::parse(ss.str());
   detail::ReadContext ctx{path, &diags};

@@ -12,7 +12,7 @@
 namespace gpufleet {
 namespace {
 
-using Json = nlohmann::json;
+using Json = nlohmann::ordered_json;
 
 bool keyed_by_id(const Json& v) {
   if (!v.is_array() || v.empty()) return false;
@@ -117,6 +117,9 @@ std::string diff_table(const DiffResult& d, const std::string& name_a, const std
     w2 = std::max(w2, std::min<std::size_t>(e->b.size(), 40));
   }
   std::string out;
+  constexpr std::size_t kShown = 60;  // a readable screenful; --all or --junit for everything
+  const std::size_t hidden = rows.size() > kShown && !all ? rows.size() - kShown : 0;
+  if (hidden) rows.resize(kShown);
   if (!rows.empty()) {
     out += fmt::format("{:<{}}  {:>{}}  {:>{}}  {:>12}  {:>9}\n", "metric", w0, "A", w1, "B", w2, "B - A", "rel");
     for (const auto* e : rows) {
@@ -131,6 +134,7 @@ std::string diff_table(const DiffResult& d, const std::string& name_a, const std
                          e->within ? "" : "  *");
     }
   }
+  if (hidden) out += fmt::format("... and {} more beyond tolerance (--all lists every value)\n", hidden);
   out += fmt::format("A = {}\nB = {}\n{} of {} compared values differ beyond tolerance.\n", name_a, name_b, d.differing,
                      d.compared);
   return out;

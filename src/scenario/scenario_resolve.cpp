@@ -87,8 +87,10 @@ std::optional<OJson> parse_json_text(const std::string& text, const std::string&
     return OJson::parse(text);
   } catch (const nlohmann::json::parse_error& e) {
     diags.add(file, fmt::format("byte {}", e.byte), fmt::format("expected valid JSON: {}", e.what()));
-    return std::nullopt;
+  } catch (const nlohmann::json::exception& e) {  // out_of_range: a number beyond double
+    diags.add(file, "", fmt::format("expected valid JSON within the range of a double: {}", e.what()));
   }
+  return std::nullopt;
 }
 
 void apply_set(OJson& doc, const std::string& assignment, Diagnostics& diags) {

@@ -134,6 +134,13 @@ void ClusterSim::advance_to(Seconds t) {
     }
     if (any) schedule(t);
   }
+#ifndef NDEBUG
+  // Debug builds also check conservation during the run (every 4096 events, amortised O(1)).
+  if ((events_ >> 12) != checked_at_) {
+    checked_at_ = events_ >> 12;
+    check_conservation();
+  }
+#endif
   if (!sample_due && !samples_.empty() && samples_.back().t == t) sample(t);  // revisited instant
   if (sample_due) {
     sample(t);
@@ -152,6 +159,10 @@ std::uint64_t ClusterSim::trace_records_after_horizon() const {
 void ClusterSim::finish(Seconds end) {
   integrate_to(std::max(end, integrated_to_));
   sample(end);
+  check_conservation();
+}
+
+void ClusterSim::check_conservation() const {
   // Conservation: every GPU is free or held by exactly one running job, and
   // every job is in exactly one state.
   std::uint64_t held = 0, queued = 0, running = 0;

@@ -80,7 +80,7 @@ inline void results(std::string_view input) {
   const std::string text(input);
   const std::size_t nul = text.find('\0');
   const std::string a_text = text.substr(0, nul), b_text = nul == std::string::npos ? "" : text.substr(nul + 1);
-  const auto a = nlohmann::json::parse(a_text, nullptr, false), b = nlohmann::json::parse(b_text, nullptr, false);
+  const auto a = nlohmann::ordered_json::parse(a_text, nullptr, false), b = nlohmann::ordered_json::parse(b_text, nullptr, false);
   if (!a.is_discarded()) {
     promise(diff_summaries(a, a).same());  // a document always equals itself
     if (!b.is_discarded()) {
@@ -88,8 +88,9 @@ inline void results(std::string_view input) {
       (void)diff_table(d, "a", "b", true);
       (void)diff_junit(d, "fuzz", {});
     }
-    (void)metric_value(a, "/total/wait_s/mean");
-    (void)metric_value(a, "/rollout/national/date_90pct_online");
+    const auto plain = nlohmann::json::parse(a_text);
+    (void)metric_value(plain, "/total/wait_s/mean");
+    (void)metric_value(plain, "/rollout/national/date_90pct_online");
   }
   SweepSpec spec;
   spec.vary.push_back({"/p", {"a", 2}});

@@ -118,9 +118,9 @@ TEST_CASE("extends, patches, sets and seed apply in that order; trace paths foll
 }
 
 TEST_CASE("diff compares within tolerance and matches arrays by id", "[diff]") {
-  const Json a = Json::parse(R"({"gpufleet_version": "1", "total": {"x": 100.0, "n": 5, "s": "a"},
+  const Json a = OJson::parse(R"({"gpufleet_version": "1", "total": {"x": 100.0, "n": 5, "s": "a"},
                                  "clusters": [{"id": "p", "w": 1.0}, {"id": "q", "w": 2.0}]})");
-  Json b = a;
+  OJson b = a;
   b["gpufleet_version"] = "2";  // ignored by default
   CHECK(diff_summaries(a, b).same());
   b["total"]["x"] = 100.5;
@@ -134,7 +134,7 @@ TEST_CASE("diff compares within tolerance and matches arrays by id", "[diff]") {
   o.rtol = 0.005 / 1.005 + 1e-12;  // |d| <= rtol * max(|a|, |b|)
   CHECK(diff_summaries(a, b, o).same());
   // Reordered clusters are the same clusters; a removed one is reported as absent.
-  Json c = a;
+  OJson c = a;
   std::swap(c["clusters"][0], c["clusters"][1]);
   CHECK(diff_summaries(a, c).same());
   c["clusters"].erase(1);
@@ -143,7 +143,7 @@ TEST_CASE("diff compares within tolerance and matches arrays by id", "[diff]") {
   const auto it = std::find_if(r.entries.begin(), r.entries.end(), [](const DiffEntry& e) { return !e.within; });
   CHECK(it->path == "/clusters/p/w");
   CHECK(it->b == "(absent)");
-  Json s = a;
+  OJson s = a;
   s["total"]["s"] = "b";
   DiffOptions loose;
   loose.rtol = 1e9;
