@@ -15,7 +15,9 @@
 namespace gpufleet::test {
 
 inline std::string source_dir() { return GPUFLEET_SOURCE_DIR; }
-inline std::string scenario_path(const std::string& name) { return source_dir() + "/scenarios/" + name; }
+inline std::string scenario_path(const std::string& name) {
+  return (std::filesystem::path(source_dir()) / "scenarios" / name).string();
+}
 // ../shared beside the project root (read in place, never copied).
 inline std::filesystem::path shared_dir() {
   return std::filesystem::path(source_dir()).parent_path() / "shared";

@@ -93,8 +93,10 @@ elif case == "diff":
     check("0 of" in p.stdout, "diff of two runs of the same scenario: nothing moved")
     run("run", SMALL, "--out", work / "c", "-q", "--set", "/scheduling/backfill/policy=none", expect=0)
     p = run("diff", work / "a", work / "c", "--junit", work / "moved.xml", expect=1)
-    check("/total/wait_s/mean" in p.stdout and "/clusters/pub-h100/wait_s/mean" in p.stdout,
-          "diff after --set names the metrics that moved")
+    check("/total/wait_s/mean" in p.stdout and "beyond tolerance" in p.stdout, "diff after --set names the metrics that moved")
+    p = run("diff", work / "a", work / "c", "--all", expect=1)
+    moved = [l for l in p.stdout.splitlines() if l.endswith("*")]
+    check(any(l.startswith("/clusters/pub-h100/wait_s/mean ") for l in moved), f"--all lists every moved value ({len(moved)})")
     for name, want_fail in (("same.xml", False), ("moved.xml", True)):
         root = ET.parse(work / name).getroot()
         fails = int(root.get("failures"))
