@@ -295,7 +295,13 @@ int cmd_check(const CheckArgs& a, std::ostream& out, std::ostream& err) {
   const RunOutcome o = run_and_write(run, out, err);
   if (!o.complete) return interrupted_exit_code();
   if (a.update) {
-    write_file_atomic(a.expect, o.summary.dump(2) + "\n");
+    try {
+      write_file_atomic(a.expect, o.summary.dump(2) + "\n");
+    } catch (const std::runtime_error& e) {
+      Diagnostics d;
+      d.add(a.expect, "", fmt::format("cannot write the expectation: {}", e.what()));
+      throw InputError(std::move(d));
+    }
     fmt::print(out, "{}: expectation written from {}\n", a.expect, o.dir);
     return kExitOk;
   }

@@ -44,8 +44,9 @@ std::string read_text(const std::string& path) {
 // reported at once, with the variant, rather than after hours of other runs.
 void validate_variants(const SweepSpec& spec) {
   Diagnostics all;
-  for (std::size_t v = 0; v < spec.variant_count(); ++v) {
-    const SweepRun run = enumerate_runs(spec).at(v * spec.seeds.size());
+  for (const SweepRun& run : enumerate_runs(spec)) {
+    if (run.index % spec.seeds.size() != 0) continue;  // one run per variant: its first seed
+    const std::size_t v = run.variant;
     ScenarioOverrides o;
     o.patches = spec.patches;
     o.sets = spec.sets;
@@ -83,18 +84,19 @@ RunRow collect(const SweepSpec& spec, const SweepRun& run, const fs::path& dir, 
   row.seed = run.seed;
   row.exit_code = exit_code;
   row.metrics.assign(spec.metrics.size(), std::numeric_limits<double>::quiet_NaN());
-  const std::string summary_text = read_text((dir / "summary.json").string());
-  if (!summary_text.empty()) {
-    const auto summary = nlohmann::json::parse(summary_text, nullptr, false);
-    if (!summary.is_discarded()) {
+  // A run that failed may have left no files (or, never, partial ones): missing values stay NaN.
+  try {
+    const auto summary = nlohmann::json::parse(read_text((dir / "summary.json").string()), nullptr, false);
+    if (summary.is_object()) {
       row.complete = summary.value("/run/complete"_json_pointer, false);
       for (std::size_t m = 0; m < spec.metrics.size(); ++m) row.metrics[m] = metric_value(summary, spec.metrics[m]);
     }
-  }
-  const auto run_json = nlohmann::json::parse(read_text((dir / "run.json").string()), nullptr, false);
-  if (!run_json.is_discarded() && run_json.is_object()) {
-    row.wall_time_s = run_json.value("wall_time_s", std::numeric_limits<double>::quiet_NaN());
-    row.peak_memory_mib = run_json.value("peak_memory_mib", std::numeric_limits<double>::quiet_NaN());
+    const auto run_json = nlohmann::json::parse(read_text((dir / "run.json").string()), nullptr, false);
+    if (run_json.is_object()) {
+      row.wall_time_s = run_json.value("wall_time_s", std::numeric_limits<double>::quiet_NaN());
+      row.peak_memory_mib = run_json.value("peak_memory_mib", std::numeric_limits<double>::quiet_NaN());
+    }
+  } catch (const nlohmann::json::exception&) {
   }
   return row;
 }
@@ -265,6 +267,12 @@ int cmd_merge(const std::vector<std::string>& dirs, const std::string& out_dir, 
         s.vary.push_back(VaryAxis{v["pointer"].get<std::string>(), std::vector<OJson>(v["values"].begin(), v["values"].end())});
       s.seeds = js["seeds"].get<std::vector<std::uint64_t>>();
       s.metrics = js["metrics"].get<std::vector<std::string>>();
+      bool well_formed = !s.seeds.empty() && !s.vary.empty();
+      for (const auto& axis : s.vary) well_formed = well_formed && !axis.values.empty();
+      if (!well_formed) {
+        diags.add(mf, "/spec", "expected a sweep with seeds and non-empty axes");
+        continue;
+      }
       const std::string h = sha256_hex(s.to_json().dump());
       if (!spec) {
         spec = s;
@@ -279,9 +287,19 @@ int cmd_merge(const std::vector<std::string>& dirs, const std::string& out_dir, 
         continue;
       }
       const std::size_t idx = m["shard"]["index"].get<std::size_t>();
+      if (count < 1 || idx < 1 || idx > count) {
+        diags.add(mf, "/shard", fmt::format("expected a shard I/N with 1 <= I <= N, found {}/{}", idx, count));
+        continue;
+      }
       if (!shards_seen.insert(idx).second) diags.add(mf, "/shard/index", fmt::format("shard {} given twice", idx));
       const std::string csv_file = (fs::path(d) / "compare.csv").string();
       for (RunRow& r : parse_compare_csv(read_text(csv_file), csv_file, *spec)) {
+        if (r.index >= spec->run_count() || r.variant != r.index / spec->seeds.size() ||
+            r.seed != spec->seeds[r.index % spec->seeds.size()] || r.index % count != idx - 1) {
+          diags.add(csv_file, "", fmt::format("run {} (variant {}, seed {}) does not belong to shard {}/{} of this sweep",
+                                              r.index, r.variant, r.seed, idx, count));
+          continue;
+        }
         if (rows.count(r.index)) diags.add(csv_file, "", fmt::format("run {} appears in more than one shard", r.index));
         rows[r.index] = std::move(r);
       }

@@ -128,7 +128,7 @@ std::string report_html(const Scenario& sc, const RunResult& run, const OJson& s
     const std::size_t n_ops = sc.operators.size();
     b += "<section id=\"rollout\"><h2>Rollout</h2>";
     svg::LineChart online;
-    online.title = "GPUs online per operator (dashed: ordered)";
+    online.title = "GPUs online per operator";
     online.y_label = "GPUs";
     for (std::size_t op = 0; op < n_ops; ++op) {
       svg::Series s{sc.operators[op].id, {}, {}};

@@ -208,7 +208,7 @@ nlohmann::ordered_json describe_inputs(const ResolvedScenario& r, const Scenario
     std::uint64_t bytes = 0;
     try {
       const std::string digest = sha256_file(ws.path, &bytes);
-      const OJson& written = r.doc["workloads"][w]["path"];
+      const OJson& written = r.doc.at("workloads").at(w).at("path");
       traces.push_back({{"workload", ws.id}, {"path", written}, {"bytes", bytes}, {"sha256", digest}});
     } catch (const std::runtime_error& e) {
       diags.add(ws.path, "", e.what());

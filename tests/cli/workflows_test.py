@@ -3,7 +3,7 @@
 
   workflows_test.py CASE GPUFLEET SOURCE_DIR WORK_DIR
 
-Cases: report, diff, check, golden, compare_jobs, shards, interrupt, limits, chromium.
+Cases: report, diff, check, golden, compare_jobs, shards, interrupt, limits, progress, chromium.
 Exit 0 pass, 1 fail, 77 skipped (a missing optional tool or ../shared/data)."""
 import csv
 import hashlib
@@ -185,6 +185,27 @@ elif case == "shards":
     p = run("merge", work / "s1", work / "o1", "--out", work / "m4", expect=2)
     check("same sweep" in p.stderr, "merge refuses shards of different sweeps")
     run("sweep", spec, "--out", work / "x", "--shard", "4/3", expect=2)
+    # Tampered manifests and rows are refused, not trusted (no division by a zero shard count).
+    for name, mutate in (("zero-count", lambda m: m["shard"].update(count=0)),
+                         ("no-seeds", lambda m: m["spec"].update(seeds=[])),
+                         ("not-json", None)):
+        bad = work / f"bad-{name}"
+        shutil.copytree(work / "s1", bad)
+        if mutate:
+            m = json.loads((bad / "sweep.json").read_text())
+            mutate(m)
+            (bad / "sweep.json").write_text(json.dumps(m))
+        else:
+            (bad / "sweep.json").write_text("{")
+        p = run("merge", bad, work / "s2", work / "s3", "--out", work / f"m-{name}", expect=2)
+        check("sweep.json" in p.stderr, f"merge refuses a manifest with {name}")
+    alien = work / "alien"
+    shutil.copytree(work / "s1", alien)
+    rows = (alien / "compare.csv").read_text().splitlines()
+    rows[1] = "1" + rows[1][1:]  # run 0 relabelled as run 1, which belongs to shard 2
+    (alien / "compare.csv").write_text("\n".join(rows) + "\n")
+    p = run("merge", alien, work / "s2", work / "s3", "--out", work / "m-alien", expect=2)
+    check("does not belong" in p.stderr, "merge refuses a row that is not its shard's")
 
 elif case == "interrupt":
     out = work / "korea"
@@ -240,6 +261,22 @@ elif case == "limits":
             "--limit", "max_timeseries_rows=1e15")
     check(p.returncode == 0, f"--limit raises the limits ({p.stderr.strip()})")
     run("validate", SMALL, "--limit", "max_bananas=1", expect=2)
+
+elif case == "progress":
+    # On a terminal (util-linux `script` gives the run a pseudo-terminal) a progress line; otherwise silence.
+    if not shutil.which("script"):
+        skip("util-linux script not installed")
+    long_run = [gpufleet, "run", SMALL, "--set", "/horizon_days=300"]
+    cmd = " ".join(map(str, long_run + ["--out", work / "tty"]))
+    p = subprocess.run(["script", "-qec", cmd, "/dev/null"], capture_output=True, text=True, stdin=subprocess.DEVNULL)
+    lines = [l for l in p.stdout.replace("\r", "\n").splitlines() if "events/s" in l and "ETA" in l]
+    check(p.returncode == 0 and len(lines) >= 2, f"a terminal gets a progress line ({len(lines)} updates, e.g. {lines[:1]})")
+    check(all("%" in l and l.lstrip("\x1b[K")[:4].isdigit() for l in lines), "it shows the simulated date and % of the horizon")
+    p = run(*long_run[1:], "--out", work / "pipe", expect=0)
+    check(p.stderr == "", "not a terminal: nothing on stderr")
+    p = subprocess.run(["script", "-qec", cmd + " -q", "/dev/null"], capture_output=True, text=True, stdin=subprocess.DEVNULL)
+    check("ETA" not in p.stdout, "--quiet: no progress line on a terminal either")
+    check((work / "tty/jobs.csv").read_bytes() == (work / "pipe/jobs.csv").read_bytes(), "outputs identical with and without it")
 
 elif case == "chromium":
     browser = shutil.which("chromium")
