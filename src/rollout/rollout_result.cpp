@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "gpufleet/diagnostics.hpp"
 #include "gpufleet/rollout_model.hpp"
 #include "gpufleet/scenario.hpp"
 #include "gpufleet/supply_policy.hpp"
@@ -87,7 +88,18 @@ RolloutResult build_rollout_result(const Scenario& sc, const RolloutModel& model
 
   std::vector<Track> tracks(n_ops + 1 + n_models);
   auto emit = [&](Seconds t) {
-    for (std::uint32_t op = 0; op <= n_ops; ++op) out.rows.push_back(row(t, op, tracks[op].c));
+    for (std::uint32_t op = 0; op <= n_ops; ++op) {
+      const RolloutRow r = row(t, op, tracks[op].c);
+      // GPU conservation along the pipeline, on every row: none online that was not delivered, none
+      // delivered that was not made, none made that was not ordered; nothing waits or installs twice.
+      GPUFLEET_CHECK(r.online >= 0 && r.online <= r.delivered && r.delivered >= 0 && r.in_production >= 0 &&
+                         r.unallocated >= 0 && r.waiting >= 0 && r.installing >= 0 &&
+                         r.waiting + r.installing + r.online == r.delivered &&
+                         r.delivered + r.in_production + r.unallocated == r.ordered,
+                     "rollout GPUs are conserved: ordered = delivered + in production + unallocated, "
+                     "delivered = online + waiting + installing, none negative");
+      out.rows.push_back(r);
+    }
   };
   std::size_t i = 0;
   const auto days = static_cast<std::int64_t>(std::floor(end / kDay));
