@@ -93,6 +93,8 @@ RunResult run_scenario(const Scenario& sc, const EngineOptions& options) {
   if (sc.rollout.enabled) rollout = std::make_unique<RolloutModel>(sc);
 
   std::exception_ptr failure;
+  bool stopping = false;  // set by the watcher on a stop request (see below)
+  Seconds stopped_at = 0;
   bool deadlock = false;
   sg4::Engine::on_deadlock_cb([&deadlock] { deadlock = true; });
   // An exception must not escape an actor (SimGrid would abort the process):
@@ -101,8 +103,6 @@ RunResult run_scenario(const Scenario& sc, const EngineOptions& options) {
     return [body, &failure]() mutable {
       try {
         body();
-      } catch (const simgrid::ForcefulKillException&) {
-        throw;  // an interrupted run: SimGrid unwinds the actor, which must not survive
       } catch (...) {
         if (!failure) failure = std::current_exception();
       }
@@ -121,10 +121,11 @@ RunResult run_scenario(const Scenario& sc, const EngineOptions& options) {
   for (std::uint32_t c = 0; c < sc.clusters.size(); ++c) {
     ClusterSim* sim = sims[c].get();
     if (!dynamic[c]) {
-      sg4::Actor::create("sched:" + sc.clusters[c].id, controllers[c], guarded([sim, &failure] {
+      sg4::Actor::create("sched:" + sc.clusters[c].id, controllers[c], guarded([sim, &failure, &stopping] {
         for (Seconds t = sim->next_event_time(); t != ClusterSim::kNever; t = sim->next_event_time()) {
-          if (failure) return;
+          if (failure || stopping) return;
           if (t > sg4::Engine::get_clock()) sg4::this_actor::sleep_until(t);
+          if (stopping) return;
           sim->advance_to(t);
         }
       }));
@@ -132,11 +133,12 @@ RunResult run_scenario(const Scenario& sc, const EngineOptions& options) {
     }
     wake[c] = sg4::ConditionVariable::create();
     sg4::Actor::create("sched:" + sc.clusters[c].id, controllers[c],
-                       guarded([sim, cv = wake[c], mutex = sg4::Mutex::create(), horizon, &failure] {
+                       guarded([sim, cv = wake[c], mutex = sg4::Mutex::create(), horizon, &failure, &stopping] {
                          std::unique_lock<sg4::Mutex> lock(*mutex);
-                         while (!failure) {
+                         while (!failure && !stopping) {
                            const Seconds next = std::min(sim->next_event_time(), horizon);
                            if (next > sg4::Engine::get_clock()) cv->wait_until(lock, next);
+                           if (stopping) return;
                            const Seconds now = sg4::Engine::get_clock();
                            const Seconds t = sim->next_event_time();
                            if (t <= now) sim->advance_to(t);
@@ -148,10 +150,11 @@ RunResult run_scenario(const Scenario& sc, const EngineOptions& options) {
   if (rollout) {
     RolloutModel* model = rollout.get();
     const Seconds step = sc.rollout.supply_step_s;
-    sg4::Actor::create("supply", supply_host, guarded([model, step, horizon, &failure] {
-      for (std::uint64_t k = 0; static_cast<double>(k) * step <= horizon && !failure; ++k) {
+    sg4::Actor::create("supply", supply_host, guarded([model, step, horizon, &failure, &stopping] {
+      for (std::uint64_t k = 0; static_cast<double>(k) * step <= horizon && !failure && !stopping; ++k) {
         const Seconds t = static_cast<double>(k) * step;  // no drift from repeated addition
         if (t > sg4::Engine::get_clock()) sg4::this_actor::sleep_until(t);
+        if (stopping) return;
         model->supply_step(t);
       }
     }));
@@ -160,11 +163,12 @@ RunResult run_scenario(const Scenario& sc, const EngineOptions& options) {
       const auto& site_clusters = sc.operators[sb.op].sites[sb.site].clusters;
       sg4::Actor::create(
           "site:" + sc.operators[sb.op].id + "/" + sc.operators[sb.op].sites[sb.site].id, controllers[site_clusters[0]],
-          guarded([model, s, site_clusters, &sims, &wake, horizon, &failure] {
+          guarded([model, s, site_clusters, &sims, &wake, horizon, &failure, &stopping] {
             std::vector<double> busy_prev(site_clusters.size(), 0), online_prev(site_clusters.size(), 0);
-            for (std::uint64_t day = 0; static_cast<double>(day) * 86400.0 <= horizon && !failure; ++day) {
+            for (std::uint64_t day = 0; static_cast<double>(day) * 86400.0 <= horizon && !failure && !stopping; ++day) {
               const Seconds t = static_cast<double>(day) * 86400.0;
               if (t > sg4::Engine::get_clock()) sg4::this_actor::sleep_until(t);
+              if (stopping) return;
               std::vector<ClusterUse> use(site_clusters.size());
               for (std::size_t i = 0; i < site_clusters.size(); ++i) {
                 const ClusterSim& cs = *sims[site_clusters[i]];
@@ -182,16 +186,18 @@ RunResult run_scenario(const Scenario& sc, const EngineOptions& options) {
     }
   }
   // The watcher reports progress and notices a stop request; it ends when it is the only actor left.
-  bool interrupted = false;
-  Seconds stopped_at = 0;
+  // A stop is cooperative: every actor checks `stopping` after each wait and returns before touching
+  // its model, so nothing moves past the stop time. (Actor::kill_all() would be shorter, but with
+  // SimGrid's thread contexts, which the sanitizer build uses, it deadlocks joining a killed actor.)
   if (options.progress || options.stop_flag) {
     const Seconds step = sc.horizon_s ? std::max(1.0, *sc.horizon_s / 500) : 3600.0;
     sg4::Actor::create("watcher", supply_host, [&, step] {
       for (std::uint64_t k = 1;; ++k) {
         if (options.stop_flag && *options.stop_flag) {
-          interrupted = true;
+          stopping = true;
           stopped_at = sg4::Engine::get_clock();
-          sg4::Actor::kill_all();
+          for (const auto& cv : wake)
+            if (cv) cv->notify_all();
           return;
         }
         if (sg4::Engine::get_instance()->get_actor_count() <= 1) return;
@@ -213,12 +219,12 @@ RunResult run_scenario(const Scenario& sc, const EngineOptions& options) {
 
   RunResult result;
   Seconds end = 0;
-  if (interrupted) end = stopped_at;
+  if (stopping) end = stopped_at;
   else if (sc.horizon_s) end = *sc.horizon_s;
   else  // drained: the last instant any cluster processed (the watcher may have slept past it)
     for (const auto& sim : sims) end = std::max(end, sim->last_time());
   result.end_time = end;
-  result.complete = !interrupted;
+  result.complete = !stopping;
   for (auto& sim : sims) {
     // Nodes a site brought online at the horizon's instant, after the cluster's actor had already
     // finished that instant, are still due: process them so the cluster and the rollout agree.
