@@ -53,4 +53,4 @@ build build-asan -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS=-O1 -DGPUFLEET_SANIT
 (cd build-asan && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
    ctest --output-on-failure -j"$jobs")
 # Every fuzz target for a bounded time (clang, libFuzzer, ASan + UBSan); any finding fails.
-bash scripts/fuzz.sh "${GPUFLEET_FUZZ_SECONDS:-30}"
+bash scripts/fuzz.sh "${GPUFLEET_FUZZ_SECONDS:-20}"

@@ -103,7 +103,7 @@ class ClusterSim {
   Seconds last_time_ = 0;
   double busy_gpu_s_ = 0, online_gpu_s_ = 0;
   Seconds integrated_to_ = 0;
-  [[maybe_unused]] std::uint64_t checked_at_ = 0;  // debug builds: events_ / 4096 at the last conservation check
+  [[maybe_unused]] std::uint64_t checked_at_ = 0;  // debug builds: events_ / 65536 at the last conservation check
 };
 
 }  // namespace gpufleet

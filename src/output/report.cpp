@@ -1,6 +1,7 @@
 #include "gpufleet/report.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <map>
 

@@ -266,7 +266,7 @@ elif case == "progress":
     # On a terminal (util-linux `script` gives the run a pseudo-terminal) a progress line; otherwise silence.
     if not shutil.which("script"):
         skip("util-linux script not installed")
-    long_run = [gpufleet, "run", SMALL, "--set", "/horizon_days=300"]
+    long_run = [gpufleet, "run", SMALL, "--set", "/horizon_days=120"]
     cmd = " ".join(map(str, long_run + ["--out", work / "tty"]))
     p = subprocess.run(["script", "-qec", cmd, "/dev/null"], capture_output=True, text=True, stdin=subprocess.DEVNULL)
     lines = [l for l in p.stdout.replace("\r", "\n").splitlines() if "events/s" in l and "ETA" in l]
