@@ -70,9 +70,7 @@ std::vector<std::vector<Cell>> compute(const SweepSpec& spec, const std::vector<
   const std::size_t nv = spec.variant_count();
   std::vector<std::vector<Cell>> out(spec.metrics.size(), std::vector<Cell>(nv));
   for (std::size_t m = 0; m < spec.metrics.size(); ++m) {
-    std::vector<std::vector<double>> by_variant(nv);
-    std::vector<std::vector<double>> by_seed_first(1);
-    // value of (variant, seed)
+    // value of (variant, seed index)
     std::vector<std::vector<double>> grid(nv, std::vector<double>(spec.seeds.size(), NAN));
     for (const RunRow& r : rows) {
       if (r.exit_code != 0 || r.variant >= nv) continue;
