@@ -44,6 +44,11 @@ ResolvedScenario resolve_scenario(const std::string& path, const ScenarioOverrid
 void apply_set(nlohmann::ordered_json& doc, const std::string& assignment, Diagnostics& diags);
 
 // Parses `text` as JSON (any value); problems go to `diags` naming `file`.
+// Reads and parses the JSON file at `path` (`what` names it in the message when it cannot be
+// opened); problems go to `diags`. Every JSON input of gpufleet is read through here.
+std::optional<nlohmann::ordered_json> read_json_file(const std::string& path, const std::string& what,
+                                                     Diagnostics& diags);
+
 std::optional<nlohmann::ordered_json> parse_json_text(const std::string& text, const std::string& file,
                                                       Diagnostics& diags);
 

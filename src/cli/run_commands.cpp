@@ -4,9 +4,7 @@
 #include <chrono>
 #include <csignal>
 #include <filesystem>
-#include <fstream>
 #include <ostream>
-#include <sstream>
 
 #include <fmt/format.h>
 #include <fmt/ostream.h>
@@ -215,25 +213,11 @@ nlohmann::ordered_json read_summary(const std::string& path) {
   std::string file = path;
   if (std::filesystem::is_directory(path)) file = (std::filesystem::path(path) / "summary.json").string();
   Diagnostics d;
-  std::ifstream in(file, std::ios::binary);
-  if (!in) {
-    d.add(file, "", "cannot open (expected a results folder with summary.json, or a summary.json file)");
-    throw InputError(std::move(d));
-  }
-  std::stringstream ss;
-  ss << in.rdbuf();
-  try {
-    auto j = nlohmann::ordered_json::parse(ss.str());
-    if (!j.is_object() || !j.contains("format") || j["format"] != "gpufleet-summary/1")
-      d.add(file, "/format", "expected \"gpufleet-summary/1\" (a gpufleet summary.json)");
-    else
-      return j;
-  } catch (const nlohmann::json::parse_error& e) {
-    d.add(file, fmt::format("byte {}", e.byte), fmt::format("expected valid JSON: {}", e.what()));
-  } catch (const nlohmann::json::exception& e) {  // out_of_range: a number beyond double
-    d.add(file, "", fmt::format("expected valid JSON within the range of a double: {}", e.what()));
-  }
-  throw InputError(std::move(d));
+  auto j = read_json_file(file, "results (expected a results folder with summary.json, or a summary.json file)", d);
+  if (j && (!j->is_object() || !j->contains("format") || (*j)["format"] != "gpufleet-summary/1"))
+    d.add(file, "/format", "expected \"gpufleet-summary/1\" (a gpufleet summary.json)");
+  if (!d.empty()) throw InputError(std::move(d));
+  return std::move(*j);
 }
 
 int cmd_run(const RunArgs& a, std::ostream& out, std::ostream& err) {

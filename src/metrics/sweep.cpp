@@ -2,7 +2,6 @@
 
 #include <cmath>
 #include <filesystem>
-#include <fstream>
 #include <set>
 #include <sstream>
 
@@ -10,6 +9,7 @@
 
 #include "gpufleet/json_reader.hpp"
 #include "gpufleet/report.hpp"
+#include "gpufleet/scenario_resolve.hpp"
 #include "gpufleet/stats.hpp"
 #include "gpufleet/svg_chart.hpp"
 #include "gpufleet/time_format.hpp"
@@ -206,24 +206,11 @@ std::optional<Shard> parse_shard(const std::string& text, Diagnostics& diags) {
 
 SweepSpec load_sweep_spec(const std::string& path, std::optional<std::uint64_t> base_seed_override) {
   Diagnostics diags;
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    diags.add(path, "", "cannot open sweep file (does it exist and is it readable?)");
-    throw InputError(std::move(diags));
-  }
-  std::stringstream ss;
-  ss << in.rdbuf();
-  nlohmann::json doc;
-  try {
-    doc = nlohmann::json::parse(ss.str());
-  } catch (const nlohmann::json::parse_error& e) {
-    diags.add(path, fmt::format("byte {}", e.byte), fmt::format("expected valid JSON: {}", e.what()));
-  } catch (const nlohmann::json::exception& e) {  // out_of_range: a number beyond double
-    diags.add(path, "", fmt::format("expected valid JSON within the range of a double: {}", e.what()));
-  }
-  if (!diags.empty()) throw InputError(std::move(diags));
-  // Keys keep the file's order for the axes (nlohmann::json sorts object keys; parse again ordered).
-  const OJson odoc = OJson::parse(ss.str());
+  // Ordered: the axes keep the file's order.
+  const std::optional<OJson> read = read_json_file(path, "sweep file", diags);
+  if (!read) throw InputError(std::move(diags));
+  const OJson& odoc = *read;
+  const nlohmann::json doc = nlohmann::json::parse(odoc.dump());  // what ObjectReader reads
   detail::ReadContext ctx{path, &diags};
   detail::ObjectReader r(doc, "", ctx);
   SweepSpec spec;

@@ -59,9 +59,7 @@ std::optional<OJson> load_with_extends(const std::string& path, Diagnostics& dia
     return std::nullopt;
   }
   chain.push_back(path);
-  const auto text = read_text(path, diags, "scenario file");
-  if (!text) return std::nullopt;
-  auto doc = parse_json_text(*text, path, diags);
+  auto doc = read_json_file(path, "scenario file", diags);
   if (!doc) return std::nullopt;
   if (!doc->is_object() || !doc->contains("extends")) return doc;
   const OJson ext = (*doc)["extends"];
@@ -81,6 +79,12 @@ std::optional<OJson> load_with_extends(const std::string& path, Diagnostics& dia
 }
 
 }  // namespace
+
+std::optional<OJson> read_json_file(const std::string& path, const std::string& what, Diagnostics& diags) {
+  const auto text = read_text(path, diags, what);
+  if (!text) return std::nullopt;
+  return parse_json_text(*text, path, diags);
+}
 
 std::optional<OJson> parse_json_text(const std::string& text, const std::string& file, Diagnostics& diags) {
   try {
@@ -164,9 +168,7 @@ ResolvedScenario resolve_scenario(const std::string& path, const ScenarioOverrid
   out.base_dir = folder_of(path);
   auto doc = load_with_extends(path, diags, out.chain);
   for (const std::string& patch_file : overrides.patches) {
-    const auto text = read_text(patch_file, diags, "patch file");
-    if (!text) continue;
-    const auto patch = parse_json_text(*text, patch_file, diags);
+    const auto patch = read_json_file(patch_file, "patch file", diags);
     if (patch && doc) {
       if (!patch->is_object())
         diags.add(patch_file, "", fmt::format("expected a JSON Merge Patch object (RFC 7396), found {}", patch->type_name()));
