@@ -48,11 +48,13 @@ if [ "$mode" = run ]; then
   exit 0
 fi
 
-build build -DCMAKE_BUILD_TYPE=Release -DGPUFLEET_WERROR=ON
-(cd build && ctest --output-on-failure -j"$jobs")
+# Every option explicit: "run" configures the same folder with tests off, and CMake's cache keeps it.
+build build -DCMAKE_BUILD_TYPE=Release -DGPUFLEET_WERROR=ON -DGPUFLEET_BUILD_TESTS=ON -DGPUFLEET_BUILD_BENCH=ON
+(cd build && ctest --output-on-failure --no-tests=error -j"$jobs")
 # Sanitizer build: -O1 keeps it fast enough; every test, every time.
-build build-asan -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS=-O1 -DGPUFLEET_SANITIZE=ON -DGPUFLEET_BUILD_BENCH=OFF
+build build-asan -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS=-O1 -DGPUFLEET_SANITIZE=ON -DGPUFLEET_BUILD_TESTS=ON \
+  -DGPUFLEET_BUILD_BENCH=OFF
 (cd build-asan && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
-   ctest --output-on-failure -j"$jobs")
+   ctest --output-on-failure --no-tests=error -j"$jobs")
 # Every fuzz target for a bounded time (clang, libFuzzer, ASan + UBSan); any finding fails.
 bash scripts/fuzz.sh "${GPUFLEET_FUZZ_SECONDS:-20}"

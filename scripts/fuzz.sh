@@ -41,12 +41,14 @@ PY
 
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+# -timeout=30: an input running 30 s is a hang. Inputs take about a millisecond (the execs/s below),
+# so that bound is hundreds of times the normal cost even on a slow or loaded machine.
 status=0
 for t in "${targets[@]}"; do
   dict=()
   case "$t" in scenario|overrides|results) dict=(-dict=build-fuzz/scenario.dict) ;; esac
   log=build-fuzz/fuzz_$t.log
-  if ! ./build-fuzz/tests/fuzz/fuzz_"$t" "${dict[@]}" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 \
+  if ! ./build-fuzz/tests/fuzz/fuzz_"$t" "${dict[@]}" -max_total_time="$seconds" -timeout=30 -rss_limit_mb=2048 \
        -max_len=65536 -print_final_stats=1 -artifact_prefix=build-fuzz/artifacts/"$t"- \
        build-fuzz/corpus/"$t" > "$log" 2>&1; then
     echo "fuzz_$t: FINDING (see $log and build-fuzz/artifacts/)"

@@ -1,12 +1,33 @@
 #!/usr/bin/env python3
-"""Writes scenarios/korea-2025.json and its what-if variants.
+"""Generates scenarios/korea-2025.json and its three what-if variants (korea-hbm4-slip,
+korea-public-first, korea-power-late).
 
 Every number here is listed in docs/model.md with its source (../shared/design/domain-facts.md)
-or marked as an assumption. Run from the project root: python3 scripts/make_korea_scenario.py
+or marked as an assumption. The JSON files are committed; edit this script, not them, and rerun it.
+
+  python3 scripts/make_korea_scenario.py            rewrite the four files in scenarios/
+  python3 scripts/make_korea_scenario.py --check    write nothing; exit 1 naming each committed file
+                                                    that differs from what this script generates
+  python3 scripts/make_korea_scenario.py --out DIR  write the four files into DIR instead
+
+Exit codes: 0 ok (or --check: all identical), 1 --check found a difference, 2 usage.
 """
+import argparse
 import copy
+import difflib
 import json
 import pathlib
+import sys
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+args_parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
+                                      formatter_class=argparse.RawDescriptionHelpFormatter,
+                                      epilog="\n\n".join(__doc__.split("\n\n")[1:]))
+mode = args_parser.add_mutually_exclusive_group()
+mode.add_argument("--check", action="store_true",
+                  help="compare the committed scenarios with the generated ones; write nothing")
+mode.add_argument("--out", type=pathlib.Path, metavar="DIR", help="write into DIR (default: scenarios/)")
+ARGS = args_parser.parse_args()  # exits 2 on a usage error, 0 after --help, before anything is written
 
 M = 1_000_000
 
@@ -217,11 +238,11 @@ base = {
     "outputs": {"timeseries_interval_s": 86400},
 }
 
-root = pathlib.Path(__file__).resolve().parent.parent / "scenarios"
+generated = {}  # file name -> its exact text, in the order written
 
 
 def write(name, doc):
-    (root / name).write_text(json.dumps(doc, indent=1) + "\n")
+    generated[name] = json.dumps(doc, indent=1) + "\n"
 
 
 write("korea-2025.json", base)
@@ -249,3 +270,37 @@ late["events"] = [
     {"date": "2025-01-01", "kind": "site_power_delay", "operator": "naver", "site": "gak-sejong", "days": 365},
 ]
 write("korea-power-late.json", late)
+
+if ARGS.check:
+    differ = 0
+    for name, text in generated.items():
+        path = ROOT / "scenarios" / name
+        committed = path.read_text() if path.exists() else None
+        if committed == text:
+            print(f"ok: {path.relative_to(ROOT)} is what the script generates")
+            continue
+        differ += 1
+        if committed is None:
+            print(f"DIFFERS: {path.relative_to(ROOT)} is missing")
+            continue
+        diff = list(difflib.unified_diff(committed.splitlines(), text.splitlines(), f"{name} (committed)",
+                                         f"{name} (generated)", lineterm="", n=1))
+        print(f"DIFFERS: {path.relative_to(ROOT)} ({sum(l[:1] in '+-' for l in diff[2:])} lines); first lines of the diff:")
+        print("\n".join(diff[:20]))
+    if differ:
+        print(f"{differ} of {len(generated)} scenario files differ from scripts/make_korea_scenario.py; edit the "
+              "script (not the JSON) and run it without --check")
+        sys.exit(1)
+    sys.exit(0)
+
+out_dir = ARGS.out if ARGS.out else ROOT / "scenarios"
+try:
+    out_dir.mkdir(parents=True, exist_ok=True)
+    for name, text in generated.items():
+        tmp = out_dir / f".{name}.tmp"
+        tmp.write_text(text)
+        tmp.replace(out_dir / name)  # atomic: a file is either the old or the new one
+        print(f"wrote {out_dir / name}")
+except OSError as e:
+    print(f"make_korea_scenario.py: cannot write into {out_dir}: {e}", file=sys.stderr)
+    sys.exit(2)

@@ -7,7 +7,11 @@ import json
 import pathlib
 import sys
 
-import jsonschema
+try:
+    import jsonschema
+except ImportError:
+    print("SKIPPED: python3-jsonschema not installed (apt-get install python3-jsonschema)")
+    sys.exit(77)
 
 root = pathlib.Path(sys.argv[1])
 schema = json.loads((root / "scenarios/schema/scenario-v1.schema.json").read_text())

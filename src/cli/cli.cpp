@@ -12,6 +12,19 @@
 namespace gpufleet {
 namespace {
 
+// A number in [lo, hi]; unlike CLI::Range it refuses NaN (every comparison with NaN is false, so
+// CLI::Range lets it through).
+CLI::Validator finite_range(double lo, double hi) {
+  return CLI::Validator(
+      [lo, hi](std::string& input) -> std::string {
+        double v = 0;
+        if (!CLI::detail::lexical_cast(input, v) || !(v >= lo && v <= hi))
+          return fmt::format("Value {} is not a number in [{}, {}]", input, lo, hi);
+        return {};
+      },
+      fmt::format("number in [{}, {}]", lo, hi));
+}
+
 void add_scenario_options(CLI::App* cmd, cli::RunArgs& a) {
   cmd->add_option("--set", a.sets,
                   "Override one scenario value: POINTER=VALUE (RFC 6901 JSON Pointer; VALUE parsed as JSON, else a "
@@ -68,7 +81,15 @@ int run_cli(int argc, const char* const* argv, std::ostream& out, std::ostream& 
   add_scenario_options(run, run_args);
   run->add_flag("--no-report", run_args.no_report, "Do not write report.html");
   run->add_option("--cfg", run_args.cfg, "SimGrid configuration passthrough NAME:VALUE (repeatable; experts)");
-  run->add_flag("-q,--quiet", run_args.quiet, "Print nothing on success (no table, no progress line)");
+  run->add_flag("-q,--quiet", run_args.quiet, "Print nothing on success (no table; no progress line unless --progress always)");
+  run->add_option("--progress", run_args.progress,
+                  "Progress line on stderr: auto (on a terminal, not with --quiet), always (also to a pipe or file, a "
+                  "line per update), never (default auto)")
+      ->check(CLI::IsMember({"auto", "always", "never"}));
+  run->add_option("--progress-interval", run_args.progress_interval_s,
+                  "Wall-clock seconds between progress updates; 0 shows every update the engine offers, about 500 "
+                  "per run (default 0.2)")
+      ->check(finite_range(0, 3600));
   run->add_flag("-v,--verbose", run_args.verbose, "More log output on stderr (repeat for more)");
 
   cli::RunArgs validate_args;

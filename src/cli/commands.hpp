@@ -28,6 +28,11 @@ struct RunArgs {
   std::vector<std::string> sets, patches, cfg, limits;
   bool quiet = false, no_report = false;
   int verbose = 0;
+  // The progress line: "auto" (only when stderr is a terminal and not --quiet), "always" (also to a
+  // pipe or file, one line per update, even with --quiet), "never". At most one update per
+  // progress_interval_s of wall time (0: every update the engine offers, ~500 per run).
+  std::string progress = "auto";
+  double progress_interval_s = 0.2;
 };
 
 struct DiffArgs {

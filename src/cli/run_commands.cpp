@@ -104,13 +104,17 @@ void print_run_table(std::ostream& out, const Scenario& sc, const RunResult& run
              run.peak_memory_mib, dir);
 }
 
-// The progress line: simulated date, % of the horizon, events/s, ETA; on a terminal only.
+// The progress line: simulated date, % of the horizon, events/s, ETA. On a terminal it is
+// rewritten in place; elsewhere (--progress always into a pipe or a file) each update is a line.
+// A write that fails (a signal interrupting a write to a full pipe) is dropped, not fatal: the
+// stream's state is reset so that the messages after the run still reach stderr.
 class ProgressLine {
  public:
-  ProgressLine(const Scenario& sc, std::ostream& err) : sc_(sc), err_(err), start_(Clock::now()), last_(start_) {}
+  ProgressLine(const Scenario& sc, std::ostream& err, bool terminal, double interval_s)
+      : sc_(sc), err_(err), terminal_(terminal), interval_(interval_s), start_(Clock::now()), last_(start_) {}
   void operator()(Seconds now, std::uint64_t events) {
     const auto t = Clock::now();
-    if (t - last_ < std::chrono::milliseconds(200)) return;
+    if (shown_ && std::chrono::duration<double>(t - last_).count() < interval_) return;
     last_ = t;
     const double wall = std::chrono::duration<double>(t - start_).count();
     std::string line = fmt::format("{} ", format_utc(static_cast<double>(sc_.start_epoch_s) + now).substr(0, 10));
@@ -120,18 +124,23 @@ class ProgressLine {
       if (frac > 0.01) line += fmt::format("ETA {:.0f}s ", wall * (1 - frac) / frac);
     }
     line += fmt::format("{:.2f}M events/s", wall > 0 ? static_cast<double>(events) / wall / 1e6 : 0.0);
-    fmt::print(err_, "\r\033[K{}", line);
+    if (terminal_) fmt::print(err_, "\r\033[K{}", line);
+    else fmt::print(err_, "{}\n", line);
     err_.flush();
+    if (!err_) err_.clear();
     shown_ = true;
   }
   ~ProgressLine() {
-    if (shown_) fmt::print(err_, "\r\033[K");
+    if (shown_ && terminal_) fmt::print(err_, "\r\033[K");
+    if (!err_) err_.clear();
   }
 
  private:
   using Clock = std::chrono::steady_clock;
   const Scenario& sc_;
   std::ostream& err_;
+  const bool terminal_;
+  const double interval_;
   Clock::time_point start_, last_;
   bool shown_ = false;
 };
@@ -169,8 +178,9 @@ RunOutcome run_and_write(const RunArgs& a, std::ostream& out, std::ostream& err)
   eo.simgrid_logs = a.verbose >= 3;
   eo.stop_flag = &g_stop_signal;
   std::optional<ProgressLine> progress;
-  if (!a.quiet && isatty(STDERR_FILENO)) {
-    progress.emplace(l.scenario, err);
+  const bool terminal = isatty(STDERR_FILENO) != 0;
+  if (a.progress == "always" || (a.progress == "auto" && !a.quiet && terminal)) {
+    progress.emplace(l.scenario, err, terminal, a.progress_interval_s);
     eo.progress = [&progress](Seconds now, std::uint64_t events) { (*progress)(now, events); };
   }
   const RunResult run = run_scenario(l.scenario, eo);

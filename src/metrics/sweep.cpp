@@ -315,7 +315,7 @@ std::string compare_csv(const SweepSpec& spec, const std::vector<RunRow>& rows) 
     for (const auto& l : variant_labels(spec, r.variant)) out += fmt::format(",{}", csv_field(l));
     out += fmt::format(",{},{},{}", r.seed, r.exit_code, r.complete ? "true" : "false");
     for (double v : r.metrics) out += std::isfinite(v) ? fmt::format(",{}", v) : std::string(",");
-    out += std::isfinite(r.wall_time_s) ? fmt::format(",{:.3f}", r.wall_time_s) : std::string(",");
+    out += std::isfinite(r.wall_time_s) ? fmt::format(",{:.6f}", r.wall_time_s) : std::string(",");
     out += std::isfinite(r.peak_memory_mib) ? fmt::format(",{:.1f}\n", r.peak_memory_mib) : std::string(",\n");
   }
   return out;

@@ -112,7 +112,7 @@ std::string run_json(const Scenario& sc, const RunResult& run) {
   nlohmann::ordered_json j;
   j["format"] = "gpufleet-run/1";
   j["scenario"] = sc.name;
-  j["wall_time_s"] = std::round(run.wall_time_s * 1000) / 1000;
+  j["wall_time_s"] = std::round(run.wall_time_s * 1e6) / 1e6;  // to the microsecond: never 0 for a real run
   j["peak_memory_mib"] = std::round(run.peak_memory_mib * 10) / 10;
   j["events_processed"] = run.events;
   j["events_per_s"] = run.wall_time_s > 0 ? std::round(static_cast<double>(run.events) / run.wall_time_s) : 0.0;

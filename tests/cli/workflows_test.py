@@ -6,6 +6,7 @@
 Cases: report, diff, check, golden, compare_jobs, shards, interrupt, limits, progress, chromium.
 Exit 0 pass, 1 fail, 77 skipped (a missing optional tool or ../shared/data)."""
 import csv
+import fcntl
 import hashlib
 import io
 import json
@@ -15,7 +16,6 @@ import shutil
 import signal
 import subprocess
 import sys
-import time
 import xml.etree.ElementTree as ET
 
 case, gpufleet, src, work = sys.argv[1], sys.argv[2], pathlib.Path(sys.argv[3]).resolve(), pathlib.Path(sys.argv[4])
@@ -208,38 +208,60 @@ elif case == "shards":
     check("does not belong" in p.stderr, "merge refuses a row that is not its shard's")
 
 elif case == "interrupt":
-    out = work / "korea"
-    proc = subprocess.Popen([gpufleet, "run", src / "scenarios/korea-2025.json", "--out", out, "-q"],
-                            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    time.sleep(float(os.environ.get("GPUFLEET_INTERRUPT_AFTER", "4")))
-    proc.send_signal(signal.SIGINT)
-    stdout, stderr = proc.communicate(timeout=600)
-    check(proc.returncode == 128 + signal.SIGINT, f"SIGINT: exit {proc.returncode} (expected 130)")
-    summary = json.loads((out / "summary.json").read_text())
-    check(summary["run"]["complete"] is False, "summary.json says complete: false")
-    check(0 <= summary["run"]["end_time_s"] < summary["scenario"]["horizon_s"],
-          f"stopped at {summary['run']['end_date']}, before the horizon")
-    check("interrupted" in stderr, "the user is told where the partial results are")
-    jobs = list(csv.DictReader(open(out / "jobs.csv")))
-    states = {}
-    for j in jobs:
-        states[j["state"]] = states.get(j["state"], 0) + 1
-    t = summary["total"]["jobs"]
-    check(len(jobs) == t["submitted"] and states.get("completed", 0) == t["completed"],
-          f"jobs.csv parses and agrees with summary.json ({len(jobs)} jobs, {states})")
-    list(csv.DictReader(open(out / "rollout.csv")))
-    check('id="incomplete"' in (out / "report.html").read_text(), "report.html is marked interrupted")
-    leftovers = [p.name for p in out.iterdir() if ".tmp" in p.name]
-    check(not leftovers, f"no temporary files left ({leftovers})")
+    # The signal is sent once the run's own progress line shows it mid-way, never after a fixed wall-clock
+    # time. The progress line goes into a pipe of one page (4 KiB, ~90 lines of the ~500 a run prints) that
+    # the test drains line by line: the run blocks on a full pipe, so it can never be more than ~18 % of
+    # its horizon ahead of the line the test has read, however fast the machine or slow the test.
+    def progress_pct(line):
+        parts = line.split()
+        return float(parts[1].rstrip("%")) if len(parts) >= 2 and parts[1].endswith("%") else None
+
+    def interrupted(name, scenario, sig, at_pct=10.0):
+        out = work / name
+        r, w = os.pipe()
+        fcntl.fcntl(w, fcntl.F_SETPIPE_SZ, 4096)
+        proc = subprocess.Popen([gpufleet, "run", scenario, "--out", out, "-q", "--progress", "always",
+                                 "--progress-interval", "0"], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=w)
+        os.close(w)
+        sent_after, rest = None, []
+        with os.fdopen(r, errors="replace") as pipe:
+            for line in pipe:
+                pct = progress_pct(line)
+                if sent_after is None and pct is not None and pct >= at_pct:
+                    proc.send_signal(sig)
+                    sent_after = line.split()[0]
+                elif pct is None:
+                    rest.append(line)
+        proc.wait(timeout=600)
+        check(sent_after is not None, f"{name}: the progress line reached {at_pct} % (signal sent after {sent_after})")
+        check(proc.returncode == 128 + sig, f"{name}: exit {proc.returncode} (expected {128 + sig})")
+        summary = json.loads((out / "summary.json").read_text())
+        check(summary["run"]["complete"] is False, f"{name}: summary.json says complete: false")
+        end_date = summary["run"]["end_date"]
+        check(0 <= summary["run"]["end_time_s"] < summary["scenario"]["horizon_s"] and end_date[:10] >= (sent_after or ""),
+              f"{name}: stopped at {end_date}, after the progress line that triggered the signal and before the horizon")
+        check(any("interrupted" in l for l in rest), f"{name}: the user is told where the partial results are")
+        jobs = list(csv.DictReader(open(out / "jobs.csv")))
+        states = {}
+        for j in jobs:
+            states[j["state"]] = states.get(j["state"], 0) + 1
+        t = summary["total"]["jobs"]
+        check(len(jobs) > 0 and len(jobs) == t["submitted"] and states.get("completed", 0) == t["completed"],
+              f"{name}: jobs.csv parses and agrees with summary.json ({len(jobs)} jobs, {states})")
+        if (out / "rollout.csv").exists():
+            list(csv.DictReader(open(out / "rollout.csv")))
+        check('id="incomplete"' in (out / "report.html").read_text(), f"{name}: report.html is marked interrupted")
+        leftovers = [p.name for p in out.iterdir() if ".tmp" in p.name]
+        check(not leftovers, f"{name}: no temporary files left ({leftovers})")
+
+    # The national run, and a run that takes well under a second on this machine: the test holds for both,
+    # so it still holds on a machine on which the national run takes a second.
+    # (The national fleet's first GPUs come online in late 2025, about 15 % of its horizon.)
+    interrupted("korea-int", src / "scenarios/korea-2025.json", signal.SIGINT, at_pct=40.0)
     # SIGTERM (what a batch system sends at its time limit) does the same, with 128 + 15.
-    out2 = work / "korea-term"
-    proc = subprocess.Popen([gpufleet, "run", src / "scenarios/korea-2025.json", "--out", out2, "-q"],
-                            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    time.sleep(2)
-    proc.send_signal(signal.SIGTERM)
-    proc.communicate(timeout=600)
-    check(proc.returncode == 128 + signal.SIGTERM, f"SIGTERM: exit {proc.returncode} (expected 143)")
-    check(json.loads((out2 / "summary.json").read_text())["run"]["complete"] is False, "SIGTERM: complete: false")
+    interrupted("korea-term", src / "scenarios/korea-2025.json", signal.SIGTERM, at_pct=25.0)
+    interrupted("short-int", SMALL, signal.SIGINT)
+    interrupted("short-term", SMALL, signal.SIGTERM, at_pct=50.0)
 
 elif case == "limits":
     base = json.loads(SMALL.read_text())
@@ -248,10 +270,11 @@ elif case == "limits":
         mutate(doc)
         f = work / f"{name}.json"
         f.write_text(json.dumps(doc))
-        t0 = time.time()
-        p = run("run", f, "--out", work / name, expect=2)
-        check(limit in p.stderr and f"--limit {limit}=" in p.stderr and time.time() - t0 < 10,
-              f"{name}: refused up front naming {limit} ({p.stderr.strip().splitlines()[0] if p.stderr else ''})")
+        # --progress always prints its first line when the engine starts: none means refused before any work.
+        p = run("run", f, "--out", work / name, "--progress", "always", "--progress-interval", "0", expect=2)
+        check(limit in p.stderr and f"--limit {limit}=" in p.stderr and "events/s" not in p.stderr,
+              f"{name}: refused up front, before the engine started, naming {limit} "
+              f"({p.stderr.strip().splitlines()[0] if p.stderr else ''})")
         check(not (work / name).exists(), f"{name}: nothing written")
     absurd("a-trillion-jobs", lambda d: d.update(horizon_days=60) or d["workloads"][0]["arrival"].update(rate_per_hour=1e9), "max_jobs")
     absurd("a-million-years", lambda d: d.update(horizon_days=365.25e6), "max_horizon_days")
@@ -264,19 +287,34 @@ elif case == "limits":
 
 elif case == "progress":
     # On a terminal (util-linux `script` gives the run a pseudo-terminal) a progress line; otherwise silence.
+    # --progress-interval 0 shows every update the engine offers (one per 1/500 of the horizon, counted in
+    # simulated time), so the number of updates does not depend on how fast the machine runs.
     if not shutil.which("script"):
         skip("util-linux script not installed")
-    long_run = [gpufleet, "run", SMALL, "--set", "/horizon_days=120"]
-    cmd = " ".join(map(str, long_run + ["--out", work / "tty"]))
+    run_cmd = [gpufleet, "run", SMALL, "--progress-interval", "0"]
+    cmd = " ".join(map(str, run_cmd + ["--out", work / "tty"]))
     p = subprocess.run(["script", "-qec", cmd, "/dev/null"], capture_output=True, text=True, stdin=subprocess.DEVNULL)
     lines = [l for l in p.stdout.replace("\r", "\n").splitlines() if "events/s" in l and "ETA" in l]
-    check(p.returncode == 0 and len(lines) >= 2, f"a terminal gets a progress line ({len(lines)} updates, e.g. {lines[:1]})")
+    check(p.returncode == 0 and len(lines) >= 400, f"a terminal gets a progress line ({len(lines)} updates, e.g. {lines[:1]})")
     check(all("%" in l and l.lstrip("\x1b[K")[:4].isdigit() for l in lines), "it shows the simulated date and % of the horizon")
-    p = run(*long_run[1:], "--out", work / "pipe", expect=0)
+    check("\x1b[K" in p.stdout, "on a terminal the line is rewritten in place")
+    p = run(*run_cmd[1:], "--out", work / "pipe", expect=0)
     check(p.stderr == "", "not a terminal: nothing on stderr")
     p = subprocess.run(["script", "-qec", cmd + " -q", "/dev/null"], capture_output=True, text=True, stdin=subprocess.DEVNULL)
     check("ETA" not in p.stdout, "--quiet: no progress line on a terminal either")
-    check((work / "tty/jobs.csv").read_bytes() == (work / "pipe/jobs.csv").read_bytes(), "outputs identical with and without it")
+    p = subprocess.run(["script", "-qec", cmd + " --progress never", "/dev/null"], capture_output=True, text=True,
+                       stdin=subprocess.DEVNULL)
+    check(p.returncode == 0 and "ETA" not in p.stdout, "--progress never: no progress line on a terminal")
+    p = run(*run_cmd[1:], "--out", work / "always", "-q", "--progress", "always", expect=0)
+    lines = p.stderr.splitlines()
+    dates = [l.split()[0] for l in lines]
+    check(len(lines) >= 400 and "\x1b" not in p.stderr and "\r" not in p.stderr and dates == sorted(dates),
+          f"--progress always into a pipe: one plain line per update, in simulated order ({len(lines)} lines)")
+    run(*run_cmd[1:], "--out", work / "bad", "--progress", "sometimes", expect=2)
+    run(*run_cmd[1:], "--out", work / "bad", "--progress-interval", "nan", expect=2)
+    for d in ("pipe", "always"):
+        check((work / "tty/jobs.csv").read_bytes() == (work / d / "jobs.csv").read_bytes(),
+              f"outputs identical with and without the progress line ({d})")
 
 elif case == "chromium":
     browser = shutil.which("chromium")

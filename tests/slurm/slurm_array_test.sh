@@ -18,10 +18,20 @@ rm -rf "$work"; mkdir -p "$work"/{munge,spool,state,log}
 work=$(cd "$work" && pwd)
 chmod 711 "$work/munge"
 pids=()
+# Waits for a condition (a shell command) to hold, polling, for at most $1 seconds: a generous bound
+# for daemons starting on a slow or loaded machine, never an assumption about how fast they start.
+wait_for() {
+  local limit=$1; shift
+  local deadline=$((SECONDS + limit))
+  until "$@"; do
+    [ "$SECONDS" -lt "$deadline" ] || return 1
+    sleep 0.2
+  done
+}
+gone() { for p in "${pids[@]}"; do kill -0 "$p" 2>/dev/null && return 1; done; return 0; }
 cleanup() {
   for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-  sleep 1
-  for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null || true; done
+  wait_for 30 gone || for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null || true; done
 }
 trap cleanup EXIT
 
@@ -32,8 +42,7 @@ munged --force --key-file="$work/munge/munge.key" --socket="$work/munge/munge.so
   --pid-file="$work/munge/munged.pid" --log-file="$work/munge/munged.log" --seed-file="$work/munge/seed" \
   --foreground > "$work/munge/munged.out" 2>&1 &
 pids+=($!)
-for _ in $(seq 50); do [ -S "$work/munge/munge.sock" ] && break; sleep 0.1; done
-[ -S "$work/munge/munge.sock" ] || { echo "munged did not start"; cat "$work/munge/munged.log"; exit 1; }
+wait_for 120 test -S "$work/munge/munge.sock" || { echo "munged did not start in 120 s"; cat "$work/munge/munged.log"; exit 1; }
 
 host=$(hostname -s)
 port=$((20000 + RANDOM % 20000))
@@ -71,13 +80,9 @@ slurmctld -D -i -f "$SLURM_CONF" > "$work/log/slurmctld.out" 2>&1 &
 pids+=($!)
 slurmd -D -f "$SLURM_CONF" > "$work/log/slurmd.out" 2>&1 &
 pids+=($!)
-ready=
-for _ in $(seq 100); do
-  if sinfo -h -o %t 2>/dev/null | grep -qE '^(idle|mix|alloc)'; then ready=1; break; fi
-  sleep 0.3
-done
-if [ -z "$ready" ]; then
-  echo "Slurm did not come up; sinfo says: $(sinfo 2>&1 | tail -2)"
+slurm_up() { sinfo -h -o %t 2>/dev/null | grep -qE '^(idle|mix|alloc)'; }
+if ! wait_for 300 slurm_up; then
+  echo "Slurm did not come up in 300 s; sinfo says: $(sinfo 2>&1 | tail -2)"
   tail -20 "$work/log/slurmctld.log" "$work/log/slurmd.log" "$work"/log/*.out 2>/dev/null
   exit 1
 fi
