@@ -10,7 +10,7 @@ cd "$(dirname "$0")/.."
 seconds=${1:-60}
 shift || true
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(scenario overrides swf results)
+[ ${#targets[@]} -gt 0 ] || targets=(scenario overrides swf results json)
 cxx=$(command -v clang++-14 || command -v clang++ || true)
 [ -n "$cxx" ] || { echo "fuzz.sh: clang++ not found (apt-get install clang libclang-rt-14-dev)" >&2; exit 2; }
 cmake -S . -B build-fuzz -DCMAKE_CXX_COMPILER="$cxx" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DGPUFLEET_FUZZ=ON >/dev/null
@@ -23,6 +23,7 @@ cp scenarios/*.json tests/data/*.json build-fuzz/corpus/scenario/ 2>/dev/null ||
 cp tests/fuzz/seeds/overrides/* build-fuzz/corpus/overrides/ 2>/dev/null || true
 cp tests/fuzz/seeds/swf/* build-fuzz/corpus/swf/ 2>/dev/null || true
 cp tests/fuzz/seeds/results/* tests/golden/*.summary.json build-fuzz/corpus/results/ 2>/dev/null || true
+cp scenarios/*.json tests/golden/*.summary.json tests/fuzz/regressions/json/* build-fuzz/corpus/json/ 2>/dev/null || true
 python3 - > build-fuzz/scenario.dict <<'PY'
 import json
 schema = json.load(open("scenarios/schema/scenario-v1.schema.json"))
@@ -46,7 +47,7 @@ export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 status=0
 for t in "${targets[@]}"; do
   dict=()
-  case "$t" in scenario|overrides|results) dict=(-dict=build-fuzz/scenario.dict) ;; esac
+  case "$t" in scenario|overrides|results|json) dict=(-dict=build-fuzz/scenario.dict) ;; esac
   log=build-fuzz/fuzz_$t.log
   if ! ./build-fuzz/tests/fuzz/fuzz_"$t" "${dict[@]}" -max_total_time="$seconds" -timeout=30 -rss_limit_mb=2048 \
        -max_len=65536 -print_final_stats=1 -artifact_prefix=build-fuzz/artifacts/"$t"- \

@@ -30,6 +30,17 @@ struct TimeseriesRow {
   std::uint64_t running_jobs;
 };
 
+// One cluster's outcome at the end of a run.
+struct ClusterResult {
+  std::vector<Job> jobs;  // admission order
+  std::vector<TimeseriesRow> timeseries;
+  std::uint64_t events = 0;
+  std::uint64_t scheduling_passes = 0;
+  std::uint64_t trace_records_after_horizon = 0;
+  double busy_gpu_s = 0;    // GPU-seconds held by jobs over [0, end]
+  double online_gpu_s = 0;  // GPU-seconds online over [0, end]
+};
+
 class ClusterSim {
  public:
   static constexpr Seconds kNever = std::numeric_limits<Seconds>::infinity();
@@ -43,6 +54,11 @@ class ClusterSim {
   // Takes the final time-series sample at `end` (if not already taken) and
   // checks end-of-run invariants.
   void finish(Seconds end);
+  // The end of a run at `end` (>= the last instant processed; the horizon, the instant a run
+  // was stopped, or the last event): processes what is still due up to `end` (nodes a site
+  // brought online at that instant after the cluster's driver had finished it), finish(end),
+  // and hands the outcome over. The jobs are moved out: the ClusterSim is spent.
+  ClusterResult take_result(Seconds end);
   // `nodes` more nodes come online at t (>= the last instant processed); the
   // driver must then advance the cluster to t.
   void add_nodes(Seconds t, std::uint32_t nodes);

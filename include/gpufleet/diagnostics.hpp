@@ -23,6 +23,10 @@ struct Diagnostic {
 
 class Diagnostics {
  public:
+  // Control characters (newlines, NULs, escapes) in any of the three are shown escaped ("\n",
+  // "\x00"), and each is cut to at most kMaxShown bytes (the middle elided, with its length),
+  // so a message can always be printed on one line, whatever the input held.
+  static constexpr std::size_t kMaxShown = 600;
   void add(std::string file, std::string location, std::string message);
   bool empty() const { return items_.empty(); }
   std::size_t size() const { return items_.size(); }
@@ -35,14 +39,17 @@ class Diagnostics {
 };
 
 // Thrown by loaders once they have collected everything they could; carries all
-// diagnostics. The CLI maps it to exit code 2.
+// diagnostics. The CLI maps it to exit code 2 and prints `outcome` after them: what did (not)
+// happen ("nothing was run" by default; "the results were not written" after a run).
 class InputError : public std::runtime_error {
  public:
-  explicit InputError(Diagnostics diags);
+  explicit InputError(Diagnostics diags, std::string outcome = "nothing was run");
   const Diagnostics& diagnostics() const { return diags_; }
+  const std::string& outcome() const { return outcome_; }
 
  private:
   Diagnostics diags_;
+  std::string outcome_;
 };
 
 // A violated internal invariant: a bug in gpufleet, never a user error (exit 3).

@@ -22,6 +22,8 @@ struct Distribution {
   bool integer = false;            // draw integers (uniform: inclusive integer range)
 
   double sample(Rng& rng) const;
+  // The distribution's mean (discrete: weighted by the weights).
+  double mean_value() const;
 };
 
 }  // namespace gpufleet

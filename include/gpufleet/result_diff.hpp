@@ -17,7 +17,7 @@ struct DiffOptions {
   double rtol = 1e-9;
   double atol = 0;
   // Path prefixes left out of the comparison; the defaults are provenance, not outcomes.
-  std::vector<std::string> ignore = {"/gpufleet_version", "/inputs"};
+  std::vector<std::string> ignore = {"/gpufleet_version", "/inputs", "/outputs"};
 };
 
 struct DiffEntry {

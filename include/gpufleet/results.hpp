@@ -13,21 +13,14 @@
 
 namespace gpufleet {
 
-struct ClusterResult {
-  std::vector<Job> jobs;  // admission order
-  std::vector<TimeseriesRow> timeseries;
-  std::uint64_t events = 0;
-  std::uint64_t scheduling_passes = 0;
-  std::uint64_t trace_records_after_horizon = 0;
-  double busy_gpu_s = 0;    // GPU-seconds held by jobs over [0, end]
-  double online_gpu_s = 0;  // GPU-seconds online over [0, end]
-};
-
 struct RunResult {
   std::vector<ClusterResult> clusters;  // parallel to Scenario::clusters
   Seconds end_time = 0;                 // simulated time the run stopped at
   std::uint64_t events = 0;             // all clusters
   bool complete = true;
+  // Why an incomplete run stopped: "signal", "max_horizon_days" or "max_timeseries_rows" (the
+  // limit it reached); empty for a complete run.
+  std::string stop_reason;
   std::optional<RolloutResult> rollout;  // when the scenario has orders
   // Facts about this process's run (vary between runs; written to run.json, not summary.json).
   double wall_time_s = 0;

@@ -16,6 +16,7 @@
 #include <nlohmann/json.hpp>
 
 #include "gpufleet/diagnostics.hpp"
+#include "gpufleet/resource_limits.hpp"
 
 namespace gpufleet {
 
@@ -35,22 +36,15 @@ struct ResolvedScenario {
 inline constexpr int kMaxExtendsDepth = 16;
 
 // Throws InputError with every problem found (unreadable files, bad JSON, a
-// cycle of "extends", malformed --set assignments or pointers).
-ResolvedScenario resolve_scenario(const std::string& path, const ScenarioOverrides& overrides = {});
+// cycle of "extends", malformed --set assignments or pointers). Files are read under
+// `limits.max_input_mib`.
+ResolvedScenario resolve_scenario(const std::string& path, const ScenarioOverrides& overrides = {},
+                                  const ResourceLimits& limits = {});
 
 // One --set assignment "POINTER=VALUE" applied to `doc`. The pointer's parent
 // must exist; in an array the last token is an index <= size or "-" (append).
 // Problems go to `diags` (file "--set", location the pointer); `doc` is then unchanged.
 void apply_set(nlohmann::ordered_json& doc, const std::string& assignment, Diagnostics& diags);
-
-// Parses `text` as JSON (any value); problems go to `diags` naming `file`.
-// Reads and parses the JSON file at `path` (`what` names it in the message when it cannot be
-// opened); problems go to `diags`. Every JSON input of gpufleet is read through here.
-std::optional<nlohmann::ordered_json> read_json_file(const std::string& path, const std::string& what,
-                                                     Diagnostics& diags);
-
-std::optional<nlohmann::ordered_json> parse_json_text(const std::string& text, const std::string& file,
-                                                      Diagnostics& diags);
 
 struct Scenario;
 

@@ -18,6 +18,7 @@
 #include <nlohmann/json.hpp>
 
 #include "gpufleet/diagnostics.hpp"
+#include "gpufleet/resource_limits.hpp"
 
 namespace gpufleet {
 
@@ -34,11 +35,18 @@ struct SweepSpec {
   std::vector<std::uint64_t> seeds;
   std::vector<std::string> metrics;   // JSON Pointers into summary.json
 
+  // Both saturate at SIZE_MAX instead of wrapping.
   std::size_t variant_count() const;
-  std::size_t run_count() const { return variant_count() * seeds.size(); }
+  std::size_t run_count() const;
   // Canonical form (for the manifest and its hash).
   nlohmann::ordered_json to_json() const;
 };
+
+inline constexpr std::size_t kMaxSweepRuns = 1'000'000;
+inline constexpr std::uint64_t kMaxSeed = std::uint64_t{1} << 53;  // seeds are exact in a JSON number
+
+// Why the sweep is too large (more than kMaxSweepRuns runs), or nothing.
+std::optional<std::string> sweep_size_problem(const SweepSpec& spec);
 
 struct SweepRun {
   std::size_t index = 0;
@@ -67,7 +75,8 @@ std::optional<Shard> parse_shard(const std::string& text, Diagnostics& diags);
 // A sweep file: {"scenario": PATH (relative to the file), "vary": {POINTER: [values]} or
 // [{"pointer":..,"values":[..]}], "seeds": N | [seeds], "set": [..], "patches": [..], "metrics": [..]}.
 // Throws InputError. `base_seed` is used when "seeds" is a count (seeds base..base+N-1).
-SweepSpec load_sweep_spec(const std::string& path, std::optional<std::uint64_t> base_seed_override = {});
+SweepSpec load_sweep_spec(const std::string& path, const ResourceLimits& limits = {},
+                          std::optional<std::uint64_t> base_seed_override = {});
 
 // The value of `pointer` in a summary: numbers as they are; dates ("YYYY-MM-DD...") as
 // days after the scenario's start; anything else (absent, null) NaN.

@@ -18,8 +18,9 @@ std::string timeseries_csv(const Scenario& scenario, const RunResult& run);
 // rollout.csv (per day and operator, plus "all") and orders.csv (per tranche); only for rollout scenarios.
 std::string rollout_csv(const Scenario& scenario, const RunResult& run);
 std::string orders_csv(const Scenario& scenario, const RunResult& run);
-// run.json: facts about this process's run that vary between runs (wall time, memory).
-std::string run_json(const Scenario& scenario, const RunResult& run);
+// run.json: facts about this process's run that vary between runs (wall time, memory), and the
+// SHA-256 of the scenario.json it ran (when not empty).
+std::string run_json(const Scenario& scenario, const RunResult& run, const std::string& scenario_sha256 = {});
 
 struct WriteOptions {
   nlohmann::ordered_json resolved_scenario;  // written as scenario.json when not null
@@ -28,7 +29,8 @@ struct WriteOptions {
 };
 
 // Creates `dir` if needed and writes scenario.json, jobs.csv, timeseries.csv, run.json,
-// report.html (and rollout.csv, orders.csv), then summary.json last; returns the summary.
+// report.html (and rollout.csv, orders.csv), then summary.json last, with an "outputs" section
+// listing every other file but run.json with its bytes and SHA-256; returns the summary.
 // Throws std::runtime_error when a file cannot be written.
 nlohmann::ordered_json write_results(const std::string& dir, const Scenario& scenario, const RunResult& run,
                                      const WriteOptions& options = {});

@@ -8,6 +8,8 @@
 
 #include "commands.hpp"
 #include "gpufleet/diagnostics.hpp"
+#include "gpufleet/resource_limits.hpp"
+#include "gpufleet/sweep.hpp"
 
 namespace gpufleet {
 namespace {
@@ -25,6 +27,12 @@ CLI::Validator finite_range(double lo, double hi) {
       fmt::format("number in [{}, {}]", lo, hi));
 }
 
+void add_limit_option(CLI::App* cmd, std::vector<std::string>& limits) {
+  cmd->add_option("--limit", limits,
+                  "Raise (or lower) a resource limit: " + limit_names() + " (e.g. --limit max_jobs=5e7). Repeatable")
+      ->type_name("NAME=VALUE");
+}
+
 void add_scenario_options(CLI::App* cmd, cli::RunArgs& a) {
   cmd->add_option("--set", a.sets,
                   "Override one scenario value: POINTER=VALUE (RFC 6901 JSON Pointer; VALUE parsed as JSON, else a "
@@ -32,24 +40,21 @@ void add_scenario_options(CLI::App* cmd, cli::RunArgs& a) {
       ->type_name("POINTER=VALUE");
   cmd->add_option("--patch", a.patches, "Apply a JSON Merge Patch file (RFC 7396) to the scenario. Repeatable, in order")
       ->type_name("FILE");
-  cmd->add_option("--limit", a.limits,
-                  "Raise (or lower) a resource limit: max_jobs, max_nodes, max_gpus, max_horizon_days, "
-                  "max_timeseries_rows (e.g. --limit max_jobs=5e7). Repeatable")
-      ->type_name("NAME=VALUE");
+  add_limit_option(cmd, a.limits);
 }
 
 void add_seed_option(CLI::App* cmd, std::optional<std::uint64_t>& seed) {
   cmd->add_option_function<std::uint64_t>("--seed", [&seed](const std::uint64_t& s) { seed = s; },
                                           "Override the scenario's seed")
-      ->check(CLI::Range(std::uint64_t{0}, std::uint64_t{1} << 53));
+      ->check(CLI::Range(std::uint64_t{0}, kMaxSeed));
 }
 
 void add_diff_options(CLI::App* cmd, cli::DiffArgs& d) {
   cmd->add_option("--rtol", d.options.rtol, "Relative tolerance: |a-b| <= atol + rtol*max(|a|,|b|) (default 1e-9)")
-      ->check(CLI::NonNegativeNumber);
-  cmd->add_option("--atol", d.options.atol, "Absolute tolerance (default 0)")->check(CLI::NonNegativeNumber);
+      ->check(finite_range(0, 1e300));
+  cmd->add_option("--atol", d.options.atol, "Absolute tolerance (default 0)")->check(finite_range(0, 1e300));
   cmd->add_option("--ignore", d.ignore,
-                  "Leave out values under this path prefix (repeatable; /gpufleet_version and /inputs always are)")
+                  "Leave out values under this path prefix (repeatable; /gpufleet_version, /inputs and /outputs always are)")
       ->type_name("PATH");
   cmd->add_option("--junit", d.junit, "Also write a JUnit XML report (one test case per compared value)")->type_name("FILE");
   cmd->add_flag("--all", d.all, "List every compared value, not only those beyond tolerance");
@@ -60,6 +65,7 @@ void add_compare_options(CLI::App* cmd, cli::CompareArgs& a) {
   cmd->add_option("-j,--jobs", a.jobs, "Runs at a time, each its own process (default: the number of cores)")
       ->check(CLI::Range(1, 1024));
   cmd->add_flag("-q,--quiet", a.quiet, "No per-run lines on stderr");
+  add_limit_option(cmd, a.limits);
 }
 
 }  // namespace
@@ -76,7 +82,7 @@ int run_cli(int argc, const char* const* argv, std::ostream& out, std::ostream& 
   auto* run = app.add_subcommand("run", "Run a scenario; write summary.json, report.html, jobs.csv, timeseries.csv, "
                                         "scenario.json (as run), run.json (and rollout.csv, orders.csv)");
   run->add_option("scenario", run_args.scenario, "Scenario file (JSON)")->required();
-  run->add_option("--out", run_args.out, "Output folder (default: out/<scenario file name>)");
+  auto* run_out = run->add_option("--out", run_args.out, "Output folder, replaced as a whole (default: out/<scenario file name>)");
   add_seed_option(run, run_args.seed);
   add_scenario_options(run, run_args);
   run->add_flag("--no-report", run_args.no_report, "Do not write report.html");
@@ -103,7 +109,7 @@ int run_cli(int argc, const char* const* argv, std::ostream& out, std::ostream& 
   check->add_option("scenario", check_args.run.scenario, "Scenario file (JSON)")->required();
   check->add_option("--expect", check_args.expect, "Expected summary.json")->required();
   check->add_flag("--update", check_args.update, "Write the run's summary.json to the --expect file (deliberately)");
-  check->add_option("--out", check_args.run.out, "Output folder (default: out/<scenario file name>)");
+  auto* check_out = check->add_option("--out", check_args.run.out, "Output folder, replaced as a whole (default: out/<scenario file name>)");
   add_seed_option(check, check_args.run.seed);
   add_scenario_options(check, check_args.run);
   add_diff_options(check, check_args.diff);
@@ -115,6 +121,7 @@ int run_cli(int argc, const char* const* argv, std::ostream& out, std::ostream& 
   diff->add_option("a", diff_a, "Results folder or summary.json (reference)")->required();
   diff->add_option("b", diff_b, "Results folder or summary.json")->required();
   add_diff_options(diff, diff_args);
+  add_limit_option(diff, diff_args.limits);
 
   cli::CompareArgs compare_args;
   auto* compare = app.add_subcommand("compare", "Run every combination of --vary values on the same seeds, in parallel; "
@@ -125,7 +132,8 @@ int run_cli(int argc, const char* const* argv, std::ostream& out, std::ostream& 
       ->required();
   compare->add_option("--seeds", compare_args.seeds, "Seeds per variant: first-seed .. first-seed+N-1 (default 1)")
       ->check(CLI::Range(1, 10000));
-  compare->add_option("--first-seed", compare_args.first_seed, "First seed (default 1)");
+  compare->add_option("--first-seed", compare_args.first_seed, "First seed (default 1; seeds are integers 0 .. 2^53)")
+      ->check(CLI::Range(std::uint64_t{0}, kMaxSeed));
   compare->add_option("--metric", compare_args.metrics, "A JSON Pointer into summary.json to compare (repeatable; default: "
                                                          "wait, slowdown, utilisation, completed, GPU-hours, rollout dates)")
       ->type_name("POINTER");
@@ -145,6 +153,8 @@ int run_cli(int argc, const char* const* argv, std::ostream& out, std::ostream& 
   auto* merge = app.add_subcommand("merge", "Join the output folders of a sharded sweep into one comparison");
   merge->add_option("shards", merge_dirs, "Output folders of sweep --shard 1/N .. N/N")->required();
   merge->add_option("--out", merge_out, "Output folder for the merged compare.csv, compare.md, compare.html")->required();
+  std::vector<std::string> merge_limits;
+  add_limit_option(merge, merge_limits);
 
   auto* policies = app.add_subcommand("policies", "List the scheduling and supply policies and their parameters");
 
@@ -154,6 +164,8 @@ int run_cli(int argc, const char* const* argv, std::ostream& out, std::ostream& 
     app.exit(e, out, err);
     return e.get_exit_code() == 0 ? kExitOk : kExitBadInput;  // --help and --version exit 0
   }
+  run_args.out_given = run_out->count() > 0;
+  check_args.run.out_given = check_out->count() > 0;
 
   try {
     if (*run) return cli::cmd_run(run_args, out, err);
@@ -162,12 +174,12 @@ int run_cli(int argc, const char* const* argv, std::ostream& out, std::ostream& 
     if (*diff) return cli::cmd_diff(diff_a, diff_b, diff_args, out);
     if (*compare) return cli::cmd_compare(compare_args, out, err);
     if (*sweep) return cli::cmd_sweep(sweep_args, out, err);
-    if (*merge) return cli::cmd_merge(merge_dirs, merge_out, out);
+    if (*merge) return cli::cmd_merge(merge_dirs, merge_out, merge_limits, out);
     if (*policies) return cli::cmd_policies(out);
   } catch (const InputError& e) {
     err << e.diagnostics().to_string();
-    fmt::print(err, "{} error{} found; nothing was run.\n", e.diagnostics().size(),
-               e.diagnostics().size() == 1 ? "" : "s");
+    fmt::print(err, "{} error{} found; {}.\n", e.diagnostics().size(), e.diagnostics().size() == 1 ? "" : "s",
+               e.outcome());
     return kExitBadInput;
   } catch (const InternalError& e) {
     fmt::print(err, "gpufleet: internal error (a bug; please report it): {}\n", e.what());

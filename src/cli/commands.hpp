@@ -8,15 +8,19 @@
 #include <string>
 #include <vector>
 
+#include "gpufleet/resource_limits.hpp"
 #include "gpufleet/result_diff.hpp"
 #include "gpufleet/scenario_resolve.hpp"
 #include "gpufleet/sweep.hpp"
 
 namespace gpufleet::cli {
 
-// Set by SIGINT/SIGTERM while a command that honours it runs; holds the signal number.
+// Set by the first SIGINT/SIGTERM while a command that honours it runs; holds the signal number.
 extern volatile std::sig_atomic_t g_stop_signal;
-// Installs the handlers (without SA_RESTART, so that blocking waits return EINTR).
+// Installs the handlers (without SA_RESTART, so that blocking waits return EINTR). The first
+// signal asks the command to stop and write what it has; a second one is only acknowledged on
+// stderr (a stop is already under way: `timeout` and a terminal's Ctrl-C during `compare` send
+// two at once); a third ends the process at once, without results.
 void install_stop_handlers();
 // 128 + signal, the shell's convention for "stopped by a signal".
 int interrupted_exit_code();
@@ -24,6 +28,7 @@ int interrupted_exit_code();
 struct RunArgs {
   std::string scenario;
   std::string out;
+  bool out_given = false;  // --out given (an empty one is an error, not the default)
   std::optional<std::uint64_t> seed;
   std::vector<std::string> sets, patches, cfg, limits;
   bool quiet = false, no_report = false;
@@ -37,7 +42,7 @@ struct RunArgs {
 
 struct DiffArgs {
   DiffOptions options;
-  std::vector<std::string> ignore;
+  std::vector<std::string> ignore, limits;
   std::string junit;
   bool all = false;
 };
@@ -52,7 +57,7 @@ struct CheckArgs {
 struct CompareArgs {
   std::string scenario;   // compare
   std::string spec_file;  // sweep
-  std::vector<std::string> vary, sets, patches, metrics;
+  std::vector<std::string> vary, sets, patches, metrics, limits;
   std::size_t seeds = 1;
   std::uint64_t first_seed = 1;
   std::string shard;
@@ -68,9 +73,10 @@ int cmd_diff(const std::string& a, const std::string& b, const DiffArgs& d, std:
 int cmd_policies(std::ostream& out);
 int cmd_compare(const CompareArgs& a, std::ostream& out, std::ostream& err);
 int cmd_sweep(const CompareArgs& a, std::ostream& out, std::ostream& err);
-int cmd_merge(const std::vector<std::string>& shard_dirs, const std::string& out_dir, std::ostream& out);
+int cmd_merge(const std::vector<std::string>& shard_dirs, const std::string& out_dir,
+              const std::vector<std::string>& limits, std::ostream& out);
 
 // Reads a results folder's summary.json (or the file itself); throws InputError.
-nlohmann::ordered_json read_summary(const std::string& path);
+nlohmann::ordered_json read_summary(const std::string& path, const ResourceLimits& limits = {});
 
 }  // namespace gpufleet::cli

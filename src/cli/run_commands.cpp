@@ -12,6 +12,8 @@
 #include <spdlog/spdlog.h>
 
 #include "commands.hpp"
+#include "core/json_input.hpp"
+#include "core/result_folder.hpp"
 #include "gpufleet/atomic_file.hpp"
 #include "gpufleet/cli.hpp"
 #include "gpufleet/diagnostics.hpp"
@@ -28,12 +30,27 @@ volatile std::sig_atomic_t g_stop_signal = 0;
 
 namespace {
 
+volatile std::sig_atomic_t g_signals_seen = 0;
+
+void say(const char* text) {  // async-signal-safe
+  std::size_t n = 0;
+  while (text[n]) ++n;
+  ssize_t w = ::write(STDERR_FILENO, text, n);
+  (void)w;
+}
+
 extern "C" void on_stop_signal(int sig) {
-  if (g_stop_signal) {  // a second signal: stop now, the way the user asked
+  const int seen = g_signals_seen + 1;
+  g_signals_seen = seen;
+  if (seen == 1) {
+    g_stop_signal = sig;
+  } else if (seen == 2) {
+    say("gpufleet: already stopping; the partial results are being written (a third signal quits without them)\n");
+  } else {
+    say("gpufleet: quitting without writing results\n");
     std::signal(sig, SIG_DFL);
     std::raise(sig);
   }
-  g_stop_signal = sig;
 }
 
 void setup_logging(int verbose, bool quiet) {
@@ -148,6 +165,7 @@ class ProgressLine {
 struct Loaded {
   ResolvedScenario resolved;
   ScenarioOverrides overrides;
+  ResourceLimits limits;
   Scenario scenario;
 };
 
@@ -156,9 +174,10 @@ Loaded load(const RunArgs& a) {
   l.overrides.sets = a.sets;
   l.overrides.patches = a.patches;
   l.overrides.seed = a.seed;
-  l.resolved = resolve_scenario(a.scenario, l.overrides);
+  l.limits = parse_limit_overrides(a.limits);
+  l.resolved = resolve_scenario(a.scenario, l.overrides, l.limits);
   LoadOptions lo;
-  lo.limits = parse_limit_overrides(a.limits);
+  lo.limits = l.limits;
   l.scenario = load_scenario_json(nlohmann::json::parse(l.resolved.doc.dump()), a.scenario, l.resolved.base_dir, lo);
   return l;
 }
@@ -173,10 +192,21 @@ RunOutcome run_and_write(const RunArgs& a, std::ostream& out, std::ostream& err)
   setup_logging(a.verbose, a.quiet);
   install_stop_handlers();
   Loaded l = load(a);
+  RunOutcome o;
+  o.dir = a.out_given ? a.out : default_out_dir(a.scenario);
+  // The output folder is checked (and its staging folder made) before anything is simulated.
+  check_engine_config(a.cfg);
+  ResultFolder folder(o.dir);
+  WriteOptions wo;
+  wo.resolved_scenario = l.resolved.doc;
+  wo.inputs = describe_inputs(l.resolved, l.overrides, l.scenario);  // hashes the traces: before the run
+  wo.report = !a.no_report;
   EngineOptions eo;
   eo.simgrid_config = a.cfg;
   eo.simgrid_logs = a.verbose >= 3;
   eo.stop_flag = &g_stop_signal;
+  eo.time_limit_s = l.limits.max_horizon_days * 86400.0;
+  eo.max_samples = l.limits.max_timeseries_rows;
   std::optional<ProgressLine> progress;
   const bool terminal = isatty(STDERR_FILENO) != 0;
   if (a.progress == "always" || (a.progress == "auto" && !a.quiet && terminal)) {
@@ -185,20 +215,31 @@ RunOutcome run_and_write(const RunArgs& a, std::ostream& out, std::ostream& err)
   }
   const RunResult run = run_scenario(l.scenario, eo);
   progress.reset();
-  RunOutcome o;
-  o.dir = a.out.empty() ? default_out_dir(a.scenario) : a.out;
-  WriteOptions wo;
-  wo.resolved_scenario = l.resolved.doc;
-  wo.inputs = describe_inputs(l.resolved, l.overrides, l.scenario);
-  wo.report = !a.no_report;
   try {
-    o.summary = write_results(o.dir, l.scenario, run, wo);
+    o.summary = write_results(folder.staging(), l.scenario, run, wo);
+    folder.commit();
   } catch (const std::runtime_error& e) {
+    if (const auto* ie = dynamic_cast<const InputError*>(&e))
+      throw InputError(ie->diagnostics(), fmt::format("the run finished, but its results were not written; {} is unchanged", o.dir));
     Diagnostics d;
     d.add(o.dir, "", fmt::format("cannot write results: {}", e.what()));
-    throw InputError(std::move(d));
+    throw InputError(std::move(d), fmt::format("the run finished, but its results were not written; {} is unchanged", o.dir));
   }
   o.complete = run.complete;
+  if (!run.complete && run.stop_reason != "signal") {  // a limit stopped it: the scenario asked for too much
+    Diagnostics d;
+    if (run.stop_reason == "max_horizon_days")
+      d.add(a.scenario, "/horizon_days",
+            fmt::format("without \"horizon_days\" the run lasts until every job has ended, and it had not ended after "
+                        "{:.0f} days of simulated time (max_horizon_days). Set \"horizon_days\", or raise the limit "
+                        "with --limit max_horizon_days=N", l.limits.max_horizon_days));
+    else
+      d.add(a.scenario, "/outputs/timeseries_interval_s",
+            fmt::format("the run reached {:.0f} time-series rows (max_timeseries_rows) at simulated {}. Sample less often, "
+                        "or raise the limit with --limit max_timeseries_rows=N", l.limits.max_timeseries_rows,
+                        format_utc(static_cast<double>(l.scenario.start_epoch_s) + run.end_time)));
+    throw InputError(std::move(d), fmt::format("the run was stopped there; partial results (\"complete\": false) are in {}", o.dir));
+  }
   if (!a.quiet) print_run_table(out, l.scenario, run, o.summary, o.dir);
   if (!run.complete)
     fmt::print(err, "gpufleet: interrupted by signal {} at simulated {}; partial results (\"complete\": false) in {}\n",
@@ -211,7 +252,9 @@ RunOutcome run_and_write(const RunArgs& a, std::ostream& out, std::ostream& err)
 void install_stop_handlers() {
   struct sigaction sa {};
   sa.sa_handler = on_stop_signal;
-  sigemptyset(&sa.sa_mask);
+  sigemptyset(&sa.sa_mask);  // one handler at a time: the count of signals seen stays exact
+  sigaddset(&sa.sa_mask, SIGINT);
+  sigaddset(&sa.sa_mask, SIGTERM);
   sa.sa_flags = 0;  // no SA_RESTART
   sigaction(SIGINT, &sa, nullptr);
   sigaction(SIGTERM, &sa, nullptr);
@@ -219,11 +262,11 @@ void install_stop_handlers() {
 
 int interrupted_exit_code() { return 128 + static_cast<int>(g_stop_signal); }
 
-nlohmann::ordered_json read_summary(const std::string& path) {
+nlohmann::ordered_json read_summary(const std::string& path, const ResourceLimits& limits) {
   std::string file = path;
   if (std::filesystem::is_directory(path)) file = (std::filesystem::path(path) / "summary.json").string();
   Diagnostics d;
-  auto j = read_json_file(file, "results (expected a results folder with summary.json, or a summary.json file)", d);
+  auto j = read_json_file(file, "summary.json (of a results folder)", limits.max_input_bytes(), d);
   if (j && (!j->is_object() || !j->contains("format") || (*j)["format"] != "gpufleet-summary/1"))
     d.add(file, "/format", "expected \"gpufleet-summary/1\" (a gpufleet summary.json)");
   if (!d.empty()) throw InputError(std::move(d));
@@ -258,18 +301,19 @@ int diff_report(const nlohmann::ordered_json& a, const nlohmann::ordered_json& b
     } catch (const std::runtime_error& e) {
       Diagnostics diags;
       diags.add(d.junit, "", fmt::format("cannot write the JUnit report: {}", e.what()));
-      throw InputError(std::move(diags));
+      throw InputError(std::move(diags), "the comparison was made, but its JUnit report was not written");
     }
   }
   return r.same() ? kExitOk : kExitDifferent;
 }
 
 int cmd_diff(const std::string& a, const std::string& b, const DiffArgs& d, std::ostream& out) {
+  const ResourceLimits limits = parse_limit_overrides(d.limits);
   Diagnostics diags;
   nlohmann::ordered_json ja, jb;
   for (auto [path, target] : {std::pair{&a, &ja}, std::pair{&b, &jb}}) {
     try {
-      *target = read_summary(*path);
+      *target = read_summary(*path, limits);
     } catch (const InputError& e) {
       for (const auto& item : e.diagnostics().items()) diags.add(item.file, item.location, item.message);
     }
@@ -284,6 +328,9 @@ int cmd_check(const CheckArgs& a, std::ostream& out, std::ostream& err) {
     d.add(a.expect, "", "expectation file not found; create it deliberately with --update");
     throw InputError(std::move(d));
   }
+  // The expectation is read before the run, so that a broken one costs no simulation.
+  nlohmann::ordered_json expected;
+  if (!a.update) expected = read_summary(a.expect, parse_limit_overrides(a.run.limits));
   RunArgs run = a.run;
   run.quiet = true;
   const RunOutcome o = run_and_write(run, out, err);
@@ -294,14 +341,12 @@ int cmd_check(const CheckArgs& a, std::ostream& out, std::ostream& err) {
     } catch (const std::runtime_error& e) {
       Diagnostics d;
       d.add(a.expect, "", fmt::format("cannot write the expectation: {}", e.what()));
-      throw InputError(std::move(d));
+      throw InputError(std::move(d), fmt::format("the run's results are in {}; the expectation was not written", o.dir));
     }
     fmt::print(out, "{}: expectation written from {}\n", a.expect, o.dir);
     return kExitOk;
   }
-  const nlohmann::ordered_json expected = read_summary(a.expect);
-  const nlohmann::ordered_json& actual = o.summary;
-  const int rc = diff_report(expected, actual, a.expect, (std::filesystem::path(o.dir) / "summary.json").string(), a.diff, out);
+  const int rc = diff_report(expected, o.summary, a.expect, (std::filesystem::path(o.dir) / "summary.json").string(), a.diff, out);
   fmt::print(out, "{}\n", rc == kExitOk ? "check passed" : "check FAILED: the run differs from the expectation");
   return rc;
 }

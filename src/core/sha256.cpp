@@ -1,11 +1,16 @@
 #include "gpufleet/sha256.hpp"
 
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
 #include <cstring>
-#include <fstream>
 #include <stdexcept>
 #include <vector>
 
 #include <fmt/format.h>
+
+#include "core/input_file.hpp"
 
 namespace gpufleet {
 namespace {
@@ -97,18 +102,21 @@ std::string sha256_hex(std::string_view data) {
 }
 
 std::string sha256_file(const std::string& path, std::uint64_t* bytes) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw std::runtime_error(fmt::format("{}: cannot open", path));
+  Diagnostics diags;
+  auto f = open_input_file(path, "file", UINT64_MAX, nullptr, diags);
+  if (!f) throw std::runtime_error(diags.items().front().to_string());
   Sha256 h;
   std::vector<char> buf(1 << 16);
   std::uint64_t total = 0;
-  while (in) {
-    in.read(buf.data(), static_cast<std::streamsize>(buf.size()));
-    const auto got = static_cast<std::size_t>(in.gcount());
-    total += got;
-    h.update(std::string_view(buf.data(), got));
+  // Up to the size it had when opened: a file that grows meanwhile does not keep us reading.
+  while (total < f->size()) {
+    const ssize_t n = ::read(f->fd(), buf.data(), static_cast<std::size_t>(std::min<std::uint64_t>(buf.size(), f->size() - total)));
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) throw std::runtime_error(fmt::format("{}: read error: {}", path, std::strerror(errno)));
+    if (n == 0) break;
+    total += static_cast<std::uint64_t>(n);
+    h.update(std::string_view(buf.data(), static_cast<std::size_t>(n)));
   }
-  if (in.bad()) throw std::runtime_error(fmt::format("{}: read error", path));
   if (bytes) *bytes = total;
   return h.hex_digest();
 }

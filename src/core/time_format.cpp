@@ -1,7 +1,6 @@
 #include "gpufleet/time_format.hpp"
 
 #include <cmath>
-#include <cstdio>
 
 #include <fmt/format.h>
 
@@ -36,18 +35,21 @@ bool leap(std::int64_t y) { return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
 }  // namespace
 
 std::optional<std::int64_t> parse_utc(const std::string& text) {
-  int y = 0, mo = 0, d = 0, h = 0, mi = 0, s = 0;
-  char tail = 0;
-  int n = 0;
-  if (text.size() == 10) {
-    if (std::sscanf(text.c_str(), "%4d-%2d-%2d%n", &y, &mo, &d, &n) != 3 || n != 10) return std::nullopt;
-  } else if (text.size() == 20) {
-    if (std::sscanf(text.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d%c%n", &y, &mo, &d, &h, &mi, &s, &tail, &n) != 7 ||
-        n != 20 || tail != 'Z')
-      return std::nullopt;
-  } else {
-    return std::nullopt;
+  // Exactly "YYYY-MM-DD" or "YYYY-MM-DDTHH:MM:SSZ": digits where digits go (no sign, no space).
+  const bool with_time = text.size() == 20;
+  if (text.size() != 10 && !with_time) return std::nullopt;
+  const char* shape = with_time ? "dddd-dd-ddTdd:dd:ddZ" : "dddd-dd-dd";
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const bool digit = text[i] >= '0' && text[i] <= '9';
+    if (shape[i] == 'd' ? !digit : text[i] != shape[i]) return std::nullopt;
   }
+  auto num = [&](std::size_t at, std::size_t len) {
+    int v = 0;
+    for (std::size_t i = at; i < at + len; ++i) v = v * 10 + (text[i] - '0');
+    return v;
+  };
+  const int y = num(0, 4), mo = num(5, 2), d = num(8, 2);
+  const int h = with_time ? num(11, 2) : 0, mi = with_time ? num(14, 2) : 0, s = with_time ? num(17, 2) : 0;
   static const int kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
   if (y < 1970 || y > 9999 || mo < 1 || mo > 12 || d < 1) return std::nullopt;
   const int dim = kDays[mo - 1] + ((mo == 2 && leap(y)) ? 1 : 0);

@@ -2,6 +2,10 @@
 #include "gpufleet/engine.hpp"
 
 #include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
 
 #include <chrono>
 #include <exception>
@@ -53,15 +57,9 @@ std::vector<sg4::Host*> build_platform(const Scenario& sc, sg4::Host*& supply_ho
   return controllers;
 }
 
-}  // namespace
-
-RunResult run_scenario(const Scenario& sc, const EngineOptions& options) {
-  if (g_engine_used) throw InternalError("SimGrid allows one engine per process; run_scenario() was called twice");
-  g_engine_used = true;
-  const auto wall_start = std::chrono::steady_clock::now();
-
+std::vector<std::string> engine_args(const std::vector<std::string>& config, bool logs) {
   std::vector<std::string> args{"gpufleet"};
-  if (!options.simgrid_logs) {
+  if (!logs) {
     args.emplace_back("--log=root.thres:critical");
     args.emplace_back("--log=root.fmt:%m%n");
   }
@@ -70,7 +68,81 @@ RunResult run_scenario(const Scenario& sc, const EngineOptions& options) {
   // of false positives; system threads as contexts are slower but visible to it.
   args.emplace_back("--cfg=contexts/factory:thread");
 #endif
-  for (const auto& c : options.simgrid_config) args.push_back("--cfg=" + c);
+  for (const auto& c : config) args.push_back("--cfg=" + c);
+  return args;
+}
+
+}  // namespace
+
+void check_engine_config(const std::vector<std::string>& config) {
+  if (config.empty()) return;
+  Diagnostics diags;
+  for (const auto& c : config) {
+    const auto colon = c.find(':');
+    if (colon == std::string::npos || colon == 0 || colon + 1 == c.size())
+      diags.add("--cfg", c, "expected NAME:VALUE (a SimGrid configuration item, e.g. contexts/factory:thread)");
+  }
+  if (!diags.empty()) throw InputError(std::move(diags));
+  // SimGrid checks many values deep inside (and aborts the process on a bad one): try the whole
+  // configuration in a child process on a one-host platform, and turn its failure into an error.
+  int fds[2];
+  if (::pipe(fds) != 0) throw InternalError("pipe() failed while checking --cfg");
+  const pid_t pid = ::fork();
+  if (pid < 0) throw InternalError("fork() failed while checking --cfg");
+  if (pid == 0) {
+    ::close(fds[0]);
+    ::dup2(fds[1], STDERR_FILENO);
+    ::dup2(fds[1], STDOUT_FILENO);
+    int code = 0;
+    try {
+      std::vector<std::string> args = engine_args(config, /*logs=*/true);
+      args.emplace_back("--log=root.thres:error");
+      std::vector<char*> argv;
+      for (auto& a : args) argv.push_back(a.data());
+      int argc = static_cast<int>(argv.size());
+      sg4::Engine engine(&argc, argv.data());
+      auto* zone = sg4::create_star_zone("check");
+      sg4::Host* host = zone->create_host("h", 1.0)->seal();
+      zone->seal();
+      sg4::Actor::create("a", host, [] { sg4::this_actor::sleep_for(1); });
+      engine.run();
+    } catch (const std::exception& e) {
+      const std::string msg = std::string(e.what()) + "\n";
+      ssize_t w = ::write(STDERR_FILENO, msg.data(), msg.size());
+      (void)w;
+      code = 2;
+    }
+    ::_exit(code);
+  }
+  ::close(fds[1]);
+  std::string said;
+  char buf[4096];
+  for (ssize_t n; (n = ::read(fds[0], buf, sizeof buf)) != 0;) {
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      break;
+    }
+    if (said.size() < 65536) said.append(buf, static_cast<std::size_t>(n));
+  }
+  ::close(fds[0]);
+  int status = 0;
+  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  if (WIFEXITED(status) && WEXITSTATUS(status) == 0) return;
+  std::string first = said.substr(0, said.find('\n'));
+  if (first.empty()) first = WIFSIGNALED(status) ? fmt::format("it stopped with signal {}", WTERMSIG(status)) : "no reason given";
+  std::string all;
+  for (const auto& c : config) all += (all.empty() ? "" : " ") + c;
+  diags.add("--cfg", all, fmt::format("expected a configuration SimGrid 3.32 accepts; it refused it: {}", first));
+  throw InputError(std::move(diags));
+}
+
+RunResult run_scenario(const Scenario& sc, const EngineOptions& options) {
+  if (g_engine_used) throw InternalError("SimGrid allows one engine per process; run_scenario() was called twice");
+  g_engine_used = true;
+  const auto wall_start = std::chrono::steady_clock::now();
+
+  std::vector<std::string> args = engine_args(options.simgrid_config, options.simgrid_logs);
   std::vector<char*> argv;
   for (auto& a : args) argv.push_back(a.data());
   int argc = static_cast<int>(argv.size());
@@ -185,17 +257,26 @@ RunResult run_scenario(const Scenario& sc, const EngineOptions& options) {
           }));
     }
   }
-  // The watcher reports progress and notices a stop request; it ends when it is the only actor left.
-  // A stop is cooperative: every actor checks `stopping` after each wait and returns before touching
-  // its model, so nothing moves past the stop time. (Actor::kill_all() would be shorter, but with
-  // SimGrid's thread contexts, which the sanitizer build uses, it deadlocks joining a killed actor.)
-  if (options.progress || options.stop_flag) {
+  // The watcher reports progress, notices a stop request and enforces the run-time limits; it ends
+  // when it is the only actor left. A stop is cooperative: every actor checks `stopping` after each
+  // wait and returns before touching its model, so nothing moves past the stop time.
+  // (Actor::kill_all() would be shorter, but with SimGrid's thread contexts, which the sanitizer
+  // build uses, it deadlocks joining a killed actor.)
+  std::string stop_reason;
+  {
     const Seconds step = sc.horizon_s ? std::max(1.0, *sc.horizon_s / 500) : 3600.0;
-    sg4::Actor::create("watcher", supply_host, [&, step] {
+    const Seconds time_limit = sc.horizon_s ? ClusterSim::kNever : options.time_limit_s;
+    sg4::Actor::create("watcher", supply_host, [&, step, time_limit] {
       for (std::uint64_t k = 1;; ++k) {
-        if (options.stop_flag && *options.stop_flag) {
+        const Seconds now = sg4::Engine::get_clock();
+        double samples = 0;
+        for (const auto& sim : sims) samples += static_cast<double>(sim->timeseries().size());
+        if (options.stop_flag && *options.stop_flag) stop_reason = "signal";
+        else if (now >= time_limit) stop_reason = "max_horizon_days";
+        else if (samples > options.max_samples) stop_reason = "max_timeseries_rows";
+        if (!stop_reason.empty()) {
           stopping = true;
-          stopped_at = sg4::Engine::get_clock();
+          stopped_at = now;
           for (const auto& cv : wake)
             if (cv) cv->notify_all();
           return;
@@ -204,9 +285,9 @@ RunResult run_scenario(const Scenario& sc, const EngineOptions& options) {
         if (options.progress) {
           std::uint64_t events = 0;
           for (const auto& sim : sims) events += sim->events_processed();
-          options.progress(sg4::Engine::get_clock(), events);
+          options.progress(now, events);
         }
-        const Seconds next = static_cast<double>(k) * step;
+        const Seconds next = std::min(static_cast<double>(k) * step, time_limit);
         if (next > horizon) return;
         sg4::this_actor::sleep_until(next);
       }
@@ -225,21 +306,10 @@ RunResult run_scenario(const Scenario& sc, const EngineOptions& options) {
     for (const auto& sim : sims) end = std::max(end, sim->last_time());
   result.end_time = end;
   result.complete = !stopping;
+  result.stop_reason = stop_reason;
   for (auto& sim : sims) {
-    // Nodes a site brought online at the horizon's instant, after the cluster's actor had already
-    // finished that instant, are still due: process them so the cluster and the rollout agree.
-    for (Seconds t = sim->next_event_time(); t <= end; t = sim->next_event_time()) sim->advance_to(t);
-    sim->finish(end);
-    ClusterResult cr;
-    cr.events = sim->events_processed();
-    cr.scheduling_passes = sim->scheduling_passes();
-    cr.trace_records_after_horizon = sim->trace_records_after_horizon();
-    cr.timeseries = sim->timeseries();
-    cr.jobs = std::move(sim->state().jobs());
-    cr.busy_gpu_s = sim->busy_gpu_seconds_until(end);
-    cr.online_gpu_s = sim->online_gpu_seconds_until(end);
-    result.events += cr.events;
-    result.clusters.push_back(std::move(cr));
+    result.clusters.push_back(sim->take_result(end));
+    result.events += result.clusters.back().events;
   }
   if (rollout) result.rollout = build_rollout_result(sc, *rollout, end);
   result.wall_time_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();

@@ -9,6 +9,7 @@
 
 #include "gpufleet/json_reader.hpp"
 #include "gpufleet/report.hpp"
+#include "core/json_input.hpp"
 #include "gpufleet/scenario_resolve.hpp"
 #include "gpufleet/stats.hpp"
 #include "gpufleet/svg_chart.hpp"
@@ -18,7 +19,6 @@ namespace gpufleet {
 namespace {
 
 using OJson = nlohmann::ordered_json;
-constexpr std::size_t kMaxRuns = 1'000'000;
 
 std::string value_text(const OJson& v) { return v.is_string() ? v.get<std::string>() : v.dump(); }
 
@@ -114,8 +114,23 @@ Header header(const SweepSpec& spec, const std::vector<RunRow>& rows) {
 
 std::size_t SweepSpec::variant_count() const {
   std::size_t n = 1;
-  for (const auto& a : vary) n *= a.values.size();
+  for (const auto& a : vary) {  // saturates instead of wrapping (64 axes of two values are 2^64)
+    if (a.values.empty()) return 0;
+    n = n > SIZE_MAX / a.values.size() ? SIZE_MAX : n * a.values.size();
+  }
   return n;
+}
+
+std::size_t SweepSpec::run_count() const {
+  const std::size_t v = variant_count();
+  return seeds.empty() ? 0 : v > SIZE_MAX / seeds.size() ? SIZE_MAX : v * seeds.size();
+}
+
+std::optional<std::string> sweep_size_problem(const SweepSpec& spec) {
+  if (spec.run_count() <= kMaxSweepRuns) return std::nullopt;
+  double runs = static_cast<double>(spec.seeds.size());
+  for (const auto& a : spec.vary) runs *= static_cast<double>(a.values.size());
+  return fmt::format("expected at most {} runs (variants x seeds), found {:.6g}", kMaxSweepRuns, runs);
 }
 
 OJson SweepSpec::to_json() const {
@@ -181,10 +196,13 @@ std::optional<VaryAxis> parse_vary(const std::string& text, Diagnostics& diags) 
   a.pointer = text.substr(0, eq);
   std::stringstream ss(text.substr(eq + 1));
   std::string item;
+  bool ok = true;
   while (std::getline(ss, item, ',')) {
-    OJson v = OJson::parse(item, nullptr, false);
-    a.values.push_back(v.is_discarded() ? OJson(item) : v);
+    auto v = parse_cli_value(item, "--vary", text.substr(0, eq), diags);
+    if (v) a.values.push_back(std::move(*v));
+    else ok = false;
   }
+  if (!ok) return std::nullopt;
   if (a.values.empty()) {
     diags.add("--vary", text, "expected at least one value after '='");
     return std::nullopt;
@@ -204,10 +222,11 @@ std::optional<Shard> parse_shard(const std::string& text, Diagnostics& diags) {
   return Shard{i, n};
 }
 
-SweepSpec load_sweep_spec(const std::string& path, std::optional<std::uint64_t> base_seed_override) {
+SweepSpec load_sweep_spec(const std::string& path, const ResourceLimits& limits,
+                          std::optional<std::uint64_t> base_seed_override) {
   Diagnostics diags;
   // Ordered: the axes keep the file's order.
-  const std::optional<OJson> read = read_json_file(path, "sweep file", diags);
+  const std::optional<OJson> read = read_json_file(path, "sweep file", limits.max_input_bytes(), diags);
   if (!read) throw InputError(std::move(diags));
   const OJson& odoc = *read;
   const nlohmann::json doc = nlohmann::json::parse(odoc.dump());  // what ObjectReader reads
@@ -267,7 +286,9 @@ SweepSpec load_sweep_spec(const std::string& path, std::optional<std::uint64_t> 
     } else if (s->is_array() && !s->empty()) {
       std::set<std::uint64_t> seen;
       for (std::size_t i = 0; i < s->size(); ++i) {
-        if (!(*s)[i].is_number_unsigned()) ctx.error(detail::pointer_append("/seeds", i), "expected a non-negative integer seed");
+        if (!(*s)[i].is_number_unsigned() || (*s)[i].get<std::uint64_t>() > kMaxSeed)
+          ctx.error(detail::pointer_append("/seeds", i),
+                    fmt::format("expected an integer seed in [0, {}] (what --seed takes), found {}", kMaxSeed, (*s)[i].dump()));
         else if (!seen.insert((*s)[i].get<std::uint64_t>()).second) ctx.error(detail::pointer_append("/seeds", i), "expected distinct seeds");
         else spec.seeds.push_back((*s)[i].get<std::uint64_t>());
       }
@@ -278,8 +299,8 @@ SweepSpec load_sweep_spec(const std::string& path, std::optional<std::uint64_t> 
     spec.seeds.push_back(first);
   }
   r.finish();
-  if (diags.empty() && spec.run_count() > kMaxRuns)
-    diags.add(path, "", fmt::format("expected at most {} runs, found {} (variants x seeds)", kMaxRuns, spec.run_count()));
+  if (diags.empty())
+    if (const auto too_big = sweep_size_problem(spec)) diags.add(path, "", *too_big);
   if (!diags.empty()) throw InputError(std::move(diags));
   return spec;
 }

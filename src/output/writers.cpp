@@ -10,6 +10,7 @@
 
 #include "gpufleet/atomic_file.hpp"
 #include "gpufleet/report.hpp"
+#include "gpufleet/sha256.hpp"
 #include "gpufleet/summary.hpp"
 #include "gpufleet/time_format.hpp"
 
@@ -108,10 +109,11 @@ std::string orders_csv(const Scenario& sc, const RunResult& run) {
   return fmt::to_string(out);
 }
 
-std::string run_json(const Scenario& sc, const RunResult& run) {
+std::string run_json(const Scenario& sc, const RunResult& run, const std::string& scenario_sha256) {
   nlohmann::ordered_json j;
   j["format"] = "gpufleet-run/1";
   j["scenario"] = sc.name;
+  if (!scenario_sha256.empty()) j["scenario_sha256"] = scenario_sha256;  // which run this file belongs to
   j["wall_time_s"] = std::round(run.wall_time_s * 1e6) / 1e6;  // to the microsecond: never 0 for a real run
   j["peak_memory_mib"] = std::round(run.peak_memory_mib * 10) / 10;
   j["events_processed"] = run.events;
@@ -125,18 +127,30 @@ nlohmann::ordered_json write_results(const std::string& dir, const Scenario& sc,
   std::filesystem::create_directories(dir, ec);
   if (ec) throw std::runtime_error(fmt::format("{}: cannot create output folder: {}", dir, ec.message()));
   const std::filesystem::path d(dir);
-  if (!options.resolved_scenario.is_null())
-    write_file_atomic((d / "scenario.json").string(), options.resolved_scenario.dump(2) + "\n");
-  write_file_atomic((d / "jobs.csv").string(), jobs_csv(sc, run));
-  write_file_atomic((d / "timeseries.csv").string(), timeseries_csv(sc, run));
-  write_file_atomic((d / "run.json").string(), run_json(sc, run));
+  // Every file but run.json (which measures this process) is listed with its size and SHA-256 in
+  // summary.json's "outputs": a results folder can be checked file by file against its summary.
+  nlohmann::ordered_json outputs = nlohmann::ordered_json::object();
+  auto write = [&](const char* name, const std::string& content) {
+    write_file_atomic((d / name).string(), content);
+    outputs[name] = {{"bytes", content.size()}, {"sha256", sha256_hex(content)}};
+  };
+  std::string scenario_sha;
+  if (!options.resolved_scenario.is_null()) {
+    const std::string text = options.resolved_scenario.dump(2) + "\n";
+    write("scenario.json", text);
+    scenario_sha = outputs["scenario.json"]["sha256"].get<std::string>();
+  }
+  write("jobs.csv", jobs_csv(sc, run));
+  write("timeseries.csv", timeseries_csv(sc, run));
+  write_file_atomic((d / "run.json").string(), run_json(sc, run, scenario_sha));
   if (run.rollout) {
-    write_file_atomic((d / "rollout.csv").string(), rollout_csv(sc, run));
-    write_file_atomic((d / "orders.csv").string(), orders_csv(sc, run));
+    write("rollout.csv", rollout_csv(sc, run));
+    write("orders.csv", orders_csv(sc, run));
   }
   // summary.json last: its presence says the others are complete.
   nlohmann::ordered_json summary = build_summary(sc, run, options.inputs);
-  if (options.report) write_file_atomic((d / "report.html").string(), report_html(sc, run, summary));
+  if (options.report) write("report.html", report_html(sc, run, summary));
+  summary["outputs"] = std::move(outputs);
   write_file_atomic((d / "summary.json").string(), summary.dump(2) + "\n");
   return summary;
 }

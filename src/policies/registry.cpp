@@ -4,6 +4,7 @@
 
 #include <fmt/format.h>
 
+#include "gpufleet/diagnostics.hpp"
 #include "policies/builtin.hpp"
 
 namespace gpufleet {
@@ -66,8 +67,8 @@ std::unique_ptr<P> PolicyRegistry::make(const std::map<std::string, Entry<P>>& t
   const std::string name = r.string("policy");
   const nlohmann::json* params_json = r.object("params", false);
   r.finish();
-  if (!r.ok() || name.empty()) return nullptr;
-  auto it = table.find(name);
+  if (ctx.diags->size() != errors_before) return nullptr;  // not an object, no name, not a string
+  auto it = table.find(name);  // an empty name is just a name that is not registered
   if (it == table.end()) {
     std::vector<std::string> known;
     for (const auto& [k, v] : table) known.push_back(k);
@@ -80,6 +81,9 @@ std::unique_ptr<P> PolicyRegistry::make(const std::map<std::string, Entry<P>>& t
   auto policy = it->second.make(params);
   params.finish();
   if (ctx.diags->size() != errors_before) return nullptr;
+  // A factory either builds its policy or reports why not: nothing else may reach the engine.
+  GPUFLEET_CHECK(policy != nullptr, fmt::format("the {} policy factory \"{}\" returned no policy and reported no error",
+                                                to_string(kind), name));
   return policy;
 }
 

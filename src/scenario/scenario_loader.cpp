@@ -43,6 +43,9 @@ std::string read_id(ObjectReader& r, const std::string& key = "id") {
   if (r.has(key) && r.raw(key)->is_string() && !valid_id(id))
     r.context().error(r.member_pointer(key),
                       fmt::format("expected an id of 1-64 letters, digits, '-', '_' or '.', found \"{}\"", id));
+  else if (id == "all")
+    r.context().error(r.member_pointer(key), "expected an id other than \"all\", which names the totals in the "
+                                             "tables, rollout.csv and the report");
   return id;
 }
 
@@ -119,6 +122,7 @@ struct Loader {
   Diagnostics diags;
   ReadContext ctx{file, &diags};
   std::int64_t start_epoch_ = 0;
+  std::uint64_t trace_records_ = 0;  // job lines read from every trace so far (against max_jobs)
 
   Loader(const LoadOptions& o, std::string f, std::string b)
       : options(o),
@@ -537,14 +541,59 @@ struct Loader {
     }
     if (jobs > lim.max_jobs)
       refuse("/workloads", fmt::format("the workloads would submit about {:.3g} jobs", jobs), "max_jobs", lim.max_jobs);
-    if (sc.horizon_s) {
-      const double rows = static_cast<double>(sc.clusters.size()) * (*sc.horizon_s / sc.timeseries_interval_s + 1);
-      if (rows > lim.max_timeseries_rows)
-        refuse("/outputs/timeseries_interval_s",
-               fmt::format("timeseries.csv would have {:.3g} rows ({} clusters, one every {} s over the horizon)", rows,
-                           sc.clusters.size(), sc.timeseries_interval_s),
-               "max_timeseries_rows", lim.max_timeseries_rows);
+    // Without a horizon a run lasts until every job has ended: the last submission bounds it from
+    // below, and it must fit max_horizon_days (the engine also stops a run there that has not
+    // drained, with partial results and an error naming the limit).
+    const double span = sc.horizon_s ? *sc.horizon_s : last_submission(sc, lim);
+    const double rows = static_cast<double>(sc.clusters.size()) * (span / sc.timeseries_interval_s + 1);
+    if (rows > lim.max_timeseries_rows)
+      refuse("/outputs/timeseries_interval_s",
+             fmt::format("timeseries.csv would have {}{:.3g} rows ({} clusters, one every {} s over {})",
+                         sc.horizon_s ? "" : "at least ", rows, sc.clusters.size(), sc.timeseries_interval_s,
+                         sc.horizon_s ? "the horizon" : "the time to the last submission"),
+             "max_timeseries_rows", lim.max_timeseries_rows);
+  }
+
+  // The latest (expected) submission of any job, for a scenario without a horizon; refuses each
+  // workload whose jobs would be submitted, or run, beyond max_horizon_days.
+  double last_submission(const Scenario& sc, const ResourceLimits& lim) {
+    const double limit_s = lim.max_horizon_days * 86400.0;
+    const auto refuse = [&](const std::string& where, const std::string& what) {
+      ctx.error(where, fmt::format("{}, beyond the limit of {:.0f} days (max_horizon_days): without \"horizon_days\" a "
+                                   "run lasts until every job has ended. Set \"horizon_days\", or raise the limit with "
+                                   "--limit max_horizon_days=N", what, lim.max_horizon_days));
+    };
+    double last = 0;
+    for (std::size_t i = 0; i < sc.workloads.size(); ++i) {
+      const WorkloadSpec& w = sc.workloads[i];
+      const std::string where = detail::pointer_append("/workloads", i);
+      if (w.kind == WorkloadSpec::Kind::kSwf) {
+        const TraceRecord* late = nullptr;
+        const TraceRecord* longest = nullptr;
+        for (const TraceRecord& r : w.records) {
+          if (!late || r.submit > late->submit) late = &r;
+          if (!longest || std::max(r.runtime, r.requested) > std::max(longest->runtime, longest->requested)) longest = &r;
+        }
+        if (late && late->submit > limit_s)
+          refuse(where, fmt::format("trace {}: job {} is submitted {:.6g} days after the start", w.path, late->id,
+                                    late->submit / 86400.0));
+        if (longest && std::max(longest->runtime, longest->requested) > limit_s)
+          refuse(where, fmt::format("trace {}: job {} runs (or asks for) {:.6g} days", w.path, longest->id,
+                                    std::max(longest->runtime, longest->requested) / 86400.0));
+        if (late) last = std::max(last, late->submit);
+      } else if (w.count) {
+        const double gap = w.arrival == WorkloadSpec::Arrival::kPoisson ? 1.0 / w.rate_per_s : w.interval_s;
+        const double expected_last = w.start_s + static_cast<double>(*w.count) * gap;
+        if (expected_last > limit_s)
+          refuse(where, fmt::format("its {} jobs would be submitted until about {:.6g} days after the start", *w.count,
+                                    expected_last / 86400.0));
+        if (w.duration_s.mean_value() > limit_s)
+          refuse(detail::pointer_append(where, "duration_s"),
+                 fmt::format("its jobs would run {:.6g} days on average", w.duration_s.mean_value() / 86400.0));
+        last = std::max(last, std::min(expected_last, limit_s));
+      }
     }
+    return std::min(last, limit_s);
   }
 
   void read_synthetic(ObjectReader& w, WorkloadSpec& spec, const Scenario&) {
@@ -585,7 +634,13 @@ struct Loader {
     if (p.is_relative()) p = std::filesystem::path(base_dir) / p;
     spec.path = p.lexically_normal().string();
     Diagnostics trace_diags;
-    spec.records = read_swf(spec.path, spec.perfect_estimates, trace_diags);
+    SwfLimits swf_limits;
+    const double budget = std::max(0.0, options.limits.max_jobs - static_cast<double>(trace_records_));
+    swf_limits.max_records = static_cast<std::uint64_t>(std::min(budget, 1.8e19));
+    swf_limits.max_bytes = options.limits.max_trace_bytes();
+    swf_limits.max_jobs_in_all = options.limits.max_jobs;
+    spec.records = read_swf(spec.path, spec.perfect_estimates, trace_diags, swf_limits);
+    trace_records_ += spec.records.size();
     for (auto& r : spec.records) r.submit *= submit_scale;
     if (jitter > 0) {
       // Each submit time moves by a uniform offset in [-jitter, +jitter] (not before 0), from the
@@ -608,33 +663,6 @@ Scenario load_scenario_json(const nlohmann::json& doc, const std::string& file, 
                             const LoadOptions& options) {
   Loader loader(options, file, base_dir);
   return loader.load(doc);
-}
-
-ResourceLimits parse_limit_overrides(const std::vector<std::string>& assignments) {
-  ResourceLimits lim;
-  Diagnostics diags;
-  const std::pair<const char*, double*> names[] = {{"max_jobs", &lim.max_jobs},
-                                                   {"max_nodes", &lim.max_nodes},
-                                                   {"max_gpus", &lim.max_gpus},
-                                                   {"max_horizon_days", &lim.max_horizon_days},
-                                                   {"max_timeseries_rows", &lim.max_timeseries_rows}};
-  for (const std::string& a : assignments) {
-    const std::size_t eq = a.find('=');
-    const std::string name = a.substr(0, eq);
-    double* target = nullptr;
-    for (const auto& [n, p] : names)
-      if (name == n) target = p;
-    char* end = nullptr;
-    const double v = eq == std::string::npos ? 0 : std::strtod(a.c_str() + eq + 1, &end);
-    if (!target)
-      diags.add("--limit", a, "expected NAME=VALUE with NAME one of max_jobs, max_nodes, max_gpus, max_horizon_days, max_timeseries_rows");
-    else if (eq == std::string::npos || end == a.c_str() + eq + 1 || *end != '\0' || !(v > 0) || !std::isfinite(v))
-      diags.add("--limit", a, "expected a positive number after '='");
-    else
-      *target = v;
-  }
-  if (!diags.empty()) throw InputError(std::move(diags));
-  return lim;
 }
 
 Scenario load_scenario(const std::string& path, const LoadOptions& options) {

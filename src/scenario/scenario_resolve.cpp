@@ -1,11 +1,10 @@
 #include "gpufleet/scenario_resolve.hpp"
 
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 
 #include <fmt/format.h>
 
+#include "core/json_input.hpp"
 #include "gpufleet/scenario.hpp"
 #include "gpufleet/sha256.hpp"
 
@@ -14,17 +13,6 @@ namespace {
 
 namespace fs = std::filesystem;
 using OJson = nlohmann::ordered_json;
-
-std::optional<std::string> read_text(const std::string& path, Diagnostics& diags, const std::string& what) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    diags.add(path, "", fmt::format("cannot open {} (does it exist and is it readable?)", what));
-    return std::nullopt;
-  }
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
 
 std::string folder_of(const std::string& path) {
   std::string base = fs::path(path).parent_path().string();
@@ -46,7 +34,8 @@ void rebase_trace_paths(OJson& doc, const std::string& from_dir, const std::stri
   }
 }
 
-std::optional<OJson> load_with_extends(const std::string& path, Diagnostics& diags, std::vector<std::string>& chain) {
+std::optional<OJson> load_with_extends(const std::string& path, std::uint64_t max_bytes, Diagnostics& diags,
+                                       std::vector<std::string>& chain) {
   for (const std::string& seen : chain) {
     std::error_code ec;
     if (fs::equivalent(seen, path, ec) && !ec) {
@@ -59,7 +48,7 @@ std::optional<OJson> load_with_extends(const std::string& path, Diagnostics& dia
     return std::nullopt;
   }
   chain.push_back(path);
-  auto doc = read_json_file(path, "scenario file", diags);
+  auto doc = read_json_file(path, chain.size() == 1 ? "scenario file" : "base scenario (\"extends\")", max_bytes, diags);
   if (!doc) return std::nullopt;
   if (!doc->is_object() || !doc->contains("extends")) return doc;
   const OJson ext = (*doc)["extends"];
@@ -71,7 +60,7 @@ std::optional<OJson> load_with_extends(const std::string& path, Diagnostics& dia
   const std::string dir = folder_of(path);
   fs::path base_path(ext.get<std::string>());
   if (base_path.is_relative()) base_path = fs::path(dir) / base_path;
-  auto base = load_with_extends(base_path.lexically_normal().string(), diags, chain);
+  auto base = load_with_extends(base_path.lexically_normal().string(), max_bytes, diags, chain);
   if (!base) return std::nullopt;
   rebase_trace_paths(*base, folder_of(base_path.string()), dir);
   base->merge_patch(*doc);
@@ -79,23 +68,6 @@ std::optional<OJson> load_with_extends(const std::string& path, Diagnostics& dia
 }
 
 }  // namespace
-
-std::optional<OJson> read_json_file(const std::string& path, const std::string& what, Diagnostics& diags) {
-  const auto text = read_text(path, diags, what);
-  if (!text) return std::nullopt;
-  return parse_json_text(*text, path, diags);
-}
-
-std::optional<OJson> parse_json_text(const std::string& text, const std::string& file, Diagnostics& diags) {
-  try {
-    return OJson::parse(text);
-  } catch (const nlohmann::json::parse_error& e) {
-    diags.add(file, fmt::format("byte {}", e.byte), fmt::format("expected valid JSON: {}", e.what()));
-  } catch (const nlohmann::json::exception& e) {  // out_of_range: a number beyond double
-    diags.add(file, "", fmt::format("expected valid JSON within the range of a double: {}", e.what()));
-  }
-  return std::nullopt;
-}
 
 void apply_set(OJson& doc, const std::string& assignment, Diagnostics& diags) {
   try {
@@ -122,8 +94,9 @@ void apply_set(OJson& doc, const std::string& assignment, Diagnostics& diags) {
     diags.add("--set", ptr_text, fmt::format("expected a valid JSON Pointer (RFC 6901): {}", e.what()));
     return;
   }
-  OJson value = OJson::parse(value_text, nullptr, /*allow_exceptions=*/false);
-  if (value.is_discarded()) value = value_text;  // not JSON: a string
+  auto parsed = parse_cli_value(value_text, "--set", ptr_text, diags);
+  if (!parsed) return;
+  OJson value = std::move(*parsed);
 
   const OJson::json_pointer parent = ptr.parent_pointer();
   const std::string last = ptr.back();
@@ -161,14 +134,15 @@ void apply_set(OJson& doc, const std::string& assignment, Diagnostics& diags) {
   }
 }
 
-ResolvedScenario resolve_scenario(const std::string& path, const ScenarioOverrides& overrides) {
+ResolvedScenario resolve_scenario(const std::string& path, const ScenarioOverrides& overrides,
+                                  const ResourceLimits& limits) {
   Diagnostics diags;
   ResolvedScenario out;
   out.file = path;
   out.base_dir = folder_of(path);
-  auto doc = load_with_extends(path, diags, out.chain);
+  auto doc = load_with_extends(path, limits.max_input_bytes(), diags, out.chain);
   for (const std::string& patch_file : overrides.patches) {
-    const auto patch = read_json_file(patch_file, "patch file", diags);
+    const auto patch = read_json_file(patch_file, "patch file", limits.max_input_bytes(), diags);
     if (patch && doc) {
       if (!patch->is_object())
         diags.add(patch_file, "", fmt::format("expected a JSON Merge Patch object (RFC 7396), found {}", patch->type_name()));

@@ -163,6 +163,20 @@ void ClusterSim::finish(Seconds end) {
   check_conservation();
 }
 
+ClusterResult ClusterSim::take_result(Seconds end) {
+  for (Seconds t = next_event_time(); t <= end; t = next_event_time()) advance_to(t);
+  finish(end);
+  ClusterResult cr;
+  cr.events = events_processed();
+  cr.scheduling_passes = scheduling_passes();
+  cr.trace_records_after_horizon = trace_records_after_horizon();
+  cr.timeseries = std::move(samples_);
+  cr.jobs = std::move(state_.jobs());
+  cr.busy_gpu_s = busy_gpu_seconds_until(end);
+  cr.online_gpu_s = online_gpu_seconds_until(end);
+  return cr;
+}
+
 void ClusterSim::check_conservation() const {
   // Conservation: every GPU is free or held by exactly one running job, and
   // every job is in exactly one state.

@@ -28,4 +28,22 @@ double Distribution::sample(Rng& rng) const {
   return 0;
 }
 
+double Distribution::mean_value() const {
+  switch (kind) {
+    case Kind::kFixed: return value;
+    case Kind::kUniform: return (min + max) / 2;
+    case Kind::kExponential: return mean;
+    case Kind::kLognormal: return median * std::exp(sigma * sigma / 2);
+    case Kind::kDiscrete: {
+      double sum = 0, prev = 0;
+      for (std::size_t i = 0; i < values.size() && i < cumulative.size(); ++i) {
+        sum += values[i] * (cumulative[i] - prev);
+        prev = cumulative[i];
+      }
+      return cumulative.empty() || cumulative.back() <= 0 ? 0 : sum / cumulative.back();
+    }
+  }
+  return 0;
+}
+
 }  // namespace gpufleet

@@ -11,6 +11,8 @@
 #include <fmt/format.h>
 #include <zlib.h>
 
+#include "core/input_file.hpp"
+
 namespace gpufleet {
 namespace {
 
@@ -33,6 +35,10 @@ class SwfParser {
     ++errors_;
   }
   void next_line_number() { ++line_no_; }
+
+  std::size_t records() const { return out_.size(); }
+  std::size_t errors() const { return errors_; }
+  std::size_t line_number() const { return line_no_; }
 
   void line(const std::string& line) {
     ++line_no_;
@@ -86,8 +92,9 @@ class SwfParser {
     out_.push_back(r);
   }
 
-  std::vector<TraceRecord> finish() {
-    if (errors_ > kMaxErrors) diags_.add(name_, "", fmt::format("{} more errors not shown", errors_ - kMaxErrors));
+  std::vector<TraceRecord> finish(bool stopped = false) {
+    if (stopped) diags_.add(name_, "", fmt::format("reading stopped after {} errors", errors_));
+    else if (errors_ > kMaxErrors) diags_.add(name_, "", fmt::format("{} more errors not shown", errors_ - kMaxErrors));
     if (errors_ == 0 && out_.empty()) diags_.add(name_, "", "expected at least one job line, found none (empty trace)");
     std::stable_sort(out_.begin(), out_.end(), [](const TraceRecord& a, const TraceRecord& b) { return a.submit < b.submit; });
     return std::move(out_);
@@ -104,51 +111,62 @@ class SwfParser {
 
 }  // namespace
 
-std::vector<TraceRecord> read_swf(const std::string& path, bool perfect_estimates, Diagnostics& diags) {
+std::vector<TraceRecord> read_swf(const std::string& path, bool perfect_estimates, Diagnostics& diags,
+                                  const SwfLimits& limits) {
   // A device or a pipe (/dev/zero, /dev/stdin) would never end: only regular files are traces.
-  std::error_code ec;
-  const auto status = std::filesystem::status(path, ec);
-  if (!ec && std::filesystem::exists(status) && !std::filesystem::is_regular_file(status)) {
-    diags.add(path, "", "expected a regular file (a trace), found a directory, device or pipe");
-    return {};
-  }
-  std::unique_ptr<gzFile_s, GzCloser> f(gzopen(path.c_str(), "rb"));
+  auto file = open_input_file(path, "trace", limits.max_bytes, "max_trace_mib", diags);
+  if (!file) return {};
+  std::unique_ptr<gzFile_s, GzCloser> f(gzdopen(file->release(), "rb"));
   if (!f) {
-    diags.add(path, "", fmt::format("cannot open trace: {}", errno ? std::strerror(errno) : "unknown error"));
+    diags.add(path, "", fmt::format("cannot open trace: {}", errno ? std::strerror(errno) : "out of memory"));
     return {};
   }
   gzbuffer(f.get(), 1 << 17);
   SwfParser parser(path, perfect_estimates, diags);
-  std::string line;
-  char buf[4096];
+  std::vector<char> buf(1 << 20);
+  std::string line;           // a line that spans two reads
+  std::uint64_t offset = 0;   // bytes read so far (after decompression)
+  auto stop = [&](const std::string& message) {
+    parser.next_line_number();
+    parser.error(message);
+    return parser.finish();
+  };
   while (true) {
-    line.clear();
-    // Read one whole line, however long.
-    bool eof = false;
-    while (true) {
-      if (!gzgets(f.get(), buf, sizeof buf)) {
-        int zerr = 0;
-        const char* msg = gzerror(f.get(), &zerr);
-        if (zerr != Z_OK && zerr != Z_STREAM_END) {
-          parser.next_line_number();
-          parser.error(fmt::format("cannot read trace: {}", msg));
-          return {};
-        }
-        eof = true;
-        break;
-      }
-      line += buf;
-      if (!line.empty() && line.back() == '\n') break;
-      if (line.size() > kMaxLineBytes) {
-        parser.next_line_number();
-        parser.error(fmt::format("expected lines of at most {} bytes (is this an SWF file?)", kMaxLineBytes));
-        return parser.finish();
-      }
+    const int n = gzread(f.get(), buf.data(), static_cast<unsigned>(buf.size()));
+    if (n < 0) {
+      int zerr = 0;
+      const char* msg = gzerror(f.get(), &zerr);
+      return stop(fmt::format("cannot read trace: {}", msg));
     }
-    if (eof && line.empty()) break;
-    parser.line(line);
-    if (eof) break;
+    if (n == 0) break;
+    const char* p = buf.data();
+    const char* end = p + n;
+    if (const void* nul = std::memchr(p, '\0', static_cast<std::size_t>(n)))
+      return stop(fmt::format("expected text, found a NUL byte at byte {} (is this a binary file?)",
+                              offset + static_cast<std::uint64_t>(static_cast<const char*>(nul) - p)));
+    offset += static_cast<std::uint64_t>(n);
+    if (offset > limits.max_bytes)
+      return stop(fmt::format("the trace holds more than {} once decompressed; the limit is {} (max_trace_mib). If this "
+                              "is intended, raise it with --limit max_trace_mib=N (N in MiB)",
+                              format_bytes(static_cast<double>(limits.max_bytes)), format_bytes(static_cast<double>(limits.max_bytes))));
+    while (p < end) {
+      const char* nl = static_cast<const char*>(std::memchr(p, '\n', static_cast<std::size_t>(end - p)));
+      line.append(p, nl ? nl : end);
+      if (line.size() > kMaxLineBytes)
+        return stop(fmt::format("expected lines of at most {} bytes (is this an SWF file?)", kMaxLineBytes));
+      if (!nl) break;
+      parser.line(line);
+      line.clear();
+      p = nl + 1;
+      // Counted while reading, so a trace with more jobs than the limit never sits in memory whole.
+      if (parser.records() > limits.max_records)
+        return stop(fmt::format("the trace holds more than {} jobs; the limit is {:.0f} (max_jobs, all workloads "
+                                "together). If this is intended, raise it with --limit max_jobs=N",
+                                limits.max_records, static_cast<double>(limits.max_jobs_in_all)));
+      if (parser.errors() > kMaxErrors) return parser.finish(/*stopped=*/true);
+    }
   }
+  if (!line.empty()) parser.line(line);
   return parser.finish();
 }
 

@@ -24,34 +24,34 @@ int run_binary(const std::string& args, const std::string& log) {
 TEST_CASE("same scenario and seed give byte-identical outputs across processes", "[cli][determinism]") {
   TempDir a("det-a"), b("det-b"), c("det-c");
   const std::string sc = scenario_path("small-synthetic.json");
-  REQUIRE(run_binary("run " + sc + " --out " + a.str(), a.str() + "/log") == 0);
-  REQUIRE(run_binary("run " + sc + " --out " + b.str(), b.str() + "/log") == 0);
-  REQUIRE(run_binary("run " + sc + " --out " + c.str() + " --seed 99", c.str() + "/log") == 0);
+  REQUIRE(run_binary("run " + sc + " --out " + a.str() + "/r", a.str() + "/log") == 0);
+  REQUIRE(run_binary("run " + sc + " --out " + b.str() + "/r", b.str() + "/log") == 0);
+  REQUIRE(run_binary("run " + sc + " --out " + c.str() + "/r" + " --seed 99", c.str() + "/log") == 0);
   for (const char* f : {"summary.json", "jobs.csv", "timeseries.csv"}) {
     INFO(f);
-    const std::string first = read_text(a.path() / f);
+    const std::string first = read_text(a.path() / "r" / f);
     CHECK(first.size() > 100);
-    CHECK(first == read_text(b.path() / f));
+    CHECK(first == read_text(b.path() / "r" / f));
   }
   // A different seed must change the outcome, or the check above proves nothing.
-  CHECK(read_text(a.path() / "jobs.csv") != read_text(c.path() / "jobs.csv"));
+  CHECK(read_text(a.path() / "r" / "jobs.csv") != read_text(c.path() / "r" / "jobs.csv"));
   // The rollout outputs too.
   TempDir r1("det-r1"), r2("det-r2");
   const std::string hand = source_dir() + "/tests/data/rollout-hand.json";
-  REQUIRE(run_binary("run " + hand + " --out " + r1.str(), r1.str() + "/log") == 0);
-  REQUIRE(run_binary("run " + hand + " --out " + r2.str(), r2.str() + "/log") == 0);
+  REQUIRE(run_binary("run " + hand + " --out " + r1.str() + "/r", r1.str() + "/log") == 0);
+  REQUIRE(run_binary("run " + hand + " --out " + r2.str() + "/r", r2.str() + "/log") == 0);
   for (const char* f : {"summary.json", "rollout.csv", "orders.csv", "timeseries.csv"}) {
     INFO(f);
-    CHECK(read_text(r1.path() / f).size() > 100);
-    CHECK(read_text(r1.path() / f) == read_text(r2.path() / f));
+    CHECK(read_text(r1.path() / "r" / f).size() > 100);
+    CHECK(read_text(r1.path() / "r" / f) == read_text(r2.path() / "r" / f));
   }
 }
 
 TEST_CASE("every submitted job is accounted for in summary.json and jobs.csv", "[cli][accounting]") {
   TempDir out("acct");
-  REQUIRE(run_binary("run " + scenario_path("small-synthetic.json") + " --out " + out.str(), out.str() + "/log") == 0);
-  const Json s = Json::parse(read_text(out.path() / "summary.json"));
-  const auto rows = parse_csv(read_text(out.path() / "jobs.csv"));
+  REQUIRE(run_binary("run " + scenario_path("small-synthetic.json") + " --out " + out.str() + "/r", out.str() + "/log") == 0);
+  const Json s = Json::parse(read_text(out.path() / "r" / "summary.json"));
+  const auto rows = parse_csv(read_text(out.path() / "r" / "jobs.csv"));
   REQUIRE(rows.size() > 1000);
   REQUIRE(rows[0] == std::vector<std::string>{"job_id", "workload", "cluster", "submit_s", "start_s", "end_s", "gpus",
                                               "state", "wait_s", "runtime_s", "requested_s", "start_reason",
@@ -79,11 +79,11 @@ TEST_CASE("every submitted job is accounted for in summary.json and jobs.csv", "
   CHECK(s["total"]["jobs"]["submitted"] == total);
   CHECK(s["run"]["complete"] == true);
   // run.json holds what varies between runs.
-  const Json run = Json::parse(read_text(out.path() / "run.json"));
+  const Json run = Json::parse(read_text(out.path() / "r" / "run.json"));
   CHECK(run["wall_time_s"].get<double>() > 0);
   CHECK(run["peak_memory_mib"].get<double>() > 1);
   // No temporary file is left behind.
-  for (const auto& e : std::filesystem::directory_iterator(out.path()))
+  for (const auto& e : std::filesystem::directory_iterator(out.path() / "r"))
     CHECK(e.path().filename().string().find(".tmp.") == std::string::npos);
 }
 

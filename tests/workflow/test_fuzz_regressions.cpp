@@ -11,7 +11,7 @@ TEST_CASE("inputs the fuzzers found stay handled", "[fuzz]") {
   namespace fs = std::filesystem;
   const fs::path root = fs::path(gpufleet::test::source_dir()) / "tests" / "fuzz" / "regressions";
   std::size_t replayed = 0;
-  for (const char* target : {"scenario", "overrides", "swf", "results"}) {
+  for (const char* target : {"scenario", "overrides", "swf", "results", "json"}) {
     if (!fs::exists(root / target)) continue;
     for (const auto& e : fs::directory_iterator(root / target)) {
       const std::string text = gpufleet::test::read_text(e.path());
@@ -21,6 +21,7 @@ TEST_CASE("inputs the fuzzers found stay handled", "[fuzz]") {
       if (t == "overrides") CHECK_NOTHROW(gpufleet::fuzz::overrides(text, gpufleet::test::source_dir()));
       if (t == "swf") CHECK_NOTHROW(gpufleet::fuzz::swf(text));
       if (t == "results") CHECK_NOTHROW(gpufleet::fuzz::results(text));
+      if (t == "json") CHECK_NOTHROW(gpufleet::fuzz::json(text));
       ++replayed;
     }
   }
