@@ -35,6 +35,7 @@ class SwfParser {
     ++errors_;
   }
   void next_line_number() { ++line_no_; }
+  void skip_blank_lines(std::size_t n) { line_no_ += n; }
 
   std::size_t records() const { return out_.size(); }
   std::size_t errors() const { return errors_; }
@@ -150,6 +151,13 @@ std::vector<TraceRecord> read_swf(const std::string& path, bool perfect_estimate
                               "is intended, raise it with --limit max_trace_mib=N (N in MiB)",
                               format_bytes(static_cast<double>(limits.max_bytes)), format_bytes(static_cast<double>(limits.max_bytes))));
     while (p < end) {
+      if (line.empty() && *p == '\n') {  // blank lines: counted, not parsed one call at a time
+        const char* q = p;
+        while (q < end && *q == '\n') ++q;
+        parser.skip_blank_lines(static_cast<std::size_t>(q - p));
+        p = q;
+        continue;
+      }
       const char* nl = static_cast<const char*>(std::memchr(p, '\n', static_cast<std::size_t>(end - p)));
       line.append(p, nl ? nl : end);
       if (line.size() > kMaxLineBytes)
@@ -159,10 +167,12 @@ std::vector<TraceRecord> read_swf(const std::string& path, bool perfect_estimate
       line.clear();
       p = nl + 1;
       // Counted while reading, so a trace with more jobs than the limit never sits in memory whole.
-      if (parser.records() > limits.max_records)
-        return stop(fmt::format("the trace holds more than {} jobs; the limit is {:.0f} (max_jobs, all workloads "
-                                "together). If this is intended, raise it with --limit max_jobs=N",
-                                limits.max_records, static_cast<double>(limits.max_jobs_in_all)));
+      if (parser.records() > limits.max_records) {
+        parser.error(fmt::format("job line {} of the trace, more than the limit allows ({:.0f} jobs in all workloads "
+                                 "together: max_jobs). If this is intended, raise it with --limit max_jobs=N",
+                                 parser.records(), limits.max_jobs_in_all));
+        return parser.finish();
+      }
       if (parser.errors() > kMaxErrors) return parser.finish(/*stopped=*/true);
     }
   }
