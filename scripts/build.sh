@@ -19,7 +19,7 @@ esac
 # Debian's chromium is installed (apt-get install chromium) and is skipped otherwise: it is large
 # and the report's structure is checked without it.
 packages=(build-essential cmake pkg-config libsimgrid-dev nlohmann-json3-dev libfmt-dev libspdlog-dev
-          libcli11-dev catch2 zlib1g-dev python3 python3-jsonschema time)
+          libcli11-dev catch2 zlib1g-dev libssl-dev python3 python3-jsonschema time)
 if [ "$mode" = test ]; then
   packages+=(valgrind clang libclang-rt-14-dev slurm-wlm munge)
 fi

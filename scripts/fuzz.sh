@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds the libFuzzer targets (clang, ASan + UBSan) and runs each for a bounded time.
-#   bash scripts/fuzz.sh [SECONDS_PER_TARGET=60] [TARGET...]
+#   bash scripts/fuzz.sh [SECONDS_PER_TARGET=60] [TARGET...]      (GPUFLEET_FUZZ_JOBS targets at a time, default nproc)
 # Fails (exit 1) on any crash, leak, timeout, out-of-memory or sanitizer report; the
 # input that caused it is kept in build-fuzz/artifacts/ (make it a regression test).
 # Corpora grow in build-fuzz/corpus/<target>, seeded from the shipped scenarios,
@@ -44,21 +44,36 @@ export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 # -timeout=30: an input running 30 s is a hang. Inputs take about a millisecond (the execs/s below),
 # so that bound is hundreds of times the normal cost even on a slow or loaded machine.
-status=0
-for t in "${targets[@]}"; do
-  dict=()
+# Targets run GPUFLEET_FUZZ_JOBS at a time (default: one per core); each keeps its own log.
+fuzz_one() {
+  local t=$1 dict=() log=build-fuzz/fuzz_$1.log result=build-fuzz/fuzz_$1.result
   case "$t" in scenario|overrides|results|json) dict=(-dict=build-fuzz/scenario.dict) ;; esac
-  log=build-fuzz/fuzz_$t.log
   if ! ./build-fuzz/tests/fuzz/fuzz_"$t" "${dict[@]}" -max_total_time="$seconds" -timeout=30 -rss_limit_mb=2048 \
        -max_len=65536 -print_final_stats=1 -artifact_prefix=build-fuzz/artifacts/"$t"- \
        build-fuzz/corpus/"$t" > "$log" 2>&1; then
-    echo "fuzz_$t: FINDING (see $log and build-fuzz/artifacts/)"
-    grep -E "ERROR|SUMMARY|runtime error|Test unit written" "$log" | head -10
-    status=1
-    continue
+    { echo "fuzz_$t: FINDING (see $log and build-fuzz/artifacts/)"
+      grep -E "ERROR|SUMMARY|runtime error|Test unit written" "$log" | head -10; } > "$result"
+    return 1
   fi
+  local execs cov
   execs=$(grep -oP 'stat::number_of_executed_units:\s*\K[0-9]+' "$log" || echo 0)
   cov=$(grep -oP '#[0-9]+\s+DONE\s+cov: \K[0-9]+' "$log" || echo '?')
-  echo "fuzz_$t: no finding in ${seconds} s: ${execs} execs, $((execs / seconds)) execs/s, coverage ${cov}, corpus $(ls build-fuzz/corpus/$t | wc -l) inputs"
+  echo "fuzz_$t: no finding in ${seconds} s: ${execs} execs, $((execs / seconds)) execs/s, coverage ${cov}, corpus $(ls build-fuzz/corpus/$t | wc -l) inputs" > "$result"
+}
+parallel=${GPUFLEET_FUZZ_JOBS:-$(nproc)}
+status=0 running=0
+for t in "${targets[@]}"; do
+  rm -f build-fuzz/fuzz_"$t".result
+  fuzz_one "$t" &
+  running=$((running + 1))
+  if [ "$running" -ge "$parallel" ]; then
+    wait -n || status=1
+    running=$((running - 1))
+  fi
 done
+while [ "$running" -gt 0 ]; do
+  wait -n || status=1
+  running=$((running - 1))
+done
+for t in "${targets[@]}"; do cat build-fuzz/fuzz_"$t".result 2>/dev/null || { echo "fuzz_$t: no result"; status=1; }; done
 exit $status

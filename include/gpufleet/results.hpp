@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "gpufleet/cluster_sim.hpp"
@@ -13,14 +14,25 @@
 
 namespace gpufleet {
 
+// Why a run ended before its horizon (or before draining); the names appear in summary.json.
+enum class StopReason { kNone, kSignal, kMaxHorizonDays, kMaxTimeseriesRows };
+
+inline std::string_view to_string(StopReason r) {
+  switch (r) {
+    case StopReason::kNone: return "";
+    case StopReason::kSignal: return "signal";
+    case StopReason::kMaxHorizonDays: return "max_horizon_days";
+    case StopReason::kMaxTimeseriesRows: return "max_timeseries_rows";
+  }
+  return "?";
+}
+
 struct RunResult {
   std::vector<ClusterResult> clusters;  // parallel to Scenario::clusters
   Seconds end_time = 0;                 // simulated time the run stopped at
   std::uint64_t events = 0;             // all clusters
   bool complete = true;
-  // Why an incomplete run stopped: "signal", "max_horizon_days" or "max_timeseries_rows" (the
-  // limit it reached); empty for a complete run.
-  std::string stop_reason;
+  StopReason stop_reason = StopReason::kNone;  // kNone exactly when complete
   std::optional<RolloutResult> rollout;  // when the scenario has orders
   // Facts about this process's run (vary between runs; written to run.json, not summary.json).
   double wall_time_s = 0;

@@ -2,24 +2,29 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
+
+struct evp_md_ctx_st;  // OpenSSL's EVP_MD_CTX
 
 namespace gpufleet {
 
 class Sha256 {
  public:
   Sha256();
+  ~Sha256();
+  Sha256(const Sha256&) = delete;
+  Sha256& operator=(const Sha256&) = delete;
   void update(std::string_view data);
   // Lower-case hex digest; the object must not be updated afterwards.
   std::string hex_digest();
 
  private:
-  void block(const unsigned char* p);
-  std::uint32_t h_[8];
-  unsigned char buf_[64];
-  std::size_t buf_len_ = 0;
-  std::uint64_t total_ = 0;
+  struct CtxFree {
+    void operator()(evp_md_ctx_st* c) const;
+  };
+  std::unique_ptr<evp_md_ctx_st, CtxFree> ctx_;
 };
 
 std::string sha256_hex(std::string_view data);

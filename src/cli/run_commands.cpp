@@ -194,8 +194,9 @@ RunOutcome run_and_write(const RunArgs& a, std::ostream& out, std::ostream& err)
   Loaded l = load(a);
   RunOutcome o;
   o.dir = a.out_given ? a.out : default_out_dir(a.scenario);
-  // The output folder is checked (and its staging folder made) before anything is simulated.
+  // Everything that can be checked is checked before anything is simulated: --cfg, ...
   check_engine_config(a.cfg);
+  // The output folder too (its staging folder is made now): a bad --out costs no simulation.
   ResultFolder folder(o.dir);
   WriteOptions wo;
   wo.resolved_scenario = l.resolved.doc;
@@ -219,16 +220,17 @@ RunOutcome run_and_write(const RunArgs& a, std::ostream& out, std::ostream& err)
     o.summary = write_results(folder.staging(), l.scenario, run, wo);
     folder.commit();
   } catch (const std::runtime_error& e) {
-    if (const auto* ie = dynamic_cast<const InputError*>(&e))
-      throw InputError(ie->diagnostics(), fmt::format("the run finished, but its results were not written; {} is unchanged", o.dir));
+    const std::string outcome = fmt::format("the run finished, but its results were not written; {} is unchanged", o.dir);
+    if (const auto* ie = dynamic_cast<const InputError*>(&e)) throw InputError(ie->diagnostics(), outcome);
     Diagnostics d;
     d.add(o.dir, "", fmt::format("cannot write results: {}", e.what()));
-    throw InputError(std::move(d), fmt::format("the run finished, but its results were not written; {} is unchanged", o.dir));
+    throw InputError(std::move(d), outcome);
   }
   o.complete = run.complete;
-  if (!run.complete && run.stop_reason != "signal") {  // a limit stopped it: the scenario asked for too much
+  if (run.stop_reason == StopReason::kMaxHorizonDays || run.stop_reason == StopReason::kMaxTimeseriesRows) {
+    // A limit stopped it: the scenario asked for more than the limits allow.
     Diagnostics d;
-    if (run.stop_reason == "max_horizon_days")
+    if (run.stop_reason == StopReason::kMaxHorizonDays)
       d.add(a.scenario, "/horizon_days",
             fmt::format("without \"horizon_days\" the run lasts until every job has ended, and it had not ended after "
                         "{:.0f} days of simulated time (max_horizon_days). Set \"horizon_days\", or raise the limit "

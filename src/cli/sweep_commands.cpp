@@ -8,11 +8,9 @@
 #include <cerrno>
 #include <chrono>
 #include <filesystem>
-#include <fstream>
 #include <map>
 #include <ostream>
 #include <set>
-#include <sstream>
 #include <thread>
 
 #include <fmt/format.h>
@@ -82,11 +80,6 @@ bool scenario_has_rollout(const SweepSpec& spec, const ResourceLimits& limits) {
   const ResolvedScenario r = resolve_scenario(spec.scenario, o, limits);
   return r.doc.contains("orders");
 }
-
-struct Child {
-  pid_t pid;
-  std::size_t slot;  // index into the runs being executed
-};
 
 RunRow collect(const SweepSpec& spec, const SweepRun& run, const fs::path& dir, int exit_code,
               const ResourceLimits& limits) {

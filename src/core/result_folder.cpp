@@ -107,7 +107,9 @@ ResultFolder::ResultFolder(const std::string& final_dir) : final_(final_dir) {
   const fs::path cwd = fs::current_path(ec);
   if (!t.has_filename() || t == t.root_path() || (!ec && (cwd == t || cwd.string().rfind(t.string() + "/", 0) == 0)))
     refuse(final_dir, "expected an output folder other than the current folder, one of its parents or /");
-  if (fs::exists(fs::symlink_status(t, ec)) || fs::exists(fs::status(t, ec))) {
+  if (fs::is_symlink(fs::symlink_status(t, ec)))
+    refuse(final_dir, "cannot write results: it is a symbolic link; give the folder itself (gpufleet replaces it as a whole)");
+  if (fs::exists(fs::status(t, ec))) {
     if (!fs::is_directory(fs::status(t, ec)))
       refuse(final_dir, "cannot write results: it exists and is not a folder (choose another --out)");
     const std::string foreign = foreign_entry(t);

@@ -21,7 +21,8 @@ class ResultFolder {
  public:
   // Checks `final_dir`, clears stale staging folders beside it and creates the staging folder.
   // Throws InputError naming `final_dir` (an empty path, the current folder or one of its
-  // parents, an existing file, a folder holding files gpufleet did not write, an unwritable place).
+  // parents, an existing file or symbolic link, a folder holding files gpufleet did not write, an
+  // unwritable place).
   explicit ResultFolder(const std::string& final_dir);
   ResultFolder(const ResultFolder&) = delete;
   ResultFolder& operator=(const ResultFolder&) = delete;

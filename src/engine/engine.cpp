@@ -262,7 +262,7 @@ RunResult run_scenario(const Scenario& sc, const EngineOptions& options) {
   // wait and returns before touching its model, so nothing moves past the stop time.
   // (Actor::kill_all() would be shorter, but with SimGrid's thread contexts, which the sanitizer
   // build uses, it deadlocks joining a killed actor.)
-  std::string stop_reason;
+  StopReason stop_reason = StopReason::kNone;
   {
     const Seconds step = sc.horizon_s ? std::max(1.0, *sc.horizon_s / 500) : 3600.0;
     const Seconds time_limit = sc.horizon_s ? ClusterSim::kNever : options.time_limit_s;
@@ -271,10 +271,10 @@ RunResult run_scenario(const Scenario& sc, const EngineOptions& options) {
         const Seconds now = sg4::Engine::get_clock();
         double samples = 0;
         for (const auto& sim : sims) samples += static_cast<double>(sim->timeseries().size());
-        if (options.stop_flag && *options.stop_flag) stop_reason = "signal";
-        else if (now >= time_limit) stop_reason = "max_horizon_days";
-        else if (samples > options.max_samples) stop_reason = "max_timeseries_rows";
-        if (!stop_reason.empty()) {
+        if (options.stop_flag && *options.stop_flag) stop_reason = StopReason::kSignal;
+        else if (now >= time_limit) stop_reason = StopReason::kMaxHorizonDays;
+        else if (samples > options.max_samples) stop_reason = StopReason::kMaxTimeseriesRows;
+        if (stop_reason != StopReason::kNone) {
           stopping = true;
           stopped_at = now;
           for (const auto& cv : wake)

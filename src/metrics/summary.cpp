@@ -111,7 +111,8 @@ nlohmann::ordered_json build_summary(const Scenario& sc, const RunResult& run, c
     passes += c.scheduling_passes;
   }
   out["run"] = {{"complete", run.complete},
-                {"stop_reason", run.stop_reason.empty() ? nlohmann::ordered_json() : nlohmann::ordered_json(run.stop_reason)},
+                {"stop_reason", run.stop_reason == StopReason::kNone ? nlohmann::ordered_json()
+                                                                     : nlohmann::ordered_json(to_string(run.stop_reason))},
                 {"end_time_s", r6(run.end_time)},
                 {"end_date", format_utc(static_cast<double>(sc.start_epoch_s) + run.end_time)},
                 {"events_processed", run.events},

@@ -170,7 +170,7 @@ TEST_CASE("a result folder is replaced as a whole, never mixed, never a folder o
   CHECK(gpufleet::test::read_text(fs::path(out) / "summary.json") == "two");
   std::size_t entries = 0;
   for (const auto& e : fs::directory_iterator(dir.path())) entries += e.path().filename() != "res";
-  CHECK(entries == 0);
+  CHECK(entries == 0);  // no staging folder left beside it
   // A stale staging folder of a process that is gone is removed by the next writer beside it.
   fs::create_directories(dir.path() / ".res.gpufleet-staging-999999999");
   { ResultFolder f(out); }
@@ -181,6 +181,8 @@ TEST_CASE("a result folder is replaced as a whole, never mixed, never a folder o
   CHECK_THROWS_WITH(ResultFolder((dir.path() / "mine").string()), Catch::Contains("\"notes.txt\", which gpufleet did not write"));
   CHECK(fs::exists(dir.path() / "mine" / "notes.txt"));
   CHECK_THROWS_WITH(ResultFolder((dir.path() / "mine" / "notes.txt").string()), Catch::Contains("not a folder"));
+  fs::create_directory_symlink(out, dir.path() / "link");
+  CHECK_THROWS_WITH(ResultFolder((dir.path() / "link").string()), Catch::Contains("symbolic link"));
   CHECK_THROWS_WITH(ResultFolder("."), Catch::Contains("current folder"));
   CHECK_THROWS_WITH(ResultFolder("/"), Catch::Contains("current folder, one of its parents or /"));
   CHECK_THROWS_WITH(ResultFolder(""), Catch::Contains("empty path"));

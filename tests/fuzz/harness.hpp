@@ -66,6 +66,7 @@ inline void simulate(const Scenario& sc, double stop, std::size_t max_instants) 
   for (const auto& c : run.clusters)
     for (const auto& row : c.timeseries) run.end_time = std::max(run.end_time, row.t);
   run.complete = false;
+  run.stop_reason = StopReason::kSignal;  // as a stopped run
   const auto summary = build_summary(sc, run, {});
   promise(summary["total"]["jobs"]["submitted"].get<std::uint64_t>() ==
           summary["total"]["jobs"]["completed"].get<std::uint64_t>() + summary["total"]["jobs"]["running"].get<std::uint64_t>() +
