@@ -544,7 +544,7 @@ struct Loader {
     // Without a horizon a run lasts until every job has ended: the last submission bounds it from
     // below, and it must fit max_horizon_days (the engine also stops a run there that has not
     // drained, with partial results and an error naming the limit).
-    const double span = sc.horizon_s ? *sc.horizon_s : last_submission(sc, lim);
+    const double span = sc.horizon_s ? *sc.horizon_s : refuse_unbounded_and_last_submission(sc, lim);
     const double rows = static_cast<double>(sc.clusters.size()) * (span / sc.timeseries_interval_s + 1);
     if (rows > lim.max_timeseries_rows)
       refuse("/outputs/timeseries_interval_s",
@@ -556,7 +556,7 @@ struct Loader {
 
   // The latest (expected) submission of any job, for a scenario without a horizon; refuses each
   // workload whose jobs would be submitted, or run, beyond max_horizon_days.
-  double last_submission(const Scenario& sc, const ResourceLimits& lim) {
+  double refuse_unbounded_and_last_submission(const Scenario& sc, const ResourceLimits& lim) {
     const double limit_s = lim.max_horizon_days * 86400.0;
     const auto refuse = [&](const std::string& where, const std::string& what) {
       ctx.error(where, fmt::format("{}, beyond the limit of {:.0f} days (max_horizon_days): without \"horizon_days\" a "

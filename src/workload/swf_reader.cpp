@@ -140,16 +140,15 @@ std::vector<TraceRecord> read_swf(const std::string& path, bool perfect_estimate
       return stop(fmt::format("cannot read trace: {}", msg));
     }
     if (n == 0) break;
+    if (offset + static_cast<std::uint64_t>(n) > limits.max_bytes)
+      return stop(fmt::format("the trace is larger than {} once decompressed, the limit (max_trace_mib). If this is "
+                              "intended, raise it with --limit max_trace_mib=N (N in MiB)",
+                              format_bytes(static_cast<double>(limits.max_bytes))));
     const char* p = buf.data();
-    const char* end = p + n;
-    if (const void* nul = std::memchr(p, '\0', static_cast<std::size_t>(n)))
-      return stop(fmt::format("expected text, found a NUL byte at byte {} (is this a binary file?)",
-                              offset + static_cast<std::uint64_t>(static_cast<const char*>(nul) - p)));
-    offset += static_cast<std::uint64_t>(n);
-    if (offset > limits.max_bytes)
-      return stop(fmt::format("the trace holds more than {} once decompressed; the limit is {} (max_trace_mib). If this "
-                              "is intended, raise it with --limit max_trace_mib=N (N in MiB)",
-                              format_bytes(static_cast<double>(limits.max_bytes)), format_bytes(static_cast<double>(limits.max_bytes))));
+    // A NUL byte ends the reading at once (a binary file); the lines before it are read as usual,
+    // so the error names the line it is on.
+    const char* nul = static_cast<const char*>(std::memchr(p, '\0', static_cast<std::size_t>(n)));
+    const char* end = nul ? nul : p + n;
     while (p < end) {
       if (line.empty() && *p == '\n') {  // blank lines: counted, not parsed one call at a time
         const char* q = p;
@@ -175,6 +174,10 @@ std::vector<TraceRecord> read_swf(const std::string& path, bool perfect_estimate
       }
       if (parser.errors() > kMaxErrors) return parser.finish(/*stopped=*/true);
     }
+    if (nul)
+      return stop(fmt::format("expected text, found a NUL byte at byte {} (is this a binary file?)",
+                              offset + static_cast<std::uint64_t>(nul - buf.data())));
+    offset += static_cast<std::uint64_t>(n);
   }
   if (!line.empty()) parser.line(line);
   return parser.finish();

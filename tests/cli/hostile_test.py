@@ -209,11 +209,12 @@ elif case == "traces":
     big = work / "140m.swf.gz"
     big.write_bytes(member * (140_000_000 // per_block + 1))
     f = scenario("big-trace", lambda d: d["workloads"][0].update(path=str(big)), base=NASA)
-    if sanitized:
-        refused(["validate", f, "--limit", "max_jobs=200000"], "max_jobs", "job line 200001",
-                what="a 140 M-line gzip trace against max_jobs = 200,000 (sanitizer build: a lower limit)")
-    else:
-        refused(["validate", f], "max_jobs", "job line 20000001", what="a 19 MB gzip trace of 140 M job lines (max_jobs 20 M)")
+    # With the default max_jobs (20 M) this file is refused at line 20,000,001 after ~16 s and 1.3 GiB
+    # (measured by hand, docs/scenario-format.md); the test lowers the limit so that reading up to it
+    # stays far inside the hang timeout on any machine: the refusal is the same code.
+    cap = 200_000 if sanitized else 2_000_000
+    refused(["validate", f, "--limit", f"max_jobs={cap}"], "max_jobs", f"job line {cap + 1}",
+            what=f"a 19 MB gzip trace of 140 M job lines against max_jobs = {cap:,}")
     newlines = work / "newlines.swf.gz"
     newlines.write_bytes(gzip.compress(b"\n" * (1 << 20), 9) * 16_000)
     f = scenario("newlines", lambda d: d["workloads"][0].update(path=str(newlines)), base=NASA)
