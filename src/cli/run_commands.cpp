@@ -268,7 +268,7 @@ nlohmann::ordered_json read_summary(const std::string& path, const ResourceLimit
   std::string file = path;
   if (std::filesystem::is_directory(path)) file = (std::filesystem::path(path) / "summary.json").string();
   Diagnostics d;
-  auto j = read_json_file(file, "summary.json (of a results folder)", limits.max_input_bytes(), d);
+  auto j = read_json_file(file, "summary.json of a results folder", limits.max_input_bytes(), d);
   if (j && (!j->is_object() || !j->contains("format") || (*j)["format"] != "gpufleet-summary/1"))
     d.add(file, "/format", "expected \"gpufleet-summary/1\" (a gpufleet summary.json)");
   if (!d.empty()) throw InputError(std::move(d));

@@ -39,7 +39,7 @@ std::string format_bytes(double bytes) {
 std::optional<InputFile> open_input_file(const std::string& path, const std::string& what, std::uint64_t max_bytes,
                                          const char* limit_name, Diagnostics& diags) {
   if (path.empty()) {
-    diags.add("(empty path)", "", fmt::format("expected the path of a {}, found an empty string", what));
+    diags.add("(empty path)", "", fmt::format("expected the path of the {}, found an empty string", what));
     return std::nullopt;
   }
   // O_NONBLOCK: opening a FIFO without a writer must not wait for one.
@@ -67,13 +67,13 @@ std::optional<InputFile> open_input_file(const std::string& path, const std::str
                        : S_ISBLK(st.st_mode)  ? "a block device"
                        : S_ISSOCK(st.st_mode) ? "a socket"
                                               : "not a regular file";
-    diags.add(path, "", fmt::format("expected a {} (a regular file), found {}", what, kind));
+    diags.add(path, "", fmt::format("expected a regular file ({}), found {}", what, kind));
     return std::nullopt;
   }
   f.size_ = static_cast<std::uint64_t>(st.st_size);
   if (f.size_ > max_bytes) {
     if (limit_name)
-      diags.add(path, "", fmt::format("{} of {} is larger than the limit of {} ({}). If this is intended, raise it "
+      diags.add(path, "", fmt::format("the {} is {}, larger than the limit of {} ({}). If this is intended, raise it "
                                       "with --limit {}=N (N in MiB)", what, format_bytes(static_cast<double>(f.size_)),
                                       format_bytes(static_cast<double>(max_bytes)), limit_name, limit_name));
     else

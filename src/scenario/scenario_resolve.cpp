@@ -48,7 +48,7 @@ std::optional<OJson> load_with_extends(const std::string& path, std::uint64_t ma
     return std::nullopt;
   }
   chain.push_back(path);
-  auto doc = read_json_file(path, chain.size() == 1 ? "scenario file" : "base scenario (\"extends\")", max_bytes, diags);
+  auto doc = read_json_file(path, chain.size() == 1 ? "scenario file" : "base scenario named by \"extends\"", max_bytes, diags);
   if (!doc) return std::nullopt;
   if (!doc->is_object() || !doc->contains("extends")) return doc;
   const OJson ext = (*doc)["extends"];

@@ -52,12 +52,12 @@ TEST_CASE("input files: only regular files, and no larger than the cap", "[input
   };
   REQUIRE(::mkfifo((dir.path() / "fifo").c_str(), 0600) == 0);
   const std::vector<Case> cases = {
-      {"a FIFO (would block forever)", (dir.path() / "fifo").string(), 1024, "found a pipe (FIFO)"},
+      {"a FIFO (would block forever)", (dir.path() / "fifo").string(), 1024, "expected a regular file (scenario file), found a pipe (FIFO)"},
       {"a character device", "/dev/zero", 1024, "found a character device"},
       {"a directory", dir.str(), 1024, "found a directory"},
-      {"a file over the cap", (dir.path() / "ok.json").string(), 4, "larger than the limit of 4 bytes (max_input_mib)"},
+      {"a file over the cap", (dir.path() / "ok.json").string(), 4, "the scenario file is 8 bytes, larger than the limit of 4 bytes (max_input_mib)"},
       {"a missing file", (dir.path() / "nope.json").string(), 1024, "does it exist?"},
-      {"an empty path", "", 1024, "found an empty string"},
+      {"an empty path", "", 1024, "expected the path of the scenario file, found an empty string"},
   };
   for (const Case& c : cases) {
     INFO(c.name);
