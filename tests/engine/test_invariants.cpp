@@ -5,8 +5,10 @@
 #include <nlohmann/json.hpp>
 
 #include "gpufleet/engine.hpp"
+#include "gpufleet/plan.hpp"
 #include "gpufleet/policy_registry.hpp"
 #include "gpufleet/scenario_loader.hpp"
+#include "policies/builtin.hpp"
 
 using namespace gpufleet;
 
@@ -48,4 +50,43 @@ TEST_CASE("a placement that double-books GPUs stops the run with the invariant i
   } catch (const InternalError& e) {
     CHECK_THAT(std::string(e.what()), Catch::Contains("no GPU is allocated twice"));
   }
+}
+
+namespace {
+
+// The right number of GPUs in the wrong shape: one GPU on each of `gpus` nodes.
+class ScatteringPlacement final : public PlacementPolicy {
+ public:
+  std::string_view name() const override { return "scattering"; }
+  Placement place(const NodePool& pool, std::uint32_t gpus) const override {
+    Placement p;
+    p.outcome = PlaceOutcome::kFits;
+    for (std::uint32_t n = 0; n < gpus && n < pool.node_count(); ++n) p.slices.push_back(NodeSlice{n, 1});
+    return p;
+  }
+};
+
+}  // namespace
+
+TEST_CASE("a placement with the right GPU total but not the gang shape is refused where it enters the engine",
+          "[engine][invariants]") {
+  ClusterState state(NodePool(8, 8, 0));
+  Job j;
+  j.id = 1;
+  j.gpus = 8;  // one whole node
+  j.runtime = j.requested = 100;
+  const auto idx = state.add_job(j);
+  state.enqueue(idx, QueueKey{0, 0});
+  const ScatteringPlacement scatter;
+  Plan plan(state, scatter, 0);
+  const QueueEntry entry = *state.queue().begin();
+  CHECK_THROWS_WITH(plan.try_start(entry, StartReason::kInOrder),
+                    Catch::Contains("a placement has the gang shape: whole nodes, and the remainder on one node"));
+  CHECK(state.job(idx).state == JobState::kQueued);  // refused before anything was allocated
+  CHECK(state.pool().free_gpus() == 64);
+  // The same job through a placement that keeps the contract starts.
+  const policies::FirstFit first_fit;
+  Plan ok(state, first_fit, 0);
+  CHECK(ok.try_start(entry, StartReason::kInOrder) == PlaceOutcome::kFits);
+  CHECK(state.job(idx).alloc == std::vector<NodeSlice>{{0, 8}});
 }

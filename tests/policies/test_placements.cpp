@@ -1,5 +1,6 @@
 #include <catch2/catch.hpp>
 
+#include "gpufleet/policy_registry.hpp"
 #include "policies/builtin.hpp"
 
 using namespace gpufleet;
@@ -53,9 +54,15 @@ TEST_CASE("placements on a literal pool: which nodes each policy picks", "[polic
 }
 
 TEST_CASE("every placement honours the gang contract on random pools", "[policies][placement]") {
-  const FirstFit first_fit;
-  const BestFit best_fit;
-  const Pack pack;
+  // Every registered placement, not a list kept by hand: a new built-in is checked as it is added.
+  std::vector<std::unique_ptr<PlacementPolicy>> placements;
+  Diagnostics diags;
+  const detail::ReadContext ctx{"registry", &diags};
+  for (const PolicyInfo& info : builtin_policy_registry().list())
+    if (info.kind == PolicyKind::kPlacement)
+      placements.push_back(builtin_policy_registry().make_placement(nlohmann::json{{"policy", info.name}}, "", ctx));
+  REQUIRE(diags.empty());
+  REQUIRE(placements.size() >= 3);
   std::uint64_t x = 99;
   auto rnd = [&](std::uint32_t n) {
     x = x * 6364136223846793005ULL + 1442695040888963407ULL;
@@ -66,9 +73,7 @@ TEST_CASE("every placement honours the gang contract on random pools", "[policie
     for (auto& f : free) f = rnd(3) == 0 ? 8 : rnd(9);
     const NodePool pool(free, 8, 5);
     const std::uint32_t gpus = 1 + rnd(60);
-    for (const PlacementPolicy* policy : {static_cast<const PlacementPolicy*>(&first_fit),
-                                          static_cast<const PlacementPolicy*>(&best_fit),
-                                          static_cast<const PlacementPolicy*>(&pack)}) {
+    for (const auto& policy : placements) {
       INFO(policy->name() << " gpus=" << gpus << " round=" << round);
       const Placement p = policy->place(pool, gpus);
       REQUIRE(p.outcome != PlaceOutcome::kNever);
