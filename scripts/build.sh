@@ -49,11 +49,12 @@ if [ "$mode" = run ]; then
 fi
 
 # Every option explicit: "run" configures the same folder with tests off, and CMake's cache keeps it.
-build build -DCMAKE_BUILD_TYPE=Release -DGPUFLEET_WERROR=ON -DGPUFLEET_BUILD_TESTS=ON -DGPUFLEET_BUILD_BENCH=ON
+py=(-DPython3_EXECUTABLE=/usr/bin/python3)  # Debian's, with python3-jsonschema (installed above)
+build build -DCMAKE_BUILD_TYPE=Release -DGPUFLEET_WERROR=ON -DGPUFLEET_BUILD_TESTS=ON -DGPUFLEET_BUILD_BENCH=ON "${py[@]}"
 (cd build && ctest --output-on-failure --no-tests=error -j"$jobs")
 # Sanitizer build: -O1 keeps it fast enough; every test, every time.
 build build-asan -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS=-O1 -DGPUFLEET_SANITIZE=ON -DGPUFLEET_BUILD_TESTS=ON \
-  -DGPUFLEET_BUILD_BENCH=OFF
+  -DGPUFLEET_BUILD_BENCH=OFF "${py[@]}"
 (cd build-asan && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
    ctest --output-on-failure --no-tests=error -j"$jobs")
 # Every fuzz target for a bounded time (clang, libFuzzer, ASan + UBSan); any finding fails.
