@@ -266,7 +266,7 @@ RunResult run_scenario(const Scenario& sc, const EngineOptions& options) {
   {
     const Seconds step = sc.horizon_s ? std::max(1.0, *sc.horizon_s / 500) : 3600.0;
     const Seconds time_limit = sc.horizon_s ? ClusterSim::kNever : options.time_limit_s;
-    sg4::Actor::create("watcher", supply_host, [&, step, time_limit] {
+    sg4::Actor::create("watcher", supply_host, guarded([&, step, time_limit] {
       for (std::uint64_t k = 1;; ++k) {
         const Seconds now = sg4::Engine::get_clock();
         double samples = 0;
@@ -291,7 +291,7 @@ RunResult run_scenario(const Scenario& sc, const EngineOptions& options) {
         if (next > horizon) return;
         sg4::this_actor::sleep_until(next);
       }
-    });
+    }));
   }
 
   engine.run();
