@@ -22,6 +22,8 @@ import subprocess
 import sys
 import time
 
+from testlib import check, failures, finish, progress_pct, unknown_case
+
 case, gpufleet, src, work = sys.argv[1], sys.argv[2], pathlib.Path(sys.argv[3]).resolve(), pathlib.Path(sys.argv[4]).resolve()
 sanitized = sys.argv[5] not in ("0", "OFF", "")
 shutil.rmtree(work, ignore_errors=True)
@@ -29,7 +31,6 @@ work.mkdir(parents=True)
 SMALL = src / "scenarios/small-synthetic.json"
 KOREA = src / "scenarios/korea-2025.json"
 NASA = src / "scenarios/nasa-ipsc-fcfs.json"
-failures = []
 HANG_S = 60  # the "timeout 60" for each reproduction: a hang detector; each takes well under 20 s here
 WAIT_S = 600  # for stopped national runs, which write their partial results (slow under the sanitizers)
 
@@ -37,12 +38,6 @@ WAIT_S = 600  # for stopped national runs, which write their partial results (sl
 def limits():
     if not sanitized:
         resource.setrlimit(resource.RLIMIT_AS, (4_000_000 * 1024, 4_000_000 * 1024))
-
-
-def check(cond, what):
-    print(("ok: " if cond else "FAIL: ") + what)
-    if not cond:
-        failures.append(what)
 
 
 def run(*args, expect=None, timeout=HANG_S, preexec=limits, **kw):
@@ -94,11 +89,6 @@ def provenance(folder):
     if run_json["scenario_sha256"] != listed["scenario.json"]["sha256"]:
         return "run.json belongs to another run"
     return ""
-
-
-def progress_pct(line):
-    parts = line.split()
-    return float(parts[1].rstrip("%")) if len(parts) >= 2 and parts[1].endswith("%") else None
 
 
 if case == "policy":
@@ -392,10 +382,6 @@ elif case == "small":
     check(p.returncode == 0, "the small scenario still validates")
 
 else:
-    print(f"unknown case {case}")
-    sys.exit(2)
+    unknown_case(case)
 
-if failures:
-    print("\n".join(f"FAILED: {f}" for f in failures))
-    sys.exit(1)
-print(f"{case}: all checks passed")
+finish(case)

@@ -18,6 +18,8 @@ import subprocess
 import sys
 import xml.etree.ElementTree as ET
 
+from testlib import check, failures, finish, progress_pct, skip, unknown_case
+
 case, gpufleet, src, work = sys.argv[1], sys.argv[2], pathlib.Path(sys.argv[3]).resolve(), pathlib.Path(sys.argv[4])
 shutil.rmtree(work, ignore_errors=True)
 work.mkdir(parents=True)
@@ -25,7 +27,6 @@ SMALL = src / "scenarios/small-synthetic.json"
 HAND = src / "tests/data/rollout-hand.json"
 NASA = src / "scenarios/nasa-ipsc-stress.json"
 SHARED = src.parent / "shared/data/NASA-iPSC-1993-3.1-cln.swf.gz"
-failures = []
 
 
 def run(*args, expect=None, **kw):
@@ -33,17 +34,6 @@ def run(*args, expect=None, **kw):
     if expect is not None and p.returncode != expect:
         failures.append(f"{' '.join(map(str, args))}: exit {p.returncode}, expected {expect}\n{p.stdout[-2000:]}{p.stderr[-2000:]}")
     return p
-
-
-def check(cond, what):
-    print(("ok: " if cond else "FAIL: ") + what)
-    if not cond:
-        failures.append(what)
-
-
-def skip(why):
-    print(f"SKIPPED: {why}")
-    sys.exit(77)
 
 
 def without_cost_columns(path):
@@ -212,10 +202,6 @@ elif case == "interrupt":
     # time. The progress line goes into a pipe of one page (4 KiB, ~90 lines of the ~500 a run prints) that
     # the test drains line by line: the run blocks on a full pipe, so it can never be more than ~18 % of
     # its horizon ahead of the line the test has read, however fast the machine or slow the test.
-    def progress_pct(line):
-        parts = line.split()
-        return float(parts[1].rstrip("%")) if len(parts) >= 2 and parts[1].endswith("%") else None
-
     def interrupted(name, scenario, sig, at_pct=10.0):
         out = work / name
         r, w = os.pipe()
@@ -335,10 +321,6 @@ elif case == "chromium":
     check((work / "report.png").exists() and (work / "report.png").stat().st_size > 50_000, "screenshot taken")
 
 else:
-    print(f"unknown case {case}")
-    sys.exit(2)
+    unknown_case(case)
 
-if failures:
-    print("\n".join(f"FAILED: {f}" for f in failures))
-    sys.exit(1)
-print(f"{case}: all checks passed")
+finish(case)
