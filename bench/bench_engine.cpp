@@ -14,10 +14,11 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
-#include "gpufleet/engine.hpp"
-#include "gpufleet/scenario_loader.hpp"
-#include "gpufleet/summary.hpp"
-#include "gpufleet/writers.hpp"
+#include "engine/engine.hpp"
+#include "scenario/scenario_loader.hpp"
+#include "metrics/summary.hpp"
+#include "output/writers.hpp"
+#include "core/process_info.hpp"
 
 using namespace gpufleet;
 

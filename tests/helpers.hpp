@@ -74,6 +74,13 @@ inline std::vector<std::vector<std::string>> parse_csv(const std::string& text) 
 }
 
 // Builder for literal cluster states: running jobs on given nodes, queued jobs in order.
+// A job asking for `gpus` GPUs (what a placement reads), other fields zero.
+inline Job job_with_gpus(std::uint32_t gpus) {
+  Job j;
+  j.gpus = gpus;
+  return j;
+}
+
 struct StateBuilder {
   ClusterState state;
   StateBuilder(std::uint32_t nodes, std::uint32_t gpus_per_node, std::uint32_t rack_nodes = 0)

@@ -4,78 +4,24 @@
 // change it.
 #pragma once
 
-#include <algorithm>
-#include <compare>
 #include <cstdint>
 #include <map>
 #include <set>
+#include <string>
+#include <string_view>
 #include <vector>
 
 #include "gpufleet/job.hpp"
 #include "gpufleet/node_pool.hpp"
+#include "gpufleet/node_scratch.hpp"
+#include "gpufleet/queue.hpp"
 
 namespace gpufleet {
-
-// Sort key given by the queue-order policy; ties are broken by arrival order.
-struct QueueKey {
-  double primary = 0;
-  double secondary = 0;
-};
-
-struct QueueEntry {
-  double primary;
-  double secondary;
-  std::uint64_t seq;  // arrival order in this cluster
-  std::uint32_t job;  // index into ClusterState::jobs()
-  auto operator<=>(const QueueEntry&) const = default;
-};
-
-// Queued jobs grouped by (GPUs, requested-walltime class), each group in queue
-// order: lets a backfill policy find "the first queued job of g GPUs whose
-// walltime is at most d" without scanning the whole queue. Class c >= 1 holds
-// walltimes in [2^(c-1), 2^c) seconds; class 0 holds [0, 1).
-struct QueueBucketKey {
-  std::uint32_t gpus;
-  int walltime_class;
-  auto operator<=>(const QueueBucketKey&) const = default;
-};
-int walltime_class(Seconds requested);
-// Walltimes in class c are >= walltime_class_low(c) and < walltime_class_high(c).
-Seconds walltime_class_low(int c);
-Seconds walltime_class_high(int c);
 
 struct RunningEntry {
   Seconds planned_end;  // start + requested walltime (what a scheduler knows)
   std::uint32_t job;
   auto operator<=>(const RunningEntry&) const = default;
-};
-
-// Per-node scratch values for one scheduling pass, cleared in O(1): a value
-// is present only if set since the last clear(). Lets a policy keep "free GPUs
-// at time t" for the few nodes that differ from now without a hash map.
-class NodeScratch {
- public:
-  void clear(std::uint32_t node_count) {
-    if (stamp_.size() != node_count) {
-      stamp_.assign(node_count, 0);
-      value_.assign(node_count, 0);
-      epoch_ = 0;
-    }
-    if (++epoch_ == 0) {  // wrapped: really clear
-      std::fill(stamp_.begin(), stamp_.end(), 0);
-      epoch_ = 1;
-    }
-  }
-  bool has(std::uint32_t node) const { return stamp_[node] == epoch_; }
-  std::uint32_t get(std::uint32_t node) const { return value_[node]; }
-  void set(std::uint32_t node, std::uint32_t v) {
-    stamp_[node] = epoch_;
-    value_[node] = v;
-  }
-
- private:
-  std::vector<std::uint32_t> stamp_, value_;
-  std::uint32_t epoch_ = 0;
 };
 
 // Which of the optional indexes a scheduler reads. Keeping them costs time on
@@ -84,6 +30,12 @@ class NodeScratch {
 struct StateIndexes {
   bool running_by_end = true;  // running() ordered by planned end
   bool queue_buckets = true;   // queue_buckets()
+};
+
+// GPU use of one workload's jobs on this cluster (the input of fair-share orders).
+struct WorkloadUsage {
+  std::uint64_t running_gpus = 0;   // held now
+  double gpu_seconds = 0;           // used from 0 to the time asked for, completed and running jobs
 };
 
 class ClusterState {
@@ -104,12 +56,33 @@ class ClusterState {
   const std::vector<Job>& jobs() const { return jobs_; }
   std::vector<Job>& jobs() { return jobs_; }
 
+  // GPU use of workload `workload`'s jobs up to `now` (>= every start and end so far).
+  WorkloadUsage usage(std::uint32_t workload, Seconds now) const;
+  // The labels of the start reasons given so far (Job::start_label indexes them).
+  const std::vector<std::string>& start_labels() const { return start_labels_; }
+
   // Appends a job record; returns its index.
   std::uint32_t add_job(Job job);
   void enqueue(std::uint32_t job, QueueKey key);
   void dequeue(const QueueEntry& entry);
+  // Recomputes every queued job's key (queue orders keyed on every pass); arrival order is kept
+  // as the tie-break.
+  template <class KeyFn>
+  void rekey(KeyFn&& key_of) {
+    std::set<QueueEntry> fresh;
+    for (const QueueEntry& e : queue_) {
+      const QueueKey k = key_of(jobs_[e.job]);
+      fresh.insert(QueueEntry{k.primary, k.secondary, e.seq, e.job});
+    }
+    queue_.swap(fresh);
+    if (indexes_.queue_buckets) rebuild_buckets();
+  }
+  // A running job (start set) and, when it ends, a finished one (end set before the call).
   void add_running(std::uint32_t job);
   void remove_running(std::uint32_t job);
+  // The index of `reason`'s label among start_labels(), added if new. Checks the label's form
+  // (StartReason) and the 255-label bound: InternalError naming the rule.
+  std::uint8_t intern_start_label(const StartReason& reason);
   // Scratch memory for the policy running the current pass (contents undefined between passes).
   NodeScratch& scratch() const { return scratch_; }
 
@@ -123,6 +96,14 @@ class ClusterState {
   std::size_t running_count_ = 0;
   std::uint64_t next_seq_ = 0;
   mutable NodeScratch scratch_;
+  struct UsageTally {
+    std::uint64_t running_gpus = 0;
+    double running_gpu_start = 0;  // sum of gpus * start over running jobs
+    double done_gpu_seconds = 0;
+  };
+  std::vector<UsageTally> usage_;  // by workload index
+  std::vector<std::string> start_labels_;
+  void rebuild_buckets();
 };
 
 }  // namespace gpufleet

@@ -24,15 +24,24 @@ enum class JobState : std::uint8_t {
 };
 std::string_view to_string(JobState s);
 
-// Why a job started when it did (set by the backfill policy through the Plan).
-enum class StartReason : std::uint8_t {
-  kNone,             // not started
-  kInOrder,          // it was at the head of the queue (or the policy starts in queue order)
-  kBackfillShort,    // EASY: it ends before the head's reservation (shadow time)
-  kBackfillExtra,    // EASY: it uses GPUs the head does not need at its shadow time
-  kReservationNow,   // conservative: its earliest reservation was now
+// Why a job started when it did: a kind the engine understands and a label the policy supplies.
+enum class StartKind : std::uint8_t {
+  kNone,         // not started
+  kInOrder,      // it was at the head of the queue (or the policy starts in queue order)
+  kBackfill,     // it jumped ahead of queued jobs without delaying their reservations
+  kReservation,  // its reservation (from a plan of every queued job) was now
 };
-std::string_view to_string(StartReason r);
+std::string_view to_string(StartKind k);
+
+// The reason a backfill policy gives Plan::start. `label` names the policy's own rule in
+// jobs.csv (e.g. EASY's "backfill_short"): non-empty, lower-case letters, digits and '_' only,
+// and it must outlive the run (give a string literal). A cluster holds at most 255 labels.
+struct StartReason {
+  StartKind kind = StartKind::kNone;
+  std::string_view label;
+  bool operator==(const StartReason& o) const { return kind == o.kind && label == o.label; }
+};
+inline constexpr StartReason kStartInOrder{StartKind::kInOrder, "in_order"};
 
 enum class RejectReason : std::uint8_t {
   kNone,
@@ -56,7 +65,8 @@ struct Job {
   std::uint32_t gpus = 0;
   std::int32_t priority = 0;   // larger runs first under the `priority` queue order
   JobState state = JobState::kQueued;
-  StartReason start_reason = StartReason::kNone;
+  StartKind start_kind = StartKind::kNone;
+  std::uint8_t start_label = 0;  // index into the cluster's start labels (ClusterState::start_labels)
   RejectReason reject_reason = RejectReason::kNone;
   std::vector<NodeSlice> alloc;  // held while running
 };

@@ -21,13 +21,29 @@ namespace gpufleet {
 
 class Plan;
 
-// Who goes next. The engine keeps the queue sorted by key(job) (then arrival
-// order), so key() must depend only on the job's own fields.
+// What a queue order may read besides the job: the cluster as it is when the key is computed.
+struct QueueContext {
+  Seconds now;
+  const ClusterState& state;  // read-only: usage per workload, the pool, running jobs
+};
+
+// Who goes next. The engine keeps the queue sorted by key (lower first), then arrival order.
 class QueueOrder {
  public:
+  // When keys are computed, and so what key() may depend on.
+  enum class Keying : std::uint8_t {
+    // Once, when the job is queued: the key may depend only on the job's own fields (and on the
+    // state at its arrival). The queue stays sorted at O(log q) per arrival.
+    kOnArrival,
+    // Before every scheduling pass, for every queued job: the key may depend on the cluster's
+    // state at the pass (fair share: usage per workload). Costs O(q log q) per pass for q
+    // queued jobs; a pass follows only instants with an arrival, completion or new capacity.
+    kEveryPass,
+  };
   virtual ~QueueOrder() = default;
   virtual std::string_view name() const = 0;
-  virtual QueueKey key(const Job& job) const = 0;
+  virtual QueueKey key(const Job& job, const QueueContext& context) const = 0;
+  virtual Keying keying() const { return Keying::kOnArrival; }
 };
 
 enum class PlaceOutcome : std::uint8_t {
@@ -43,14 +59,19 @@ struct Placement {
   std::string reason;             // when kNever
 };
 
-// Where a job goes. Contract: for a g-GPU job on nodes of G GPUs, a kFits
-// result gives g / G nodes whole (all G GPUs) and, when g % G > 0, the
-// remainder on one further node; every slice fits the node's free GPUs.
+// Where a job goes: place(pool, job) for the job's `gpus`, on the pool's free GPUs now.
+// Contract, enforced by Plan::start (an InternalError naming the rule otherwise):
+// - the gang shape: for a g-GPU job on nodes of G GPUs, a kFits result gives g / G nodes whole
+//   (all G GPUs) and, when g % G > 0, the remainder on one further node; every slice fits the
+//   node's free GPUs. Backfill reservations count nodes that way.
+// - kNever depends only on the job's GPU count and the pool's shape: the engine asks once per
+//   GPU count, on the cluster with every GPU free, and rejects every job of that size on kNever.
+// The job's other fields (walltime, workload, priority) may steer where a fitting job goes.
 class PlacementPolicy {
  public:
   virtual ~PlacementPolicy() = default;
   virtual std::string_view name() const = 0;
-  virtual Placement place(const NodePool& pool, std::uint32_t gpus) const = 0;
+  virtual Placement place(const NodePool& pool, const Job& job) const = 0;
 };
 
 // Who starts now. schedule() walks the queue and asks the plan to start jobs;

@@ -1,66 +1,71 @@
 // Policies by name: how a scenario's {"policy": NAME, "params": {...}} becomes an object.
 //
-// Built-ins are added by register_builtin_policies(), called explicitly (no
-// static-constructor registration). Adding a name twice is a programming error
-// (std::logic_error). A factory reads its parameters with an ObjectReader, so a
-// wrong or unknown parameter is reported with its JSON Pointer like any other
-// scenario error.
+// A registry maps names to factories, one table per kind of policy. The built-ins are added by
+// register_builtin_policies(), called explicitly (no static-constructor registration); a program
+// with its own policies builds a registry, registers the built-ins and its own, and hands it to
+// run_cli() (cli.hpp) or to the scenario loader. Adding a name twice, or declaring a parameter
+// whose default does not satisfy its own declaration, is a programming error (std::logic_error).
+//
+// Contract of a factory: it receives its parameters already checked against the PolicyInfo's
+// declarations (policy_params.hpp) and returns the policy, never null. It may throw
+// std::invalid_argument for a combination of values the declarations cannot express; the
+// registry reports the message at the policy's "params" pointer like any input error.
 #pragma once
 
 #include <functional>
 #include <map>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
-#include "gpufleet/json_reader.hpp"
+#include <nlohmann/json_fwd.hpp>
+
+#include "gpufleet/diagnostics.hpp"
 #include "gpufleet/policy.hpp"
+#include "gpufleet/policy_params.hpp"
 #include "gpufleet/supply_policy.hpp"
 
 namespace gpufleet {
 
 enum class PolicyKind { kQueueOrder, kPlacement, kBackfill, kSupply };
+// "queue", "placement", "backfill", "supply": the scenario's names for them.
 std::string_view to_string(PolicyKind k);
 
-struct PolicyParamInfo {
-  std::string name;
-  std::string type;           // "integer", "number", ...
-  std::string default_value;  // as JSON text
-  std::string description;
-};
-
 struct PolicyInfo {
-  PolicyKind kind;
+  PolicyKind kind = PolicyKind::kQueueOrder;  // set by the add_* call
   std::string name;
   std::string description;
-  std::vector<PolicyParamInfo> params;
+  std::vector<ParamSpec> params;  // every parameter it takes; none are allowed when empty
 };
 
 class PolicyRegistry {
  public:
-  // A factory reads its parameters from `params` (an object reader positioned at
-  // the policy's "params" member, possibly empty) and returns the policy.
   template <class P>
-  using Factory = std::function<std::unique_ptr<P>(detail::ObjectReader& params)>;
+  using Factory = std::function<std::unique_ptr<P>(const PolicyParams& params)>;
 
   void add_queue_order(PolicyInfo info, Factory<QueueOrder> make);
   void add_placement(PolicyInfo info, Factory<PlacementPolicy> make);
   void add_backfill(PolicyInfo info, Factory<BackfillPolicy> make);
   void add_supply(PolicyInfo info, Factory<SupplyAllocationPolicy> make);
 
-  // Builds a policy from a scenario's policy object ({"policy": ..., "params": {...}})
-  // found at `pointer`; reports errors to ctx and returns null on any error.
-  std::unique_ptr<QueueOrder> make_queue_order(const nlohmann::json& spec, const std::string& pointer,
-                                               const detail::ReadContext& ctx) const;
-  std::unique_ptr<PlacementPolicy> make_placement(const nlohmann::json& spec, const std::string& pointer,
-                                                  const detail::ReadContext& ctx) const;
-  std::unique_ptr<BackfillPolicy> make_backfill(const nlohmann::json& spec, const std::string& pointer,
-                                                const detail::ReadContext& ctx) const;
-  std::unique_ptr<SupplyAllocationPolicy> make_supply(const nlohmann::json& spec, const std::string& pointer,
-                                                      const detail::ReadContext& ctx) const;
+  // Builds a policy from a scenario's policy object ({"policy": NAME, "params": {...}}) found in
+  // `file` at JSON Pointer `pointer`. Every problem (not an object, an unknown name, a parameter
+  // not declared, of the wrong type or out of range) is added to `diags` with its location;
+  // returns null exactly when it added one.
+  std::unique_ptr<QueueOrder> make_queue_order(const nlohmann::json& spec, const std::string& file,
+                                               const std::string& pointer, Diagnostics& diags) const;
+  std::unique_ptr<PlacementPolicy> make_placement(const nlohmann::json& spec, const std::string& file,
+                                                  const std::string& pointer, Diagnostics& diags) const;
+  std::unique_ptr<BackfillPolicy> make_backfill(const nlohmann::json& spec, const std::string& file,
+                                                const std::string& pointer, Diagnostics& diags) const;
+  std::unique_ptr<SupplyAllocationPolicy> make_supply(const nlohmann::json& spec, const std::string& file,
+                                                      const std::string& pointer, Diagnostics& diags) const;
 
-  // All registered policies, by kind then name.
+  // All registered policies, by kind (queue, backfill, placement, supply) then name.
   std::vector<PolicyInfo> list() const;
+  // The registered policy of that kind and name, or null.
+  const PolicyInfo* find(PolicyKind kind, std::string_view name) const;
 
  private:
   template <class P>
@@ -69,16 +74,21 @@ class PolicyRegistry {
     Factory<P> make;
   };
   template <class P>
-  std::unique_ptr<P> make(const std::map<std::string, Entry<P>>& table, PolicyKind kind, const nlohmann::json& spec,
-                          const std::string& pointer, const detail::ReadContext& ctx) const;
-  void check_new(PolicyKind kind, const std::string& name) const;
+  using Table = std::map<std::string, Entry<P>, std::less<>>;
+  template <class P>
+  void add(Table<P>& table, PolicyKind kind, PolicyInfo info, Factory<P> make);
+  template <class P>
+  std::unique_ptr<P> make(const Table<P>& table, PolicyKind kind, const nlohmann::json& spec, const std::string& file,
+                          const std::string& pointer, Diagnostics& diags) const;
+  bool known(PolicyKind kind, const std::string& name) const;
 
-  std::map<std::string, Entry<QueueOrder>> queue_orders_;
-  std::map<std::string, Entry<PlacementPolicy>> placements_;
-  std::map<std::string, Entry<BackfillPolicy>> backfills_;
-  std::map<std::string, Entry<SupplyAllocationPolicy>> supplies_;
+  Table<QueueOrder> queue_orders_;
+  Table<PlacementPolicy> placements_;
+  Table<BackfillPolicy> backfills_;
+  Table<SupplyAllocationPolicy> supplies_;
 };
 
+// Adds gpufleet's built-in policies (docs/policies.md lists them).
 void register_builtin_policies(PolicyRegistry& registry);
 
 // A registry holding the built-ins (built on first use).

@@ -8,8 +8,9 @@
 
 #include "commands.hpp"
 #include "gpufleet/diagnostics.hpp"
-#include "gpufleet/resource_limits.hpp"
-#include "gpufleet/sweep.hpp"
+#include "gpufleet/policy_registry.hpp"
+#include "core/resource_limits.hpp"
+#include "study/sweep.hpp"
 
 namespace gpufleet {
 namespace {
@@ -71,6 +72,10 @@ void add_compare_options(CLI::App* cmd, cli::CompareArgs& a) {
 }  // namespace
 
 int run_cli(int argc, const char* const* argv, std::ostream& out, std::ostream& err) {
+  return run_cli(argc, argv, out, err, builtin_policy_registry());
+}
+
+int run_cli(int argc, const char* const* argv, std::ostream& out, std::ostream& err, const PolicyRegistry& registry) {
   CLI::App app{"gpufleet: discrete-event simulator of national GPU fleets (delivery, build-out, allocation)"};
   app.set_version_flag("--version", std::string("gpufleet ") + GPUFLEET_VERSION);
   app.require_subcommand(1);
@@ -157,6 +162,8 @@ int run_cli(int argc, const char* const* argv, std::ostream& out, std::ostream& 
   add_limit_option(merge, merge_limits);
 
   auto* policies = app.add_subcommand("policies", "List the scheduling and supply policies and their parameters");
+  bool policies_markdown = false;
+  policies->add_flag("--markdown", policies_markdown, "As the Markdown table of docs/policies.md");
 
   try {
     app.parse(argc, argv);
@@ -165,6 +172,8 @@ int run_cli(int argc, const char* const* argv, std::ostream& out, std::ostream& 
     return e.get_exit_code() == 0 ? kExitOk : kExitBadInput;  // --help and --version exit 0
   }
   run_args.out_given = run_out->count() > 0;
+  for (cli::RunArgs* a : {&run_args, &validate_args, &check_args.run}) a->registry = &registry;
+  compare_args.registry = sweep_args.registry = &registry;
   check_args.run.out_given = check_out->count() > 0;
 
   try {
@@ -175,7 +184,7 @@ int run_cli(int argc, const char* const* argv, std::ostream& out, std::ostream& 
     if (*compare) return cli::cmd_compare(compare_args, out, err);
     if (*sweep) return cli::cmd_sweep(sweep_args, out, err);
     if (*merge) return cli::cmd_merge(merge_dirs, merge_out, merge_limits, out);
-    if (*policies) return cli::cmd_policies(out);
+    if (*policies) return cli::cmd_policies(registry, policies_markdown, out);
   } catch (const InputError& e) {
     err << e.diagnostics().to_string();
     fmt::print(err, "{} error{} found; {}.\n", e.diagnostics().size(), e.diagnostics().size() == 1 ? "" : "s",

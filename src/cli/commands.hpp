@@ -8,10 +8,14 @@
 #include <string>
 #include <vector>
 
-#include "gpufleet/resource_limits.hpp"
-#include "gpufleet/result_diff.hpp"
-#include "gpufleet/scenario_resolve.hpp"
-#include "gpufleet/sweep.hpp"
+#include "core/resource_limits.hpp"
+#include "output/result_diff.hpp"
+#include "scenario/scenario_resolve.hpp"
+#include "study/sweep.hpp"
+
+namespace gpufleet {
+class PolicyRegistry;
+}
 
 namespace gpufleet::cli {
 
@@ -26,6 +30,7 @@ void install_stop_handlers();
 int interrupted_exit_code();
 
 struct RunArgs {
+  const PolicyRegistry* registry = nullptr;  // the policies scenarios may name (set by run_cli)
   std::string scenario;
   std::string out;
   bool out_given = false;  // --out given (an empty one is an error, not the default)
@@ -55,6 +60,7 @@ struct CheckArgs {
 };
 
 struct CompareArgs {
+  const PolicyRegistry* registry = nullptr;  // the policies scenarios may name (set by run_cli)
   std::string scenario;   // compare
   std::string spec_file;  // sweep
   std::vector<std::string> vary, sets, patches, metrics, limits;
@@ -70,7 +76,7 @@ int cmd_run(const RunArgs& a, std::ostream& out, std::ostream& err);
 int cmd_validate(const RunArgs& a, std::ostream& out);
 int cmd_check(const CheckArgs& a, std::ostream& out, std::ostream& err);
 int cmd_diff(const std::string& a, const std::string& b, const DiffArgs& d, std::ostream& out);
-int cmd_policies(std::ostream& out);
+int cmd_policies(const PolicyRegistry& registry, bool markdown, std::ostream& out);
 int cmd_compare(const CompareArgs& a, std::ostream& out, std::ostream& err);
 int cmd_sweep(const CompareArgs& a, std::ostream& out, std::ostream& err);
 int cmd_merge(const std::vector<std::string>& shard_dirs, const std::string& out_dir,

@@ -14,15 +14,15 @@
 #include "commands.hpp"
 #include "core/json_input.hpp"
 #include "core/result_folder.hpp"
-#include "gpufleet/atomic_file.hpp"
+#include "core/atomic_file.hpp"
 #include "gpufleet/cli.hpp"
 #include "gpufleet/diagnostics.hpp"
-#include "gpufleet/engine.hpp"
+#include "engine/engine.hpp"
 #include "gpufleet/policy_registry.hpp"
-#include "gpufleet/scenario_loader.hpp"
-#include "gpufleet/summary.hpp"
-#include "gpufleet/time_format.hpp"
-#include "gpufleet/writers.hpp"
+#include "scenario/scenario_loader.hpp"
+#include "metrics/summary.hpp"
+#include "core/time_format.hpp"
+#include "output/writers.hpp"
 
 namespace gpufleet::cli {
 
@@ -178,6 +178,7 @@ Loaded load(const RunArgs& a) {
   l.resolved = resolve_scenario(a.scenario, l.overrides, l.limits);
   LoadOptions lo;
   lo.limits = l.limits;
+  lo.registry = a.registry;
   l.scenario = load_scenario_json(nlohmann::json::parse(l.resolved.doc.dump()), a.scenario, l.resolved.base_dir, lo);
   return l;
 }
@@ -353,12 +354,25 @@ int cmd_check(const CheckArgs& a, std::ostream& out, std::ostream& err) {
   return rc;
 }
 
-int cmd_policies(std::ostream& out) {
-  for (const PolicyInfo& p : builtin_policy_registry().list()) {
+int cmd_policies(const PolicyRegistry& registry, bool markdown, std::ostream& out) {
+  if (markdown) {
+    // The reference table of docs/policies.md is this output (a test compares them).
+    fmt::print(out, "| kind | policy | what it does | parameters |\n| --- | --- | --- | --- |\n");
+    for (const PolicyInfo& p : registry.list()) {
+      std::vector<std::string> params;
+      for (const ParamSpec& param : p.params)
+        params.push_back(fmt::format("`{}` ({}, default `{}`): {}", param.name, param.describe_type(),
+                                     param.default_text(), param.description));
+      fmt::print(out, "| {} | `{}` | {} | {} |\n", to_string(p.kind), p.name, p.description,
+                 params.empty() ? std::string("none") : fmt::format("{}", fmt::join(params, "; ")));
+    }
+    return kExitOk;
+  }
+  for (const PolicyInfo& p : registry.list()) {
     fmt::print(out, "{:<10} {:<18} {}\n", to_string(p.kind), p.name, p.description);
-    for (const auto& param : p.params)
-      fmt::print(out, "{:<30}params.{} ({}, default {}): {}\n", "", param.name, param.type, param.default_value,
-                 param.description);
+    for (const ParamSpec& param : p.params)
+      fmt::print(out, "{:<30}params.{} ({}, default {}): {}\n", "", param.name, param.describe_type(),
+                 param.default_text(), param.description);
   }
   return kExitOk;
 }

@@ -20,10 +20,10 @@
 #include "core/input_file.hpp"
 #include "core/json_input.hpp"
 #include "core/result_folder.hpp"
-#include "gpufleet/atomic_file.hpp"
+#include "core/atomic_file.hpp"
 #include "gpufleet/cli.hpp"
-#include "gpufleet/scenario_loader.hpp"
-#include "gpufleet/sha256.hpp"
+#include "scenario/scenario_loader.hpp"
+#include "core/sha256.hpp"
 
 extern char** environ;
 
@@ -49,7 +49,7 @@ std::optional<OJson> read_back(const fs::path& file, const ResourceLimits& limit
 
 // Every variant's scenario must load before any run starts: a typo in a --vary value is
 // reported at once, with the variant, rather than after hours of other runs.
-void validate_variants(const SweepSpec& spec, const ResourceLimits& limits) {
+void validate_variants(const SweepSpec& spec, const ResourceLimits& limits, const PolicyRegistry* registry) {
   Diagnostics all;
   for (const SweepRun& run : enumerate_runs(spec)) {
     if (run.index % spec.seeds.size() != 0) continue;  // one run per variant: its first seed
@@ -62,6 +62,7 @@ void validate_variants(const SweepSpec& spec, const ResourceLimits& limits) {
       const ResolvedScenario r = resolve_scenario(spec.scenario, o, limits);
       LoadOptions lo;
       lo.limits = limits;
+      lo.registry = registry;  // the children are this same binary (/proc/self/exe), with these policies
       load_scenario_json(nlohmann::json::parse(r.doc.dump()), spec.scenario, r.base_dir, lo);
     } catch (const InputError& e) {
       std::string label;
@@ -152,7 +153,7 @@ class Children {
 
 int execute(const SweepSpec& spec, const Shard& shard, const CompareArgs& a, std::ostream& out, std::ostream& err) {
   const ResourceLimits limits = parse_limit_overrides(a.limits);
-  validate_variants(spec, limits);
+  validate_variants(spec, limits, a.registry);
   // Written into a staging folder and put in place as a whole at the end (also after a stop).
   ResultFolder folder(a.out);
   const fs::path stage(folder.staging());

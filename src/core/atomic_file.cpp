@@ -1,4 +1,4 @@
-#include "gpufleet/atomic_file.hpp"
+#include "core/atomic_file.hpp"
 
 #include <cerrno>
 #include <cstring>

@@ -6,7 +6,7 @@
 #include <fmt/format.h>
 
 #include "core/input_file.hpp"
-#include "gpufleet/json_reader.hpp"
+#include "core/json_reader.hpp"
 
 namespace gpufleet {
 namespace {

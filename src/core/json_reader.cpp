@@ -1,4 +1,4 @@
-#include "gpufleet/json_reader.hpp"
+#include "core/json_reader.hpp"
 
 #include <cmath>
 

@@ -1,6 +1,6 @@
 #include <sys/resource.h>
 
-#include "gpufleet/results.hpp"
+#include "core/process_info.hpp"
 
 namespace gpufleet {
 

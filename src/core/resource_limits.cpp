@@ -1,4 +1,4 @@
-#include "gpufleet/resource_limits.hpp"
+#include "core/resource_limits.hpp"
 
 #include <cmath>
 #include <cstdlib>

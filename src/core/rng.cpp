@@ -1,4 +1,4 @@
-#include "gpufleet/rng.hpp"
+#include "core/rng.hpp"
 
 #include <cmath>
 

@@ -1,4 +1,4 @@
-#include "gpufleet/sha256.hpp"
+#include "core/sha256.hpp"
 
 #include <unistd.h>
 

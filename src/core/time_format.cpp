@@ -1,4 +1,4 @@
-#include "gpufleet/time_format.hpp"
+#include "core/time_format.hpp"
 
 #include <cmath>
 

@@ -1,5 +1,5 @@
 // The only translation unit that includes SimGrid.
-#include "gpufleet/engine.hpp"
+#include "engine/engine.hpp"
 
 #include <signal.h>
 #include <sys/wait.h>
@@ -16,8 +16,9 @@
 #include <spdlog/spdlog.h>
 
 #include "gpufleet/diagnostics.hpp"
-#include "gpufleet/rollout_model.hpp"
-#include "gpufleet/rollout_result.hpp"
+#include "sim/rollout_model.hpp"
+#include "sim/rollout_result.hpp"
+#include "core/process_info.hpp"
 
 namespace sg4 = simgrid::s4u;
 

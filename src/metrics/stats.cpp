@@ -1,4 +1,4 @@
-#include "gpufleet/stats.hpp"
+#include "metrics/stats.hpp"
 
 #include <cmath>
 #include <limits>

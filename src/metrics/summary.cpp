@@ -1,9 +1,9 @@
-#include "gpufleet/summary.hpp"
+#include "metrics/summary.hpp"
 
 #include <algorithm>
 #include <cmath>
 
-#include "gpufleet/time_format.hpp"
+#include "core/time_format.hpp"
 
 namespace gpufleet {
 namespace {

@@ -1,4 +1,4 @@
-#include "gpufleet/report.hpp"
+#include "output/report.hpp"
 
 #include <algorithm>
 #include <array>
@@ -7,8 +7,8 @@
 
 #include <fmt/format.h>
 
-#include "gpufleet/svg_chart.hpp"
-#include "gpufleet/time_format.hpp"
+#include "output/svg_chart.hpp"
+#include "core/time_format.hpp"
 
 namespace gpufleet {
 namespace {

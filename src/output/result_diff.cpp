@@ -1,4 +1,4 @@
-#include "gpufleet/result_diff.hpp"
+#include "output/result_diff.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -7,7 +7,7 @@
 
 #include <fmt/format.h>
 
-#include "gpufleet/svg_chart.hpp"
+#include "output/svg_chart.hpp"
 
 namespace gpufleet {
 namespace {

@@ -1,4 +1,4 @@
-#include "gpufleet/svg_chart.hpp"
+#include "output/svg_chart.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -6,7 +6,7 @@
 
 #include <fmt/format.h>
 
-#include "gpufleet/time_format.hpp"
+#include "core/time_format.hpp"
 
 namespace gpufleet::svg {
 namespace {

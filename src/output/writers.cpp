@@ -1,4 +1,4 @@
-#include "gpufleet/writers.hpp"
+#include "output/writers.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -8,11 +8,11 @@
 
 #include <fmt/format.h>
 
-#include "gpufleet/atomic_file.hpp"
-#include "gpufleet/report.hpp"
-#include "gpufleet/sha256.hpp"
-#include "gpufleet/summary.hpp"
-#include "gpufleet/time_format.hpp"
+#include "core/atomic_file.hpp"
+#include "output/report.hpp"
+#include "core/sha256.hpp"
+#include "metrics/summary.hpp"
+#include "core/time_format.hpp"
 
 namespace gpufleet {
 
@@ -50,7 +50,9 @@ std::string jobs_csv(const Scenario& sc, const RunResult& run) {
     else out.push_back(',');
     if (j.state == JobState::kRejected) fmt::format_to(std::back_inserter(out), ",,");
     else fmt::format_to(std::back_inserter(out), "{:.3f},{:.3f},", j.runtime, j.requested);
-    fmt::format_to(std::back_inserter(out), "{},{}\n", to_string(j.start_reason), to_string(j.reject_reason));
+    const std::string_view start_label =
+        j.start_kind == StartKind::kNone ? std::string_view() : std::string_view(run.clusters[r.cluster].start_labels.at(j.start_label));
+    fmt::format_to(std::back_inserter(out), "{},{}\n", start_label, to_string(j.reject_reason));
   }
   return fmt::to_string(out);
 }

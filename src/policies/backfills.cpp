@@ -10,7 +10,7 @@ namespace gpufleet::policies {
 
 void NoBackfill::schedule(Plan& plan) const {
   for (const QueueEntry& e : plan.queue())
-    if (plan.try_start(e, StartReason::kInOrder) != PlaceOutcome::kFits) return;
+    if (plan.try_start(e, kStartInOrder) != PlaceOutcome::kFits) return;
 }
 
 namespace {
@@ -127,7 +127,7 @@ void EasyBackfill::schedule(Plan& plan) const {
   const auto& queue = plan.queue();
   auto it = queue.begin();
   for (; it != queue.end(); ++it)
-    if (plan.try_start(*it, StartReason::kInOrder) != PlaceOutcome::kFits) break;
+    if (plan.try_start(*it, kStartInOrder) != PlaceOutcome::kFits) break;
   if (it == queue.end() || plan.pool().free_gpus() == 0) return;
   const QueueEntry head = *it;
   ShadowState shadow(plan, plan.job(head.job).gpus);
@@ -137,11 +137,11 @@ void EasyBackfill::schedule(Plan& plan) const {
   auto start = [&](const QueueEntry& e, const Placement& p) {
     if (now + plan.job(e.job).requested <= shadow_time) {
       shadow.pin(p.slices);
-      plan.start(e, p, StartReason::kBackfillShort);
+      plan.start(e, p, EasyBackfill::kShort);
       return true;
     }
     if (shadow.take_if_head_still_fits(p.slices)) {
-      plan.start(e, p, StartReason::kBackfillExtra);
+      plan.start(e, p, EasyBackfill::kExtra);
       return true;
     }
     return false;
@@ -284,7 +284,7 @@ void ConservativeBackfill::schedule(Plan& plan) const {
     const Seconds t = profile.earliest(job.gpus, job.requested);
     if (!std::isfinite(t)) continue;
     profile.reserve(t, job.requested, job.gpus);
-    if (t == plan.now()) plan.try_start(e, StartReason::kReservationNow);
+    if (t == plan.now()) plan.try_start(e, ConservativeBackfill::kReservationNow);
   }
 }
 

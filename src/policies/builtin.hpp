@@ -11,37 +11,37 @@ namespace gpufleet::policies {
 class FcfsOrder final : public QueueOrder {
  public:
   std::string_view name() const override { return "fcfs"; }
-  QueueKey key(const Job& job) const override { return {job.submit, 0.0}; }
+  QueueKey key(const Job& job, const QueueContext&) const override { return {job.submit, 0.0}; }
 };
 
 class SjfOrder final : public QueueOrder {
  public:
   std::string_view name() const override { return "sjf"; }
-  QueueKey key(const Job& job) const override { return {job.requested, job.submit}; }
+  QueueKey key(const Job& job, const QueueContext&) const override { return {job.requested, job.submit}; }
 };
 
 class PriorityOrder final : public QueueOrder {
  public:
   std::string_view name() const override { return "priority"; }
-  QueueKey key(const Job& job) const override { return {-static_cast<double>(job.priority), job.submit}; }
+  QueueKey key(const Job& job, const QueueContext&) const override { return {-static_cast<double>(job.priority), job.submit}; }
 };
 
 class FirstFit final : public PlacementPolicy {
  public:
   std::string_view name() const override { return "first_fit"; }
-  Placement place(const NodePool& pool, std::uint32_t gpus) const override;
+  Placement place(const NodePool& pool, const Job& job) const override;
 };
 
 class BestFit final : public PlacementPolicy {
  public:
   std::string_view name() const override { return "best_fit"; }
-  Placement place(const NodePool& pool, std::uint32_t gpus) const override;
+  Placement place(const NodePool& pool, const Job& job) const override;
 };
 
 class Pack final : public PlacementPolicy {
  public:
   std::string_view name() const override { return "pack"; }
-  Placement place(const NodePool& pool, std::uint32_t gpus) const override;
+  Placement place(const NodePool& pool, const Job& job) const override;
 };
 
 class NoBackfill final : public BackfillPolicy {
@@ -56,6 +56,8 @@ class EasyBackfill final : public BackfillPolicy {
   // Queues longer than `scan_threshold` are backfilled through the queue's
   // size/walltime buckets instead of a linear scan; both give the same starts.
   explicit EasyBackfill(std::size_t scan_threshold = 256) : scan_threshold_(scan_threshold) {}
+  static constexpr StartReason kShort{StartKind::kBackfill, "backfill_short"};  // ends before the head's shadow time
+  static constexpr StartReason kExtra{StartKind::kBackfill, "backfill_extra"};  // uses GPUs the head does not need then
   std::string_view name() const override { return "easy"; }
   void schedule(Plan& plan) const override;
   StateIndexes indexes() const override { return {true, true}; }
@@ -69,6 +71,7 @@ class ConservativeBackfill final : public BackfillPolicy {
   // max_reservations: how many queued jobs (in queue order) get a reservation
   // per pass; 0 = all of them. Jobs beyond it wait for a later pass.
   explicit ConservativeBackfill(std::uint64_t max_reservations) : max_reservations_(max_reservations) {}
+  static constexpr StartReason kReservationNow{StartKind::kReservation, "reservation"};
   std::string_view name() const override { return "conservative"; }
   void schedule(Plan& plan) const override;
   StateIndexes indexes() const override { return {true, false}; }

@@ -79,15 +79,16 @@ Placement never_or_not_now(const NodePool& pool, std::uint32_t gpus) {
   return Placement{PlaceOutcome::kNotNow, {}, {}};
 }
 
-Placement FirstFit::place(const NodePool& pool, std::uint32_t gpus) const { return place_lowest(pool, gpus, false); }
+Placement FirstFit::place(const NodePool& pool, const Job& job) const { return place_lowest(pool, job.gpus, false); }
 
-Placement BestFit::place(const NodePool& pool, std::uint32_t gpus) const { return place_lowest(pool, gpus, true); }
+Placement BestFit::place(const NodePool& pool, const Job& job) const { return place_lowest(pool, job.gpus, true); }
 
 // Pack: a multi-node gang goes to as few racks as possible (the rack with the
 // fewest whole-free nodes that still holds it all; else racks with the most
 // whole-free nodes first), lowest-index nodes within a rack; the remainder, and
 // any job smaller than a node, goes best-fit.
-Placement Pack::place(const NodePool& pool, std::uint32_t gpus) const {
+Placement Pack::place(const NodePool& pool, const Job& job) const {
+  const std::uint32_t gpus = job.gpus;
   Placement verdict = never_or_not_now(pool, gpus);
   if (verdict.outcome == PlaceOutcome::kNever) return verdict;
   if (!pool.fits_now(gpus)) return verdict;

@@ -1,5 +1,5 @@
-#include "gpufleet/scenario_loader.hpp"
-#include "gpufleet/scenario_resolve.hpp"
+#include "scenario/scenario_loader.hpp"
+#include "scenario/scenario_resolve.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -11,10 +11,10 @@
 
 #include <fmt/format.h>
 
-#include "gpufleet/json_reader.hpp"
-#include "gpufleet/rng.hpp"
-#include "gpufleet/swf_reader.hpp"
-#include "gpufleet/time_format.hpp"
+#include "core/json_reader.hpp"
+#include "core/rng.hpp"
+#include "workload/swf_reader.hpp"
+#include "core/time_format.hpp"
 
 namespace gpufleet {
 namespace {
@@ -133,14 +133,14 @@ struct Loader {
   SchedulingSetup read_scheduling(const Json& v, const std::string& pointer, const SchedulingSetup* defaults) {
     SchedulingSetup s = defaults ? *defaults : SchedulingSetup{};
     ObjectReader r(v, pointer, ctx);
-    if (const Json* q = r.raw("queue")) s.queue = registry.make_queue_order(*q, r.member_pointer("queue"), ctx);
-    else if (!defaults) s.queue = registry.make_queue_order(Json{{"policy", "fcfs"}}, r.member_pointer("queue"), ctx);
-    if (const Json* b = r.raw("backfill")) s.backfill = registry.make_backfill(*b, r.member_pointer("backfill"), ctx);
-    else if (!defaults) s.backfill = registry.make_backfill(Json{{"policy", "none"}}, r.member_pointer("backfill"), ctx);
+    if (const Json* q = r.raw("queue")) s.queue = registry.make_queue_order(*q, file, r.member_pointer("queue"), diags);
+    else if (!defaults) s.queue = registry.make_queue_order(Json{{"policy", "fcfs"}}, file, r.member_pointer("queue"), diags);
+    if (const Json* b = r.raw("backfill")) s.backfill = registry.make_backfill(*b, file, r.member_pointer("backfill"), diags);
+    else if (!defaults) s.backfill = registry.make_backfill(Json{{"policy", "none"}}, file, r.member_pointer("backfill"), diags);
     if (const Json* p = r.raw("placement"))
-      s.placement = registry.make_placement(*p, r.member_pointer("placement"), ctx);
+      s.placement = registry.make_placement(*p, file, r.member_pointer("placement"), diags);
     else if (!defaults)
-      s.placement = registry.make_placement(Json{{"policy", "first_fit"}}, r.member_pointer("placement"), ctx);
+      s.placement = registry.make_placement(Json{{"policy", "first_fit"}}, file, r.member_pointer("placement"), diags);
     r.finish();
     return s;
   }
@@ -364,8 +364,8 @@ struct Loader {
       if (auto w = r.opt_number("supply_window_days", NumberRange::between(0, 3650))) ro.supply_window_s = *w * 86400.0;
       if (const Json* p = r.raw("packaging_gpus_per_month"))
         ro.packaging_gpus_per_month = read_schedule(*p, r.member_pointer("packaging_gpus_per_month"), NumberRange::at_least(0));
-      if (const Json* a = r.raw("allocation")) ro.allocation = registry.make_supply(*a, r.member_pointer("allocation"), ctx);
-      else ro.allocation = registry.make_supply(Json{{"policy", "fcfs_orders"}}, r.member_pointer("allocation"), ctx);
+      if (const Json* a = r.raw("allocation")) ro.allocation = registry.make_supply(*a, file, r.member_pointer("allocation"), diags);
+      else ro.allocation = registry.make_supply(Json{{"policy", "fcfs_orders"}}, file, r.member_pointer("allocation"), diags);
       if (const Json* list = r.array("hbm_suppliers", true)) {
         for (std::size_t i = 0; i < list->size(); ++i) {
           ObjectReader h((*list)[i], detail::pointer_append(r.member_pointer("hbm_suppliers"), i), ctx);

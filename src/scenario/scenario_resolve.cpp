@@ -1,12 +1,12 @@
-#include "gpufleet/scenario_resolve.hpp"
+#include "scenario/scenario_resolve.hpp"
 
 #include <filesystem>
 
 #include <fmt/format.h>
 
 #include "core/json_input.hpp"
-#include "gpufleet/scenario.hpp"
-#include "gpufleet/sha256.hpp"
+#include "scenario/scenario.hpp"
+#include "core/sha256.hpp"
 
 namespace gpufleet {
 namespace {

@@ -49,18 +49,52 @@ void ClusterState::dequeue(const QueueEntry& entry) {
 
 void ClusterState::add_running(std::uint32_t job) {
   ++running_count_;
-  if (!indexes_.running_by_end) return;
   const Job& j = jobs_[job];
+  if (j.workload >= usage_.size()) usage_.resize(j.workload + 1);
+  UsageTally& u = usage_[j.workload];
+  u.running_gpus += j.gpus;
+  u.running_gpu_start += static_cast<double>(j.gpus) * j.start;
+  if (!indexes_.running_by_end) return;
   running_.insert(RunningEntry{j.start + j.requested, job});
 }
 
 void ClusterState::remove_running(std::uint32_t job) {
   GPUFLEET_CHECK(running_count_ > 0, "a finishing job was running");
   --running_count_;
-  if (!indexes_.running_by_end) return;
   const Job& j = jobs_[job];
+  GPUFLEET_CHECK(j.workload < usage_.size() && usage_[j.workload].running_gpus >= j.gpus && j.end >= j.start,
+                 "a finishing job was counted as running, with its end set");
+  UsageTally& u = usage_[j.workload];
+  u.running_gpus -= j.gpus;
+  u.running_gpu_start -= static_cast<double>(j.gpus) * j.start;
+  u.done_gpu_seconds += static_cast<double>(j.gpus) * (j.end - j.start);
+  if (!indexes_.running_by_end) return;
   const auto erased = running_.erase(RunningEntry{j.start + j.requested, job});
   GPUFLEET_CHECK(erased == 1, "a finishing job was in the running set");
+}
+
+WorkloadUsage ClusterState::usage(std::uint32_t workload, Seconds now) const {
+  if (workload >= usage_.size()) return {};
+  const UsageTally& u = usage_[workload];
+  return {u.running_gpus,
+          u.done_gpu_seconds + static_cast<double>(u.running_gpus) * now - u.running_gpu_start};
+}
+
+void ClusterState::rebuild_buckets() {
+  buckets_.clear();
+  for (const QueueEntry& e : queue_)
+    buckets_[QueueBucketKey{jobs_[e.job].gpus, walltime_class(jobs_[e.job].requested)}].insert(e);
+}
+
+std::uint8_t ClusterState::intern_start_label(const StartReason& reason) {
+  for (std::size_t i = 0; i < start_labels_.size(); ++i)
+    if (start_labels_[i] == reason.label) return static_cast<std::uint8_t>(i);
+  bool ok = !reason.label.empty() && reason.kind != StartKind::kNone;
+  for (char c : reason.label) ok = ok && ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_');
+  GPUFLEET_CHECK(ok, "a start reason has a kind and a label of lower-case letters, digits and '_'");
+  GPUFLEET_CHECK(start_labels_.size() < 255, "a cluster's policies use at most 255 start labels");
+  start_labels_.emplace_back(reason.label);
+  return static_cast<std::uint8_t>(start_labels_.size() - 1);
 }
 
 }  // namespace gpufleet

@@ -5,7 +5,7 @@
 namespace gpufleet {
 
 Placement Plan::preview(const QueueEntry& entry) const {
-  return placement_.place(state_.pool(), state_.job(entry.job).gpus);
+  return placement_.place(state_.pool(), state_.job(entry.job));
 }
 
 void Plan::start(const QueueEntry& entry, const Placement& placement, StartReason reason) {
@@ -32,7 +32,8 @@ void Plan::start(const QueueEntry& entry, const Placement& placement, StartReaso
   job.alloc = placement.slices;
   job.state = JobState::kRunning;
   job.start = now_;
-  job.start_reason = reason;
+  job.start_kind = reason.kind;
+  job.start_label = state_.intern_start_label(reason);
   state_.add_running(entry.job);
   decisions_.push_back(StartDecision{entry, reason});
 }

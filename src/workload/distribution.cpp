@@ -1,4 +1,4 @@
-#include "gpufleet/distribution.hpp"
+#include "workload/distribution.hpp"
 
 #include <algorithm>
 #include <cmath>

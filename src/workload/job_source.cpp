@@ -1,4 +1,4 @@
-#include "gpufleet/job_source.hpp"
+#include "workload/job_source.hpp"
 
 #include <cmath>
 #include <limits>
@@ -8,15 +8,15 @@ namespace {
 
 class SyntheticSource final : public JobSource {
  public:
-  SyntheticSource(const Scenario& sc, std::uint32_t index)
-      : spec_(sc.workloads[index]),
+  SyntheticSource(const WorkloadSpec& spec, std::uint32_t index, const JobSourceContext& ctx)
+      : spec_(spec),
         index_(index),
         cluster_(spec_.cluster),
-        speed_(sc.gpu_models[sc.clusters[spec_.cluster].gpu_model].relative_speed),
-        horizon_(sc.horizon_s.value_or(std::numeric_limits<double>::infinity())),
-        arrivals_(sc.seed, "workload/" + spec_.id + "/arrival"),
-        sizes_(sc.seed, "workload/" + spec_.id + "/gpus"),
-        durations_(sc.seed, "workload/" + spec_.id + "/duration"),
+        speed_(ctx.relative_speed),
+        horizon_(ctx.horizon),
+        arrivals_(ctx.seed, "workload/" + spec_.id + "/arrival"),
+        sizes_(ctx.seed, "workload/" + spec_.id + "/gpus"),
+        durations_(ctx.seed, "workload/" + spec_.id + "/duration"),
         t_(spec_.start_s) {}
 
   std::optional<Job> next() override {
@@ -49,10 +49,8 @@ class SyntheticSource final : public JobSource {
 
 class TraceSource final : public JobSource {
  public:
-  TraceSource(const Scenario& sc, std::uint32_t index)
-      : spec_(sc.workloads[index]),
-        index_(index),
-        horizon_(sc.horizon_s.value_or(std::numeric_limits<double>::infinity())) {}
+  TraceSource(const WorkloadSpec& spec, std::uint32_t index, const JobSourceContext& ctx)
+      : spec_(spec), index_(index), horizon_(ctx.horizon) {}
 
   std::optional<Job> next() override {
     if (pos_ >= spec_.records.size()) return std::nullopt;
@@ -91,10 +89,10 @@ class TraceSource final : public JobSource {
 
 }  // namespace
 
-std::unique_ptr<JobSource> make_job_source(const Scenario& scenario, std::uint32_t workload_index) {
-  if (scenario.workloads[workload_index].kind == WorkloadSpec::Kind::kSwf)
-    return std::make_unique<TraceSource>(scenario, workload_index);
-  return std::make_unique<SyntheticSource>(scenario, workload_index);
+std::unique_ptr<JobSource> make_job_source(const WorkloadSpec& spec, std::uint32_t workload_index,
+                                           const JobSourceContext& context) {
+  if (spec.kind == WorkloadSpec::Kind::kSwf) return std::make_unique<TraceSource>(spec, workload_index, context);
+  return std::make_unique<SyntheticSource>(spec, workload_index, context);
 }
 
 }  // namespace gpufleet

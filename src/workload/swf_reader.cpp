@@ -1,4 +1,4 @@
-#include "gpufleet/swf_reader.hpp"
+#include "workload/swf_reader.hpp"
 
 #include <algorithm>
 #include <cerrno>

@@ -17,10 +17,10 @@
 #include "core/json_input.hpp"
 #include "core/result_folder.hpp"
 #include "gpufleet/diagnostics.hpp"
-#include "gpufleet/distribution.hpp"
-#include "gpufleet/swf_reader.hpp"
-#include "gpufleet/sweep.hpp"
-#include "gpufleet/time_format.hpp"
+#include "workload/distribution.hpp"
+#include "workload/swf_reader.hpp"
+#include "study/sweep.hpp"
+#include "core/time_format.hpp"
 
 using namespace gpufleet;
 using gpufleet::test::TempDir;

@@ -6,8 +6,8 @@
 #include <cmath>
 #include <vector>
 
-#include "gpufleet/distribution.hpp"
-#include "gpufleet/rng.hpp"
+#include "workload/distribution.hpp"
+#include "core/rng.hpp"
 
 using namespace gpufleet;
 

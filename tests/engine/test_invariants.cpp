@@ -4,10 +4,10 @@
 
 #include <nlohmann/json.hpp>
 
-#include "gpufleet/engine.hpp"
+#include "engine/engine.hpp"
 #include "gpufleet/plan.hpp"
 #include "gpufleet/policy_registry.hpp"
-#include "gpufleet/scenario_loader.hpp"
+#include "scenario/scenario_loader.hpp"
 #include "policies/builtin.hpp"
 
 using namespace gpufleet;
@@ -18,7 +18,8 @@ namespace {
 class OverbookingPlacement final : public PlacementPolicy {
  public:
   std::string_view name() const override { return "overbooking"; }
-  Placement place(const NodePool&, std::uint32_t gpus) const override {
+  Placement place(const NodePool&, const Job& job) const override {
+    const std::uint32_t gpus = job.gpus;
     Placement p;
     p.outcome = PlaceOutcome::kFits;
     p.slices = {NodeSlice{0, gpus}};
@@ -32,7 +33,7 @@ TEST_CASE("a placement that double-books GPUs stops the run with the invariant i
   PolicyRegistry registry;
   register_builtin_policies(registry);
   registry.add_placement({PolicyKind::kPlacement, "overbooking", "test only: ignores what is free", {}},
-                         [](detail::ObjectReader&) { return std::make_unique<OverbookingPlacement>(); });
+                         [](const PolicyParams&) { return std::make_unique<OverbookingPlacement>(); });
   const auto doc = nlohmann::json::parse(R"({
     "format_version": 1, "name": "broken", "seed": 1, "start": "2025-01-01", "horizon_days": 1,
     "gpu_models": [{"id": "g"}],
@@ -58,7 +59,8 @@ namespace {
 class ScatteringPlacement final : public PlacementPolicy {
  public:
   std::string_view name() const override { return "scattering"; }
-  Placement place(const NodePool& pool, std::uint32_t gpus) const override {
+  Placement place(const NodePool& pool, const Job& job) const override {
+    const std::uint32_t gpus = job.gpus;
     Placement p;
     p.outcome = PlaceOutcome::kFits;
     for (std::uint32_t n = 0; n < gpus && n < pool.node_count(); ++n) p.slices.push_back(NodeSlice{n, 1});
@@ -80,13 +82,13 @@ TEST_CASE("a placement with the right GPU total but not the gang shape is refuse
   const ScatteringPlacement scatter;
   Plan plan(state, scatter, 0);
   const QueueEntry entry = *state.queue().begin();
-  CHECK_THROWS_WITH(plan.try_start(entry, StartReason::kInOrder),
+  CHECK_THROWS_WITH(plan.try_start(entry, kStartInOrder),
                     Catch::Contains("a placement has the gang shape: whole nodes, and the remainder on one node"));
   CHECK(state.job(idx).state == JobState::kQueued);  // refused before anything was allocated
   CHECK(state.pool().free_gpus() == 64);
   // The same job through a placement that keeps the contract starts.
   const policies::FirstFit first_fit;
   Plan ok(state, first_fit, 0);
-  CHECK(ok.try_start(entry, StartReason::kInOrder) == PlaceOutcome::kFits);
+  CHECK(ok.try_start(entry, kStartInOrder) == PlaceOutcome::kFits);
   CHECK(state.job(idx).alloc == std::vector<NodeSlice>{{0, 8}});
 }

@@ -13,8 +13,8 @@
 #include <zlib.h>
 
 #include "../helpers.hpp"
-#include "gpufleet/engine.hpp"
-#include "gpufleet/scenario_loader.hpp"
+#include "engine/engine.hpp"
+#include "scenario/scenario_loader.hpp"
 
 using namespace gpufleet;
 

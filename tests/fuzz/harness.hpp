@@ -15,16 +15,16 @@
 #include <nlohmann/json.hpp>
 
 #include "core/json_input.hpp"
-#include "gpufleet/cluster_sim.hpp"
+#include "sim/cluster_sim.hpp"
 #include "gpufleet/diagnostics.hpp"
-#include "gpufleet/result_diff.hpp"
-#include "gpufleet/results.hpp"
-#include "gpufleet/scenario_loader.hpp"
-#include "gpufleet/scenario_resolve.hpp"
-#include "gpufleet/summary.hpp"
-#include "gpufleet/swf_reader.hpp"
-#include "gpufleet/sweep.hpp"
-#include "gpufleet/writers.hpp"
+#include "output/result_diff.hpp"
+#include "sim/run_result.hpp"
+#include "scenario/scenario_loader.hpp"
+#include "scenario/scenario_resolve.hpp"
+#include "metrics/summary.hpp"
+#include "workload/swf_reader.hpp"
+#include "study/sweep.hpp"
+#include "output/writers.hpp"
 
 namespace gpufleet::fuzz {
 

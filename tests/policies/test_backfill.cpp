@@ -25,7 +25,7 @@ namespace Catch {
 template <>
 struct StringMaker<Started> {
   static std::string convert(const Started& s) {
-    return "{job " + std::to_string(s.job) + ", " + std::string(gpufleet::to_string(s.reason)) + "}";
+    return "{job " + std::to_string(s.job) + ", " + std::string(s.reason.label) + "}";
   }
 };
 }  // namespace Catch
@@ -62,14 +62,14 @@ TEST_CASE("none: stops at the first job that does not fit", "[policies][backfill
   const auto j1 = b.queued(1, 10), j2 = b.queued(2, 10), j3 = b.queued(4, 10), j4 = b.queued(1, 10);
   (void)j4;
   CHECK(run_pass(b.state, NoBackfill{}, 0) ==
-        std::vector<Started>{{j1, StartReason::kInOrder}, {j2, StartReason::kInOrder}});
+        std::vector<Started>{{j1, kStartInOrder}, {j2, kStartInOrder}});
   (void)j3;
 }
 
 TEST_CASE("easy: a short job backfills - a long one may not use GPUs the head needs", "[policies][backfill]") {
   // Shadow time 100 (A ends), 4 GPUs free then, head needs 4: extra = 0.
   MualemCase c(4);
-  CHECK(run_pass(c.b.state, EasyBackfill{}, 10) == std::vector<Started>{{c.short_job, StartReason::kBackfillShort}});
+  CHECK(run_pass(c.b.state, EasyBackfill{}, 10) == std::vector<Started>{{c.short_job, EasyBackfill::kShort}});
   CHECK(c.b.state.job(c.head).state == JobState::kQueued);
   CHECK(c.b.state.job(c.long_job).state == JobState::kQueued);
 }
@@ -77,7 +77,7 @@ TEST_CASE("easy: a short job backfills - a long one may not use GPUs the head ne
 TEST_CASE("easy: a long job backfills into the head's extra GPUs", "[policies][backfill]") {
   // Head needs 3 of the 4 free at shadow time: extra = 1, taken by the 1-GPU long job; C then finds 1 GPU free.
   MualemCase c(3);
-  CHECK(run_pass(c.b.state, EasyBackfill{}, 10) == std::vector<Started>{{c.long_job, StartReason::kBackfillExtra}});
+  CHECK(run_pass(c.b.state, EasyBackfill{}, 10) == std::vector<Started>{{c.long_job, EasyBackfill::kExtra}});
 }
 
 TEST_CASE("easy: the shadow check is per node - not per GPU count", "[policies][backfill]") {
@@ -98,9 +98,9 @@ TEST_CASE("easy: jobs that fit start in order before any reservation", "[policie
   StateBuilder b(4, 1);
   const auto j1 = b.queued(1, 10), j2 = b.queued(1, 10), big = b.queued(4, 10), small = b.queued(1, 5);
   // j1, j2 start in order; big is the head (shadow 10, when j1 and j2 end); small ends by 10 -> backfill.
-  CHECK(run_pass(b.state, EasyBackfill{}, 0) == std::vector<Started>{{j1, StartReason::kInOrder},
-                                                                     {j2, StartReason::kInOrder},
-                                                                     {small, StartReason::kBackfillShort}});
+  CHECK(run_pass(b.state, EasyBackfill{}, 0) == std::vector<Started>{{j1, kStartInOrder},
+                                                                     {j2, kStartInOrder},
+                                                                     {small, EasyBackfill::kShort}});
   (void)big;
 }
 
@@ -108,12 +108,12 @@ TEST_CASE("conservative: every queued job holds a reservation", "[policies][back
   {
     MualemCase c(4);  // same as EASY here: only the short job starts
     CHECK(run_pass(c.b.state, ConservativeBackfill{0}, 10) ==
-          std::vector<Started>{{c.short_job, StartReason::kReservationNow}});
+          std::vector<Started>{{c.short_job, ConservativeBackfill::kReservationNow}});
   }
   {
     MualemCase c(3);  // B fits beside H's reservation; C would overlap both and is reserved later
     CHECK(run_pass(c.b.state, ConservativeBackfill{0}, 10) ==
-          std::vector<Started>{{c.long_job, StartReason::kReservationNow}});
+          std::vector<Started>{{c.long_job, ConservativeBackfill::kReservationNow}});
   }
   {
     // Conservative protects the second job's reservation too, where EASY does not:
@@ -121,7 +121,7 @@ TEST_CASE("conservative: every queued job holds a reservation", "[policies][back
     // At t=100 with nothing else: H1 runs [100,200); H2 at 200; L cannot start before H2.
     StateBuilder b(2, 1);
     const auto h1 = b.queued(2, 100), h2 = b.queued(1, 100), l = b.queued(1, 150);
-    CHECK(run_pass(b.state, ConservativeBackfill{0}, 100) == std::vector<Started>{{h1, StartReason::kReservationNow}});
+    CHECK(run_pass(b.state, ConservativeBackfill{0}, 100) == std::vector<Started>{{h1, ConservativeBackfill::kReservationNow}});
     (void)h2;
     (void)l;
   }
@@ -138,7 +138,7 @@ TEST_CASE("conservative: a job that fits beside all reservations starts now", "[
   b.running({{0, 1}, {1, 1}}, 0, 100);
   const auto h = b.queued(4, 50);
   const auto s = b.queued(2, 90);
-  CHECK(run_pass(b.state, ConservativeBackfill{0}, 10) == std::vector<Started>{{s, StartReason::kReservationNow}});
+  CHECK(run_pass(b.state, ConservativeBackfill{0}, 10) == std::vector<Started>{{s, ConservativeBackfill::kReservationNow}});
   (void)h;
 }
 
@@ -172,7 +172,7 @@ TEST_CASE("easy: the indexed pass for long queues starts exactly the jobs the li
     REQUIRE(scan == indexed);
     total_started += scan.size();
     for (const auto& s : scan)
-      if (s.reason != StartReason::kInOrder) {
+      if (s.reason != kStartInOrder) {
         ++rounds_with_backfill;
         break;
       }

@@ -1,5 +1,8 @@
 #include <catch2/catch.hpp>
 
+#include <nlohmann/json.hpp>
+
+#include "../helpers.hpp"
 #include "gpufleet/policy_registry.hpp"
 #include "policies/builtin.hpp"
 
@@ -46,7 +49,7 @@ TEST_CASE("placements on a literal pool: which nodes each policy picks", "[polic
   for (const auto& c : cases) {
     INFO(c.name);
     const NodePool pool(c.free, 8, c.rack_nodes);
-    const Placement p = c.policy->place(pool, c.gpus);
+    const Placement p = c.policy->place(pool, test::job_with_gpus(c.gpus));
     CHECK(p.outcome == c.outcome);
     CHECK(slices(p) == c.want);
     if (p.outcome == PlaceOutcome::kNever) CHECK_FALSE(p.reason.empty());
@@ -57,10 +60,9 @@ TEST_CASE("every placement honours the gang contract on random pools", "[policie
   // Every registered placement, not a list kept by hand: a new built-in is checked as it is added.
   std::vector<std::unique_ptr<PlacementPolicy>> placements;
   Diagnostics diags;
-  const detail::ReadContext ctx{"registry", &diags};
   for (const PolicyInfo& info : builtin_policy_registry().list())
     if (info.kind == PolicyKind::kPlacement)
-      placements.push_back(builtin_policy_registry().make_placement(nlohmann::json{{"policy", info.name}}, "", ctx));
+      placements.push_back(builtin_policy_registry().make_placement(nlohmann::json{{"policy", info.name}}, "registry", "", diags));
   REQUIRE(diags.empty());
   REQUIRE(placements.size() >= 3);
   std::uint64_t x = 99;
@@ -75,7 +77,7 @@ TEST_CASE("every placement honours the gang contract on random pools", "[policie
     const std::uint32_t gpus = 1 + rnd(60);
     for (const auto& policy : placements) {
       INFO(policy->name() << " gpus=" << gpus << " round=" << round);
-      const Placement p = policy->place(pool, gpus);
+      const Placement p = policy->place(pool, test::job_with_gpus(gpus));
       REQUIRE(p.outcome != PlaceOutcome::kNever);
       REQUIRE((p.outcome == PlaceOutcome::kFits) == pool.fits_now(gpus));
       if (p.outcome != PlaceOutcome::kFits) continue;

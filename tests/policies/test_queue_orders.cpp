@@ -1,5 +1,7 @@
 #include <catch2/catch.hpp>
 
+#include <nlohmann/json.hpp>
+
 #include "gpufleet/policy_registry.hpp"
 #include "policies/builtin.hpp"
 
@@ -15,7 +17,9 @@ Job job(Seconds submit, Seconds requested, std::int32_t priority) {
   return j;
 }
 bool before(const QueueOrder& o, const Job& a, const Job& b) {
-  const QueueKey ka = o.key(a), kb = o.key(b);
+  const ClusterState state(NodePool(1, 8, 1));
+  const QueueContext context{0, state};
+  const QueueKey ka = o.key(a, context), kb = o.key(b, context);
   return std::tie(ka.primary, ka.secondary) < std::tie(kb.primary, kb.secondary);
 }
 }  // namespace
@@ -45,14 +49,13 @@ TEST_CASE("the registry lists every built-in and refuses duplicates", "[policies
 
 TEST_CASE("policy parameters are checked with their JSON pointer", "[policies][registry]") {
   Diagnostics diags;
-  const detail::ReadContext ctx{"s.json", &diags};
   const auto& reg = builtin_policy_registry();
-  CHECK(reg.make_backfill({{"policy", "conservative"}, {"params", {{"max_reservations", 5}}}}, "/scheduling/backfill", ctx));
+  CHECK(reg.make_backfill({{"policy", "conservative"}, {"params", {{"max_reservations", 5}}}}, "s.json", "/scheduling/backfill", diags));
   CHECK(diags.empty());
   CHECK_FALSE(reg.make_backfill({{"policy", "conservative"}, {"params", {{"max_reservations", -1}}}},
-                                "/scheduling/backfill", ctx));
-  CHECK_FALSE(reg.make_backfill({{"policy", "easy"}, {"params", {{"depth", 3}}}}, "/scheduling/backfill", ctx));
-  CHECK_FALSE(reg.make_placement({{"policy", "worst_fit"}}, "/scheduling/placement", ctx));
+                                "s.json", "/scheduling/backfill", diags));
+  CHECK_FALSE(reg.make_backfill({{"policy", "easy"}, {"params", {{"depth", 3}}}}, "s.json", "/scheduling/backfill", diags));
+  CHECK_FALSE(reg.make_placement({{"policy", "worst_fit"}}, "s.json", "/scheduling/placement", diags));
   REQUIRE(diags.size() == 3);
   CHECK(diags.items()[0].location == "/scheduling/backfill/params/max_reservations");
   CHECK(diags.items()[1].location == "/scheduling/backfill/params/depth");

@@ -25,9 +25,9 @@
 #include <nlohmann/json.hpp>
 
 #include "../helpers.hpp"
-#include "gpufleet/engine.hpp"
-#include "gpufleet/scenario_loader.hpp"
-#include "gpufleet/writers.hpp"
+#include "engine/engine.hpp"
+#include "scenario/scenario_loader.hpp"
+#include "output/writers.hpp"
 
 using namespace gpufleet;
 using Json = nlohmann::json;

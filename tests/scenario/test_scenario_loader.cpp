@@ -9,7 +9,7 @@
 
 #include "../helpers.hpp"
 #include "gpufleet/cli.hpp"
-#include "gpufleet/scenario_loader.hpp"
+#include "scenario/scenario_loader.hpp"
 
 using namespace gpufleet;
 using gpufleet::test::TempDir;

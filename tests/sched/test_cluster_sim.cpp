@@ -4,8 +4,8 @@
 #include <nlohmann/json.hpp>
 
 #include "../helpers.hpp"
-#include "gpufleet/cluster_sim.hpp"
-#include "gpufleet/scenario_loader.hpp"
+#include "sim/cluster_sim.hpp"
+#include "scenario/scenario_loader.hpp"
 
 using namespace gpufleet;
 using Json = nlohmann::json;

@@ -9,12 +9,12 @@
 #include <nlohmann/json.hpp>
 
 #include "../helpers.hpp"
-#include "gpufleet/result_diff.hpp"
-#include "gpufleet/scenario_loader.hpp"
-#include "gpufleet/scenario_resolve.hpp"
-#include "gpufleet/sha256.hpp"
-#include "gpufleet/stats.hpp"
-#include "gpufleet/sweep.hpp"
+#include "output/result_diff.hpp"
+#include "scenario/scenario_loader.hpp"
+#include "scenario/scenario_resolve.hpp"
+#include "core/sha256.hpp"
+#include "metrics/stats.hpp"
+#include "study/sweep.hpp"
 
 using namespace gpufleet;
 using gpufleet::test::TempDir;

@@ -11,12 +11,10 @@
 #include <string>
 #include <vector>
 
-#include <nlohmann/json.hpp>
-
-#include "gpufleet/distribution.hpp"
 #include "gpufleet/job.hpp"
 #include "gpufleet/policy.hpp"
-#include "gpufleet/rollout_spec.hpp"
+#include "scenario/rollout_spec.hpp"
+#include "workload/workload_spec.hpp"
 
 namespace gpufleet {
 
@@ -62,40 +60,6 @@ struct OperatorSpec {
   std::string id;
   std::string name;
   std::vector<SiteSpec> sites;
-};
-
-// One job line of a trace, as read.
-struct TraceRecord {
-  std::int64_t id = 0;
-  Seconds submit = 0;
-  Seconds runtime = -1;    // < 0: unknown (the job is rejected)
-  Seconds requested = -1;  // walltime the scheduler plans with
-  std::int64_t gpus = -1;  // <= 0: unknown (the job is rejected)
-};
-
-struct WorkloadSpec {
-  enum class Kind { kSynthetic, kSwf };
-  std::string id;
-  Kind kind = Kind::kSynthetic;
-  std::uint32_t cluster = 0;
-  std::int32_t priority = 0;
-
-  // kSynthetic
-  enum class Arrival { kPoisson, kInterval };
-  Arrival arrival = Arrival::kPoisson;
-  double rate_per_s = 0;           // Poisson
-  Seconds interval_s = 0;          // fixed interval
-  Seconds start_s = 0;             // first arrival is after this offset
-  std::optional<std::uint64_t> count;  // stop after this many jobs (else at the horizon)
-  Distribution gpus;
-  Distribution duration_s;
-  double walltime_factor = 1;      // requested walltime = factor * run time
-
-  // kSwf
-  std::string path;                // resolved against the scenario's folder
-  bool perfect_estimates = false;  // requested = run time (else the trace's field 9, run time if absent)
-  std::vector<TraceRecord> records;  // sorted by submit time (stable); submit times already scaled
-                                     // by the workload's "submit_scale" (< 1 compresses time: more load)
 };
 
 struct Scenario {

@@ -1,4 +1,4 @@
-#include "gpufleet/sweep.hpp"
+#include "study/sweep.hpp"
 
 #include <cmath>
 #include <filesystem>
@@ -7,13 +7,13 @@
 
 #include <fmt/format.h>
 
-#include "gpufleet/json_reader.hpp"
-#include "gpufleet/report.hpp"
+#include "core/json_reader.hpp"
+#include "output/report.hpp"
 #include "core/json_input.hpp"
-#include "gpufleet/scenario_resolve.hpp"
-#include "gpufleet/stats.hpp"
-#include "gpufleet/svg_chart.hpp"
-#include "gpufleet/time_format.hpp"
+#include "scenario/scenario_resolve.hpp"
+#include "metrics/stats.hpp"
+#include "output/svg_chart.hpp"
+#include "core/time_format.hpp"
 
 namespace gpufleet {
 namespace {

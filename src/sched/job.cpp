@@ -1,7 +1,5 @@
-// Names of the closed enums shared by the engine, the policies and the outputs
-// (the strings appear in jobs.csv; docs/outputs.md lists them).
+// Names of the job enums (they appear in jobs.csv; docs/outputs.md lists them).
 #include "gpufleet/job.hpp"
-#include "gpufleet/policy.hpp"
 
 namespace gpufleet {
 
@@ -15,13 +13,12 @@ std::string_view to_string(JobState s) {
   return "?";
 }
 
-std::string_view to_string(StartReason r) {
-  switch (r) {
-    case StartReason::kNone: return "";
-    case StartReason::kInOrder: return "in_order";
-    case StartReason::kBackfillShort: return "backfill_short";
-    case StartReason::kBackfillExtra: return "backfill_extra";
-    case StartReason::kReservationNow: return "reservation";
+std::string_view to_string(StartKind k) {
+  switch (k) {
+    case StartKind::kNone: return "";
+    case StartKind::kInOrder: return "in_order";
+    case StartKind::kBackfill: return "backfill";
+    case StartKind::kReservation: return "reservation";
   }
   return "?";
 }
@@ -34,15 +31,6 @@ std::string_view to_string(RejectReason r) {
     case RejectReason::kPlacementNever: return "placement_never";
     case RejectReason::kUnknownSize: return "trace_unknown_size";
     case RejectReason::kUnknownRuntime: return "trace_unknown_runtime";
-  }
-  return "?";
-}
-
-std::string_view to_string(PlaceOutcome o) {
-  switch (o) {
-    case PlaceOutcome::kFits: return "fits";
-    case PlaceOutcome::kNotNow: return "not_now";
-    case PlaceOutcome::kNever: return "never";
   }
   return "?";
 }

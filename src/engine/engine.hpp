@@ -15,8 +15,8 @@
 #include <string>
 #include <vector>
 
-#include "gpufleet/results.hpp"
-#include "gpufleet/scenario.hpp"
+#include "sim/run_result.hpp"
+#include "scenario/scenario.hpp"
 
 namespace gpufleet {
 

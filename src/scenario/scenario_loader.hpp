@@ -8,8 +8,8 @@
 #include <nlohmann/json.hpp>
 
 #include "gpufleet/policy_registry.hpp"
-#include "gpufleet/resource_limits.hpp"
-#include "gpufleet/scenario.hpp"
+#include "core/resource_limits.hpp"
+#include "scenario/scenario.hpp"
 
 namespace gpufleet {
 

@@ -1,4 +1,4 @@
-#include "gpufleet/rollout_model.hpp"
+#include "sim/rollout_model.hpp"
 
 #include <algorithm>
 #include <cmath>

@@ -14,7 +14,7 @@
 #include <limits>
 #include <vector>
 
-#include "gpufleet/scenario.hpp"
+#include "scenario/scenario.hpp"
 
 namespace gpufleet {
 

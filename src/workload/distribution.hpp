@@ -4,7 +4,7 @@
 #include <string>
 #include <vector>
 
-#include "gpufleet/rng.hpp"
+#include "core/rng.hpp"
 
 namespace gpufleet {
 

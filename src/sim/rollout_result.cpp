@@ -1,13 +1,13 @@
-#include "gpufleet/rollout_result.hpp"
+#include "sim/rollout_result.hpp"
 
 #include <algorithm>
 #include <cmath>
 
 #include "gpufleet/diagnostics.hpp"
-#include "gpufleet/rollout_model.hpp"
-#include "gpufleet/scenario.hpp"
+#include "sim/rollout_model.hpp"
+#include "scenario/scenario.hpp"
 #include "gpufleet/supply_policy.hpp"
-#include "gpufleet/time_format.hpp"
+#include "core/time_format.hpp"
 
 namespace gpufleet {
 namespace {

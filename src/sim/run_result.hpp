@@ -7,10 +7,10 @@
 #include <string_view>
 #include <vector>
 
-#include "gpufleet/cluster_sim.hpp"
+#include "sim/cluster_sim.hpp"
 #include "gpufleet/job.hpp"
-#include "gpufleet/rollout_result.hpp"
-#include "gpufleet/scenario.hpp"
+#include "sim/rollout_result.hpp"
+#include "scenario/scenario.hpp"
 
 namespace gpufleet {
 
@@ -38,8 +38,5 @@ struct RunResult {
   double wall_time_s = 0;
   double peak_memory_mib = 0;
 };
-
-// Peak resident set size of this process so far, in MiB (getrusage).
-double peak_memory_mib();
 
 }  // namespace gpufleet

@@ -1,4 +1,4 @@
-#include "gpufleet/cluster_sim.hpp"
+#include "sim/cluster_sim.hpp"
 
 #include <cmath>
 
@@ -18,7 +18,9 @@ ClusterSim::ClusterSim(const Scenario& scenario, std::uint32_t cluster_index)
                   scenario.clusters[cluster_index].rack_nodes) {
   for (std::uint32_t w = 0; w < scenario.workloads.size(); ++w) {
     if (scenario.workloads[w].cluster != cluster_index) continue;
-    sources_.push_back(make_job_source(scenario, w));
+    const JobSourceContext context{scenario.seed, horizon_,
+                                   scenario.gpu_models[scenario.clusters[cluster_index].gpu_model].relative_speed};
+    sources_.push_back(make_job_source(scenario.workloads[w], w, context));
     pending_.emplace_back();
     pull_arrival(static_cast<std::uint32_t>(sources_.size() - 1));
   }
@@ -49,13 +51,13 @@ void ClusterSim::admit(Job job) {
     else if (job.gpus > empty_pool_.capacity_gpus()) job.reject_reason = RejectReason::kTooLarge;
     else {
       auto [it, fresh] = never_fits_.try_emplace(job.gpus, false);
-      if (fresh) it->second = policies_.placement->place(empty_pool_, job.gpus).outcome == PlaceOutcome::kNever;
+      if (fresh) it->second = policies_.placement->place(empty_pool_, job).outcome == PlaceOutcome::kNever;
       if (it->second) job.reject_reason = RejectReason::kPlacementNever;
     }
   }
   const bool rejected = job.reject_reason != RejectReason::kNone;
   if (rejected) job.state = JobState::kRejected;
-  const QueueKey key = policies_.queue->key(job);
+  const QueueKey key = policies_.queue->key(job, QueueContext{job.submit, state_});
   const std::uint32_t index = state_.add_job(std::move(job));
   if (!rejected) state_.enqueue(index, key);
 }
@@ -63,16 +65,20 @@ void ClusterSim::admit(Job job) {
 void ClusterSim::complete(std::uint32_t index, Seconds t) {
   Job& job = state_.job(index);
   GPUFLEET_CHECK(job.state == JobState::kRunning, "only a running job completes");
+  job.end = t;
   state_.remove_running(index);
   state_.pool().release(job.alloc);
   std::vector<NodeSlice>().swap(job.alloc);
   job.state = JobState::kCompleted;
-  job.end = t;
 }
 
 void ClusterSim::schedule(Seconds now) {
   if (state_.queue().empty() || state_.pool().free_gpus() == 0) return;
   ++passes_;
+  if (policies_.queue->keying() == QueueOrder::Keying::kEveryPass) {
+    const QueueContext context{now, state_};
+    state_.rekey([&](const Job& j) { return policies_.queue->key(j, context); });
+  }
   Plan plan(state_, *policies_.placement, now);
   policies_.backfill->schedule(plan);
   for (const StartDecision& d : plan.decisions()) {
@@ -172,6 +178,7 @@ ClusterResult ClusterSim::take_result(Seconds end) {
   cr.trace_records_after_horizon = trace_records_after_horizon();
   cr.timeseries = std::move(samples_);
   cr.jobs = std::move(state_.jobs());
+  cr.start_labels = state_.start_labels();
   cr.busy_gpu_s = busy_gpu_seconds_until(end);
   cr.online_gpu_s = online_gpu_seconds_until(end);
   return cr;

@@ -16,7 +16,7 @@
 #include <nlohmann/json.hpp>
 
 #include "gpufleet/diagnostics.hpp"
-#include "gpufleet/resource_limits.hpp"
+#include "core/resource_limits.hpp"
 
 namespace gpufleet {
 

@@ -7,7 +7,7 @@
 #include <vector>
 
 #include "gpufleet/diagnostics.hpp"
-#include "gpufleet/scenario.hpp"
+#include "workload/workload_spec.hpp"
 
 namespace gpufleet {
 

@@ -6,8 +6,8 @@
 
 #include <nlohmann/json.hpp>
 
-#include "gpufleet/results.hpp"
-#include "gpufleet/scenario.hpp"
+#include "sim/run_result.hpp"
+#include "scenario/scenario.hpp"
 
 namespace gpufleet {
 

@@ -13,12 +13,13 @@
 #include <limits>
 #include <memory>
 #include <queue>
+#include <string>
 #include <unordered_map>
 #include <vector>
 
 #include "gpufleet/cluster_state.hpp"
-#include "gpufleet/job_source.hpp"
-#include "gpufleet/scenario.hpp"
+#include "workload/job_source.hpp"
+#include "scenario/scenario.hpp"
 
 namespace gpufleet {
 
@@ -33,6 +34,7 @@ struct TimeseriesRow {
 // One cluster's outcome at the end of a run.
 struct ClusterResult {
   std::vector<Job> jobs;  // admission order
+  std::vector<std::string> start_labels;  // Job::start_label indexes them
   std::vector<TimeseriesRow> timeseries;
   std::uint64_t events = 0;
   std::uint64_t scheduling_passes = 0;
