@@ -28,12 +28,13 @@ void Plan::start(const QueueEntry& entry, const Placement& placement, StartReaso
                      (partial == 0 || partial_gpus == job.gpus % per_node) &&
                      whole + partial == placement.slices.size(),
                  "a placement has the gang shape: whole nodes, and the remainder on one node");
+  const std::uint8_t label = state_.intern_start_label(reason);  // checks the label, before anything changes
   state_.pool().allocate(placement.slices);
   job.alloc = placement.slices;
   job.state = JobState::kRunning;
   job.start = now_;
   job.start_kind = reason.kind;
-  job.start_label = state_.intern_start_label(reason);
+  job.start_label = label;
   state_.add_running(entry.job);
   decisions_.push_back(StartDecision{entry, reason});
 }

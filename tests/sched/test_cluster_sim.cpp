@@ -6,6 +6,7 @@
 #include "../helpers.hpp"
 #include "sim/cluster_sim.hpp"
 #include "scenario/scenario_loader.hpp"
+#include "gpufleet/policy_registry.hpp"
 
 using namespace gpufleet;
 using Json = nlohmann::json;
@@ -88,4 +89,61 @@ TEST_CASE("samples show the state after each instant settles", "[cluster_sim]") 
       {0, 2, 0, 1}, {10, 2, 1, 1}, {20, 2, 1, 1}, {30, 0, 0, 0}};
   CHECK(got == want);
   CHECK(sim.state().job(1).start == 25);
+}
+
+namespace {
+
+// Least GPU-seconds used by the job's workload first, then submit time; keyed every pass or once.
+class UsageOrder final : public QueueOrder {
+ public:
+  explicit UsageOrder(Keying keying) : keying_(keying) {}
+  std::string_view name() const override { return "usage"; }
+  QueueKey key(const Job& job, const QueueContext& c) const override {
+    return {c.state.usage(job.workload, c.now).gpu_seconds, job.submit};
+  }
+  Keying keying() const override { return keying_; }
+
+ private:
+  Keying keying_;
+};
+
+}  // namespace
+
+TEST_CASE("a queue order keyed on every pass sees the usage of the moment, one keyed on arrival does not",
+          "[cluster_sim][queue]") {
+  test::TempDir dir("cs-rekey");
+  // One 1-GPU node; workload a submits three 10-s jobs at t=0, workload b three at t=1.
+  test::write_text(dir.path() / "a.swf", swf(1, 0, 10, 1) + swf(2, 0, 10, 1) + swf(3, 0, 10, 1));
+  test::write_text(dir.path() / "b.swf", swf(1, 1, 10, 1) + swf(2, 1, 10, 1) + swf(3, 1, 10, 1));
+  PolicyRegistry reg;
+  register_builtin_policies(reg);
+  reg.add_queue_order({PolicyKind::kQueueOrder, "usage_every_pass", "test", {}},
+                      [](const PolicyParams&) { return std::make_unique<UsageOrder>(QueueOrder::Keying::kEveryPass); });
+  reg.add_queue_order({PolicyKind::kQueueOrder, "usage_on_arrival", "test", {}},
+                      [](const PolicyParams&) { return std::make_unique<UsageOrder>(QueueOrder::Keying::kOnArrival); });
+  auto starts = [&](const std::string& order) {
+    Json doc = {{"format_version", 1}, {"name", "rekey"}, {"seed", 1}, {"start", "2025-01-01"},
+                {"gpu_models", {{{"id", "g"}}}},
+                {"operators", {{{"id", "o"}, {"sites", {{{"id", "s"}, {"clusters", {{{"id", "c"}, {"gpu_model", "g"},
+                                {"nodes", 1}, {"gpus_per_node", 1}}}}}}}}}},
+                {"workloads", {{{"id", "a"}, {"cluster", "c"}, {"kind", "swf"}, {"path", "a.swf"}, {"requested_time", "perfect"}},
+                               {{"id", "b"}, {"cluster", "c"}, {"kind", "swf"}, {"path", "b.swf"}, {"requested_time", "perfect"}}}},
+                {"scheduling", {{"queue", {{"policy", order}}}}}};
+    LoadOptions lo;
+    lo.registry = &reg;
+    const Scenario sc = load_scenario_json(doc, "rekey.json", dir.str(), lo);
+    ClusterSim sim(sc, 0);
+    drive(sim);
+    std::vector<std::pair<Seconds, std::string>> out;
+    for (const Job& j : sim.state().jobs()) out.push_back({j.start, sc.workloads[j.workload].id});
+    std::sort(out.begin(), out.end());
+    std::string seq;
+    for (const auto& [t, w] : out) seq += w;
+    return seq;
+  };
+  // Every pass: at t=10 a has used 10 GPU-s, b none: b goes; at t=20 they tie and a's earlier
+  // submit wins; and so on. On arrival every key is 0 (no use yet): submit order.
+  CHECK(starts("usage_every_pass") == "ababab");
+  CHECK(starts("usage_on_arrival") == "aaabbb");
+  CHECK(starts("fcfs") == "aaabbb");
 }
