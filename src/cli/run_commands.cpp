@@ -354,6 +354,19 @@ int cmd_check(const CheckArgs& a, std::ostream& out, std::ostream& err) {
   return rc;
 }
 
+namespace {
+// Text for one Markdown table cell: a '|' would end the cell, a newline the row.
+std::string table_cell(std::string_view text) {
+  std::string out;
+  for (char c : text) {
+    if (c == '|') out += "\\|";
+    else if (c == '\n' || c == '\r') out += ' ';
+    else out += c;
+  }
+  return out;
+}
+}  // namespace
+
 int cmd_policies(const PolicyRegistry& registry, bool markdown, std::ostream& out) {
   if (markdown) {
     // The reference table of docs/policies.md is this output (a test compares them).
@@ -361,9 +374,9 @@ int cmd_policies(const PolicyRegistry& registry, bool markdown, std::ostream& ou
     for (const PolicyInfo& p : registry.list()) {
       std::vector<std::string> params;
       for (const ParamSpec& param : p.params)
-        params.push_back(fmt::format("`{}` ({}, default `{}`): {}", param.name, param.describe_type(),
-                                     param.default_text(), param.description));
-      fmt::print(out, "| {} | `{}` | {} | {} |\n", to_string(p.kind), p.name, p.description,
+        params.push_back(table_cell(fmt::format("`{}` ({}, default `{}`): {}", param.name, param.describe_type(),
+                                                param.default_text(), param.description)));
+      fmt::print(out, "| {} | `{}` | {} | {} |\n", to_string(p.kind), table_cell(p.name), table_cell(p.description),
                  params.empty() ? std::string("none") : fmt::format("{}", fmt::join(params, "; ")));
     }
     return kExitOk;
