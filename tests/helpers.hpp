@@ -1,7 +1,9 @@
 // Shared test utilities: paths, temporary folders, literal cluster states.
 #pragma once
 
+#include <algorithm>
 #include <filesystem>
+#include <limits>
 #include <fstream>
 #include <sstream>
 #include <string>
@@ -74,6 +76,28 @@ inline std::vector<std::vector<std::string>> parse_csv(const std::string& text) 
 }
 
 // Builder for literal cluster states: running jobs on given nodes, queued jobs in order.
+// Sample mean, variance (of the sample, divided by n), min and max of n draws.
+struct Moments {
+  double mean = 0, var = 0, min = std::numeric_limits<double>::infinity(), max = -std::numeric_limits<double>::infinity();
+};
+
+template <class F>
+Moments moments(std::size_t n, F draw) {
+  Moments m;
+  double sum = 0, sq = 0;
+  for (std::size_t i = 0; i < n; ++i) {
+    const double x = draw();
+    sum += x;
+    sq += x * x;
+    m.min = std::min(m.min, x);
+    m.max = std::max(m.max, x);
+  }
+  m.mean = sum / static_cast<double>(n);
+  m.var = sq / static_cast<double>(n) - m.mean * m.mean;
+  return m;
+}
+
+
 // A job asking for `gpus` GPUs (what a placement reads), other fields zero.
 inline Job job_with_gpus(std::uint32_t gpus) {
   Job j;

@@ -1,6 +1,6 @@
 // The pieces that stand between gpufleet and a hostile input: the file opener, the JSON reader's
-// depth and duplicate-key rules, messages that stay one short line, strict dates, the result
-// folder's replace-as-a-whole rule, sweep sizes that saturate, trace limits counted while reading.
+// depth and duplicate-key rules, messages that stay one short line, the result folder's
+// replace-as-a-whole rule (strict dates: test_time_format.cpp; trace limits: tests/workload/).
 #include <catch2/catch.hpp>
 
 #include <sys/stat.h>
@@ -10,17 +10,12 @@
 #include <fstream>
 
 #include <fmt/format.h>
-#include <zlib.h>
 
 #include "../helpers.hpp"
 #include "core/input_file.hpp"
 #include "core/json_input.hpp"
 #include "core/result_folder.hpp"
 #include "gpufleet/diagnostics.hpp"
-#include "workload/distribution.hpp"
-#include "workload/swf_reader.hpp"
-#include "study/sweep.hpp"
-#include "core/time_format.hpp"
 
 using namespace gpufleet;
 using gpufleet::test::TempDir;
@@ -133,17 +128,6 @@ TEST_CASE("diagnostics are one printable line, however long or strange the input
   }
 }
 
-TEST_CASE("dates: exactly YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ", "[inputs]") {
-  CHECK(parse_utc("2025-01-01") == 1735689600);
-  CHECK(parse_utc("2025-01-01T00:00:01Z") == 1735689601);
-  CHECK(parse_utc("2024-02-29"));
-  for (const char* bad : {"2025-+1-01", " 2025-01-1", "2025-01- 1", "+025-01-01", "2025-1-01", "2025-01-01T00:00:0Z",
-                          "2025-01-01T00:00:00+", "2025/01/01", "2025-02-29", "2025-13-01", "1969-12-31", ""}) {
-    INFO(bad);
-    CHECK_FALSE(parse_utc(bad));
-  }
-}
-
 TEST_CASE("a result folder is replaced as a whole, never mixed, never a folder of the user's own", "[inputs][folders]") {
   TempDir dir("folder");
   const std::string out = (dir.path() / "res").string();
@@ -197,83 +181,4 @@ TEST_CASE("a result folder is replaced as a whole, never mixed, never a folder o
   CHECK_FALSE(is_result_entry("jobs.csv", true));
   CHECK_FALSE(is_result_entry("notes.txt", false));
   CHECK_FALSE(is_result_entry("jobs.csv.tmp.x", false));
-}
-
-TEST_CASE("sweep sizes saturate instead of wrapping", "[inputs][sweep]") {
-  SweepSpec spec;
-  spec.seeds = {1, 2};
-  for (int i = 0; i < 64; ++i) spec.vary.push_back(VaryAxis{"/x" + std::to_string(i), {0, 1}});
-  CHECK(spec.variant_count() == SIZE_MAX);  // 2^64 would wrap to 0
-  CHECK(spec.run_count() == SIZE_MAX);
-  REQUIRE(sweep_size_problem(spec));
-  CHECK_THAT(*sweep_size_problem(spec), Catch::Contains("found 3.68935e+19"));
-  spec.vary.resize(3);
-  CHECK(spec.run_count() == 16);
-  CHECK_FALSE(sweep_size_problem(spec));
-}
-
-TEST_CASE("distribution means (used to bound runs without a horizon)", "[inputs]") {
-  Distribution d;
-  d.kind = Distribution::Kind::kExponential;
-  d.mean = 7;
-  CHECK(d.mean_value() == 7);
-  d.kind = Distribution::Kind::kLognormal;
-  d.median = 100;
-  d.sigma = 1;
-  CHECK(d.mean_value() == Approx(100 * std::exp(0.5)));
-  d.kind = Distribution::Kind::kDiscrete;
-  d.values = {1, 10};
-  d.cumulative = {3, 4};  // weights 3 and 1
-  CHECK(d.mean_value() == Approx(13.0 / 4));
-  d.kind = Distribution::Kind::kUniform;
-  d.min = 2;
-  d.max = 4;
-  CHECK(d.mean_value() == 3);
-}
-
-TEST_CASE("trace limits are counted while reading", "[inputs][swf]") {
-  TempDir dir("swf-limits");
-  const std::string line = "1 0 -1 100 4 -1 -1 4 200 -1 1 1 1 -1 1 -1 -1 -1\n";
-  std::string text;
-  for (int i = 0; i < 50; ++i) text += line;
-  write_text(dir.path() / "t.swf", text);
-  {
-    Diagnostics d;
-    SwfLimits lim;
-    lim.max_records = 10;
-    lim.max_jobs_in_all = 10;
-    CHECK(read_swf((dir.path() / "t.swf").string(), false, d, lim).empty() == false);
-    REQUIRE(d.size() == 1);
-    CHECK_THAT(first_message(d), Catch::Contains("line 11: job line 11 of the trace, more than the limit allows (10 jobs"));
-  }
-  {
-    Diagnostics d;
-    SwfLimits lim;
-    lim.max_bytes = 1000;  // the file is 2,450 bytes
-    (void)read_swf((dir.path() / "t.swf").string(), false, d, lim);
-    CHECK_THAT(first_message(d), Catch::Contains("max_trace_mib"));
-  }
-  {
-    // gzip: the cap is on what comes out of the decompressor, not on the (small) file.
-    const std::string gz = (dir.path() / "t.swf.gz").string();
-    gzFile f = gzopen(gz.c_str(), "wb9");
-    REQUIRE(f);
-    for (int i = 0; i < 2000; ++i) gzputs(f, line.c_str());
-    gzclose(f);
-    REQUIRE(fs::file_size(gz) < 2000);
-    Diagnostics d;
-    SwfLimits lim;
-    lim.max_bytes = 50'000;  // 98,000 bytes once decompressed
-    (void)read_swf(gz, false, d, lim);
-    CHECK_THAT(first_message(d), Catch::Contains("larger than 48.8 KiB once decompressed, the limit (max_trace_mib)"));
-  }
-  {
-    const std::string head = "2 0 -1 100 4 -1 -1 4";
-    const std::string binary = line + head + std::string(1, '\0') + " 200\n" + line;
-    write_text(dir.path() / "b.swf", binary);
-    Diagnostics d;
-    (void)read_swf((dir.path() / "b.swf").string(), false, d);
-    CHECK_THAT(first_message(d), Catch::Contains(fmt::format("line 2: expected text, found a NUL byte at byte {}",
-                                                             line.size() + head.size())));
-  }
 }

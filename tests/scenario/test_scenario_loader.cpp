@@ -1,14 +1,12 @@
 // Malformed scenarios and traces: every problem is reported with its file and
-// JSON pointer (or line), all at once, and the CLI exits with code 2.
+// JSON pointer (or line), all at once (the CLI's exit code: tests/cli/test_cli_errors.cpp).
 #include <catch2/catch.hpp>
 
-#include <sstream>
 
 #include <nlohmann/json.hpp>
 #include <zlib.h>
 
 #include "../helpers.hpp"
-#include "gpufleet/cli.hpp"
 #include "scenario/scenario_loader.hpp"
 
 using namespace gpufleet;
@@ -210,54 +208,6 @@ TEST_CASE("gzip traces are read like plain ones", "[scenario][swf]") {
   CHECK(recs[0].requested == 200);  // field 9
   CHECK(recs[1].runtime == 0);      // zero-length stays zero-length
   CHECK(recs[1].requested == 0);    // field 9 unknown: run time
-}
-
-TEST_CASE("the CLI prints every error as FILE: POINTER: message and exits 2", "[scenario][cli]") {
-  TempDir dir("cli");
-  Json doc = base_scenario();
-  doc["seed"] = -1;
-  doc["workloads"][0]["gpus"]["value"] = 0;
-  write_text(dir.path() / "trace.swf", kSwfLine);
-  const auto path = (dir.path() / "scenario.json").string();
-  write_text(path, doc.dump());
-  std::ostringstream out, err;
-  const char* argv[] = {"gpufleet", "validate", path.c_str()};
-  CHECK(run_cli(3, argv, out, err) == kExitBadInput);
-  CHECK_THAT(err.str(), Catch::Contains(path + ": /seed: expected an integer"));
-  CHECK_THAT(err.str(), Catch::Contains(path + ": /workloads/0/gpus/value: expected a number in [1, 1000000000], found number 0"));
-  CHECK_THAT(err.str(), Catch::Contains("2 errors found"));
-
-  SECTION("not JSON at all") {
-    write_text(path, "{ \"name\": ");
-    std::ostringstream o2, e2;
-    CHECK(run_cli(3, argv, o2, e2) == kExitBadInput);
-    CHECK_THAT(e2.str(), Catch::Contains("expected valid JSON"));
-  }
-  SECTION("missing scenario file") {
-    const char* argv2[] = {"gpufleet", "validate", "/nonexistent/scenario.json"};
-    std::ostringstream o2, e2;
-    CHECK(run_cli(3, argv2, o2, e2) == kExitBadInput);
-    CHECK_THAT(e2.str(), Catch::Contains("/nonexistent/scenario.json: cannot open"));
-  }
-  SECTION("usage errors") {
-    const char* argv3[] = {"gpufleet", "frobnicate"};
-    std::ostringstream o2, e2;
-    CHECK(run_cli(2, argv3, o2, e2) == kExitBadInput);
-    const char* argv4[] = {"gpufleet", "run"};
-    CHECK(run_cli(2, argv4, o2, e2) == kExitBadInput);
-    const char* argv5[] = {"gpufleet", "run", path.c_str(), "--seed", "abc"};
-    CHECK(run_cli(5, argv5, o2, e2) == kExitBadInput);
-  }
-  SECTION("help and version exit 0") {
-    const char* argv6[] = {"gpufleet", "--help"};
-    std::ostringstream o2, e2;
-    CHECK(run_cli(2, argv6, o2, e2) == kExitOk);
-    CHECK_THAT(o2.str(), Catch::Contains("validate"));
-    const char* argv7[] = {"gpufleet", "--version"};
-    std::ostringstream o3, e3;
-    CHECK(run_cli(2, argv7, o3, e3) == kExitOk);
-    CHECK_THAT(o3.str(), Catch::Contains("gpufleet 0."));
-  }
 }
 
 TEST_CASE("every shipped scenario validates", "[scenario]") {

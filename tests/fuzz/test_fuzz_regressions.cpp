@@ -4,7 +4,7 @@
 
 #include <filesystem>
 
-#include "../fuzz/harness.hpp"
+#include "harness.hpp"
 #include "../helpers.hpp"
 
 TEST_CASE("inputs the fuzzers found stay handled", "[fuzz]") {
