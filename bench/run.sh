@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 build=${1:-build}
-cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Release > /dev/null
+cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Release -DGPUFLEET_BUILD_BENCH=ON > /dev/null  # ON: a "build.sh run" cache has it off
 cmake --build "$build" -j2 --target bench_engine > /dev/null
 echo "# $(date -u +%F) $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)"
 # Three runs of each: wall times on a shared 2-core VM vary by tens of percent between runs.

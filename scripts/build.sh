@@ -14,14 +14,15 @@ case "$mode" in
 esac
 
 # Debian 12 packages the build needs; the tests also need the rest: the schema check
-# (python3-jsonschema), Valgrind, the fuzzers (clang + libFuzzer runtime) and a real one-node
+# (python3-jsonschema), Valgrind, the fuzzers (clang + libFuzzer runtime), the format check
+# (clang-format, which Debian 12 ships as version 14) and a real one-node
 # Slurm for the array-job script (slurm-wlm, munge). The browser check of report.html runs when
 # Debian's chromium is installed (apt-get install chromium) and is skipped otherwise: it is large
 # and the report's structure is checked without it.
 packages=(build-essential cmake pkg-config libsimgrid-dev nlohmann-json3-dev libfmt-dev libspdlog-dev
           libcli11-dev catch2 zlib1g-dev libssl-dev python3 python3-jsonschema time)
 if [ "$mode" = test ]; then
-  packages+=(valgrind clang libclang-rt-14-dev slurm-wlm munge)
+  packages+=(valgrind clang libclang-rt-14-dev clang-format slurm-wlm munge)
 fi
 missing=()
 for p in "${packages[@]}"; do
@@ -36,26 +37,21 @@ if ((${#missing[@]})); then
 fi
 
 jobs=$(nproc)
-build() {  # build DIR [cmake args...]
-  local dir=$1; shift
-  cmake -S . -B "$dir" "$@" >/dev/null
-  cmake --build "$dir" -j"$jobs"
-}
-
+# The configurations live in CMakePresets.json (release, asan, fuzz); every option is set there, so
+# "run" and "test" configure the same folder the same way except for what "run" turns off.
 if [ "$mode" = run ]; then
-  build build -DCMAKE_BUILD_TYPE=Release -DGPUFLEET_BUILD_TESTS=OFF -DGPUFLEET_BUILD_BENCH=OFF
+  cmake --preset release -DGPUFLEET_WERROR=OFF -DGPUFLEET_BUILD_TESTS=OFF -DGPUFLEET_BUILD_BENCH=OFF >/dev/null
+  cmake --build --preset release -j"$jobs" --target gpufleet
   ./build/gpufleet run scenarios/korea-2025.json --out out/korea-2025
   exit 0
 fi
 
-# Every option explicit: "run" configures the same folder with tests off, and CMake's cache keeps it.
-py=(-DPython3_EXECUTABLE=/usr/bin/python3)  # Debian's, with python3-jsonschema (installed above)
-build build -DCMAKE_BUILD_TYPE=Release -DGPUFLEET_WERROR=ON -DGPUFLEET_BUILD_TESTS=ON -DGPUFLEET_BUILD_BENCH=ON "${py[@]}"
-(cd build && ctest --output-on-failure --no-tests=error -j"$jobs")
+cmake --preset release -DGPUFLEET_WERROR=ON -DGPUFLEET_BUILD_TESTS=ON -DGPUFLEET_BUILD_BENCH=ON >/dev/null
+cmake --build --preset release -j"$jobs"
+ctest --preset release -j"$jobs"
 # Sanitizer build: -O1 keeps it fast enough; every test, every time.
-build build-asan -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS=-O1 -DGPUFLEET_SANITIZE=ON -DGPUFLEET_BUILD_TESTS=ON \
-  -DGPUFLEET_BUILD_BENCH=OFF "${py[@]}"
-(cd build-asan && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
-   ctest --output-on-failure --no-tests=error -j"$jobs")
+cmake --preset asan >/dev/null
+cmake --build --preset asan -j"$jobs"
+ctest --preset asan -j"$jobs"
 # Every fuzz target for a bounded time (clang, libFuzzer, ASan + UBSan); any finding fails.
 bash scripts/fuzz.sh "${GPUFLEET_FUZZ_SECONDS:-20}"

@@ -13,8 +13,8 @@ targets=("$@")
 [ ${#targets[@]} -gt 0 ] || targets=(scenario overrides swf results json)
 cxx=$(command -v clang++-14 || command -v clang++ || true)
 [ -n "$cxx" ] || { echo "fuzz.sh: clang++ not found (apt-get install clang libclang-rt-14-dev)" >&2; exit 2; }
-cmake -S . -B build-fuzz -DCMAKE_CXX_COMPILER="$cxx" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DGPUFLEET_FUZZ=ON >/dev/null
-cmake --build build-fuzz -j"$(nproc)" >/dev/null
+cmake --preset fuzz -DCMAKE_CXX_COMPILER="$cxx" >/dev/null  # CMakePresets.json
+cmake --build --preset fuzz -j"$(nproc)" >/dev/null
 
 # Seeds and a dictionary of the scenario format's keys and policy names (from the JSON Schema).
 mkdir -p build-fuzz/artifacts
@@ -37,6 +37,12 @@ def walk(o):
     elif isinstance(o, list):
         for v in o: walk(v)
 walk(schema)
+# Policy names are the registry's, not the schema's: take them from docs/policies.md's table
+# (which a test keeps equal to `gpufleet policies --markdown`).
+import re
+for line in open("docs/policies.md"):
+    m = re.match(r"\| [a-z]+ \| `([a-z_0-9]+)` \|", line)
+    if m: words.add(m.group(1))
 for w in sorted(words): print(json.dumps(json.dumps(w)))
 PY
 
