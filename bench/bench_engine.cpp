@@ -14,11 +14,11 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "core/process_info.hpp"
 #include "engine/engine.hpp"
-#include "scenario/scenario_loader.hpp"
 #include "metrics/summary.hpp"
 #include "output/writers.hpp"
-#include "core/process_info.hpp"
+#include "scenario/scenario_loader.hpp"
 
 using namespace gpufleet;
 
@@ -59,7 +59,16 @@ int main(int argc, char** argv) {
       // Just past the expected arrival span, so that all N jobs arrive and utilisation is measured under load.
       {"horizon_days", 1.01 * static_cast<double>(jobs) / rate_per_hour / 24.0},
       {"gpu_models", {{{"id", "H100"}}}},
-      {"operators", {{{"id", "nation"}, {"sites", {{{"id", "dc"}, {"clusters", {{{"id", "fleet"}, {"gpu_model", "H100"}, {"nodes", 32'500}, {"gpus_per_node", 8}, {"rack_nodes", 9}}}}}}}}}},
+      {"operators",
+       {{{"id", "nation"},
+         {"sites",
+          {{{"id", "dc"},
+            {"clusters",
+             {{{"id", "fleet"},
+               {"gpu_model", "H100"},
+               {"nodes", 32'500},
+               {"gpus_per_node", 8},
+               {"rack_nodes", 9}}}}}}}}}},
       {"workloads",
        {{{"id", "mix"},
          {"cluster", "fleet"},
@@ -87,10 +96,11 @@ int main(int argc, char** argv) {
   for (const auto& c : run.clusters)
     for (const auto& j : c.jobs) all.push_back(&j);
   const JobStats st = compute_job_stats(all, run.end_time, 10, gpus * run.end_time);
-  fmt::print("backfill={} placement={} jobs={} wall_s={:.2f} jobs_per_s={:.0f} events={} events_per_s={:.0f} "
-             "peak_mib={:.0f} write_s={:.2f} sim_days={:.1f} utilisation={:.3f} completed={} mean_wait_s={:.0f}\n",
-             backfill, placement, jobs, wall, static_cast<double>(jobs) / wall, run.events,
-             static_cast<double>(run.events) / wall, peak_memory_mib(), write_s, run.end_time / 86400,
-             st.utilisation, st.completed, st.wait_s.mean);
+  fmt::print(
+      "backfill={} placement={} jobs={} wall_s={:.2f} jobs_per_s={:.0f} events={} events_per_s={:.0f} "
+      "peak_mib={:.0f} write_s={:.2f} sim_days={:.1f} utilisation={:.3f} completed={} mean_wait_s={:.0f}\n",
+      backfill, placement, jobs, wall, static_cast<double>(jobs) / wall, run.events,
+      static_cast<double>(run.events) / wall, peak_memory_mib(), write_s, run.end_time / 86400, st.utilisation,
+      st.completed, st.wait_s.mean);
   return 0;
 }

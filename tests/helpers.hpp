@@ -3,8 +3,8 @@
 
 #include <algorithm>
 #include <filesystem>
-#include <limits>
 #include <fstream>
+#include <limits>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -21,9 +21,7 @@ inline std::string scenario_path(const std::string& name) {
   return (std::filesystem::path(source_dir()) / "scenarios" / name).string();
 }
 // ../shared beside the project root (read in place, never copied).
-inline std::filesystem::path shared_dir() {
-  return std::filesystem::path(source_dir()).parent_path() / "shared";
-}
+inline std::filesystem::path shared_dir() { return std::filesystem::path(source_dir()).parent_path() / "shared"; }
 inline std::filesystem::path nasa_log() { return shared_dir() / "data" / "NASA-iPSC-1993-3.1-cln.swf.gz"; }
 
 inline std::string read_text(const std::filesystem::path& p) {
@@ -78,7 +76,8 @@ inline std::vector<std::vector<std::string>> parse_csv(const std::string& text) 
 // Builder for literal cluster states: running jobs on given nodes, queued jobs in order.
 // Sample mean, variance (of the sample, divided by n), min and max of n draws.
 struct Moments {
-  double mean = 0, var = 0, min = std::numeric_limits<double>::infinity(), max = -std::numeric_limits<double>::infinity();
+  double mean = 0, var = 0, min = std::numeric_limits<double>::infinity(),
+         max = -std::numeric_limits<double>::infinity();
 };
 
 template <class F>
@@ -96,7 +95,6 @@ Moments moments(std::size_t n, F draw) {
   m.var = sq / static_cast<double>(n) - m.mean * m.mean;
   return m;
 }
-
 
 // A job asking for `gpus` GPUs (what a placement reads), other fields zero.
 inline Job job_with_gpus(std::uint32_t gpus) {

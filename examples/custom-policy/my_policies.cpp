@@ -88,15 +88,19 @@ class WalltimeSplit final : public gpufleet::PlacementPolicy {
 }  // namespace
 
 void register_all(gpufleet::PolicyRegistry& registry) {
-  registry.add_queue_order(
-      {gpufleet::PolicyKind::kQueueOrder, "fair_share",
-       "the workload with the fewest GPU-hours used so far on the cluster first, then submit time", {}},
-      [](const gpufleet::PolicyParams&) { return std::make_unique<FairShare>(); });
+  registry.add_queue_order({gpufleet::PolicyKind::kQueueOrder,
+                            "fair_share",
+                            "the workload with the fewest GPU-hours used so far on the cluster first, then submit time",
+                            {}},
+                           [](const gpufleet::PolicyParams&) { return std::make_unique<FairShare>(); });
   registry.add_placement(
-      {gpufleet::PolicyKind::kPlacement, "walltime_split",
+      {gpufleet::PolicyKind::kPlacement,
+       "walltime_split",
        "jobs asking for at least long_hours take the highest-index nodes, others the lowest",
        {gpufleet::number_param("long_hours", 4.0, 0.0, 1e6, "requested walltime from which a job counts as long")}},
-      [](const gpufleet::PolicyParams& params) { return std::make_unique<WalltimeSplit>(params.number("long_hours")); });
+      [](const gpufleet::PolicyParams& params) {
+        return std::make_unique<WalltimeSplit>(params.number("long_hours"));
+      });
 }
 
 }  // namespace my_policies

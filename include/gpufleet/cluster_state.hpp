@@ -34,8 +34,8 @@ struct StateIndexes {
 
 // GPU use of one workload's jobs on this cluster (the input of fair-share orders).
 struct WorkloadUsage {
-  std::uint64_t running_gpus = 0;   // held now
-  double gpu_seconds = 0;           // used from 0 to the time asked for, completed and running jobs
+  std::uint64_t running_gpus = 0;  // held now
+  double gpu_seconds = 0;          // used from 0 to the time asked for, completed and running jobs
 };
 
 class ClusterState {

@@ -59,12 +59,11 @@ class InternalError : public std::logic_error {
 };
 
 // Checks an invariant in every build type; throws InternalError naming it.
-#define GPUFLEET_CHECK(cond, what)                                                          \
-  do {                                                                                      \
-    if (!(cond)) ::gpufleet::internal_check_failed(#cond, (what), __FILE__, __LINE__);      \
+#define GPUFLEET_CHECK(cond, what)                                                     \
+  do {                                                                                 \
+    if (!(cond)) ::gpufleet::internal_check_failed(#cond, (what), __FILE__, __LINE__); \
   } while (false)
 
-[[noreturn]] void internal_check_failed(const char* cond, const std::string& what, const char* file,
-                                        int line);
+[[noreturn]] void internal_check_failed(const char* cond, const std::string& what, const char* file, int line);
 
 }  // namespace gpufleet

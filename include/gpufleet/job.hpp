@@ -58,12 +58,12 @@ struct Job {
   std::uint32_t workload = 0;  // index into Scenario::workloads
   std::uint32_t cluster = 0;   // index into Scenario::clusters
   Seconds submit = 0;
-  Seconds start = -1;          // < 0: never started
-  Seconds end = -1;            // < 0: not finished
-  Seconds runtime = 0;         // actual run time once started
-  Seconds requested = 0;       // requested walltime: what schedulers plan with
+  Seconds start = -1;     // < 0: never started
+  Seconds end = -1;       // < 0: not finished
+  Seconds runtime = 0;    // actual run time once started
+  Seconds requested = 0;  // requested walltime: what schedulers plan with
   std::uint32_t gpus = 0;
-  std::int32_t priority = 0;   // larger runs first under the `priority` queue order
+  std::int32_t priority = 0;  // larger runs first under the `priority` queue order
   JobState state = JobState::kQueued;
   StartKind start_kind = StartKind::kNone;
   std::uint8_t start_label = 0;  // index into the cluster's start labels (ClusterState::start_labels)

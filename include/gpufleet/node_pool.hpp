@@ -40,8 +40,7 @@ class NodePool {
   NodePool(std::uint32_t node_count, std::uint32_t gpus_per_node, std::uint32_t rack_nodes);
   NodePool(std::uint32_t node_count, std::uint32_t gpus_per_node, std::uint32_t rack_nodes, std::uint32_t online);
   // A pool from explicit free counts (for tests and snapshots).
-  NodePool(const std::vector<std::uint32_t>& free_per_node, std::uint32_t gpus_per_node,
-           std::uint32_t rack_nodes);
+  NodePool(const std::vector<std::uint32_t>& free_per_node, std::uint32_t gpus_per_node, std::uint32_t rack_nodes);
 
   std::uint32_t node_count() const { return static_cast<std::uint32_t>(free_.size()); }
   std::uint32_t gpus_per_node() const { return gpus_per_node_; }
@@ -72,8 +71,7 @@ class NodePool {
   };
   Shape shape(std::uint32_t gpus) const { return {gpus / gpus_per_node_, gpus % gpus_per_node_}; }
   // True when a free-level histogram (nodes per free level) admits a g-GPU gang.
-  static bool histogram_fits(const std::vector<std::uint32_t>& hist, std::uint32_t gpus_per_node,
-                             std::uint32_t gpus);
+  static bool histogram_fits(const std::vector<std::uint32_t>& hist, std::uint32_t gpus_per_node, std::uint32_t gpus);
   bool fits_now(std::uint32_t gpus) const { return histogram_fits(hist_, gpus_per_node_, gpus); }
 
   // Take or give back GPUs. Programming errors (over-allocation, over-release)

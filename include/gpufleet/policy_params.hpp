@@ -26,7 +26,7 @@ using ParamValue = std::variant<std::int64_t, double, bool, std::string>;
 struct ParamSpec {
   std::string name;
   ParamType type = ParamType::kNumber;
-  ParamValue default_value;          // of `type` (the registry checks this when the policy is added)
+  ParamValue default_value;  // of `type` (the registry checks this when the policy is added)
   double min = -std::numeric_limits<double>::infinity();  // kInteger, kNumber: inclusive bounds
   double max = std::numeric_limits<double>::infinity();
   std::vector<std::string> choices;  // kString: the allowed values (empty: any string)

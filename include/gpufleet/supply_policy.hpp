@@ -19,8 +19,8 @@ struct SupplyDemand {
   Seconds ordered = 0;                 // order date
   Seconds next_due = 0;                // due date of the earliest tranche not yet covered
   std::int32_t priority = 0;
-  std::uint64_t site_ready_gpus = 0;   // GPUs the destination site could power now beyond those already bound for it
-  std::uint32_t generation = 0;        // HBM generation (index into the step's budget)
+  std::uint64_t site_ready_gpus = 0;  // GPUs the destination site could power now beyond those already bound for it
+  std::uint32_t generation = 0;       // HBM generation (index into the step's budget)
   std::uint32_t stacks_per_gpu = 1;
 };
 

@@ -61,8 +61,8 @@ struct CheckArgs {
 
 struct CompareArgs {
   const PolicyRegistry* registry = nullptr;  // the policies scenarios may name (set by run_cli)
-  std::string scenario;   // compare
-  std::string spec_file;  // sweep
+  std::string scenario;                      // compare
+  std::string spec_file;                     // sweep
   std::vector<std::string> vary, sets, patches, metrics, limits;
   std::size_t seeds = 1;
   std::uint64_t first_seed = 1;

@@ -12,17 +12,17 @@
 #include <spdlog/spdlog.h>
 
 #include "commands.hpp"
+#include "core/atomic_file.hpp"
 #include "core/json_input.hpp"
 #include "core/result_folder.hpp"
-#include "core/atomic_file.hpp"
+#include "core/time_format.hpp"
+#include "engine/engine.hpp"
 #include "gpufleet/cli.hpp"
 #include "gpufleet/diagnostics.hpp"
-#include "engine/engine.hpp"
 #include "gpufleet/policy_registry.hpp"
-#include "scenario/scenario_loader.hpp"
 #include "metrics/summary.hpp"
-#include "core/time_format.hpp"
 #include "output/writers.hpp"
+#include "scenario/scenario_loader.hpp"
 
 namespace gpufleet::cli {
 
@@ -57,10 +57,10 @@ void setup_logging(int verbose, bool quiet) {
   for (const char* name : {"engine", "sched"}) {
     auto logger = spdlog::get(name);
     if (!logger) logger = spdlog::stderr_color_mt(name);
-    logger->set_level(quiet ? spdlog::level::off
-                            : verbose >= 2 ? spdlog::level::debug
-                            : verbose == 1 ? spdlog::level::info
-                                           : spdlog::level::warn);
+    logger->set_level(quiet          ? spdlog::level::off
+                      : verbose >= 2 ? spdlog::level::debug
+                      : verbose == 1 ? spdlog::level::info
+                                     : spdlog::level::warn);
   }
 }
 
@@ -76,8 +76,8 @@ std::string short_duration(double s) {
   return fmt::format("{:.1f}d", s / 86400);
 }
 
-void print_run_table(std::ostream& out, const Scenario& sc, const RunResult& run,
-                     const nlohmann::ordered_json& summary, const std::string& dir) {
+void print_run_table(std::ostream& out, const Scenario& sc, const RunResult& run, const nlohmann::ordered_json& summary,
+                     const std::string& dir) {
   fmt::print(out, "gpufleet {} | {} | seed {} | {} -> {}{}\n", GPUFLEET_VERSION, sc.name, sc.seed,
              format_utc(static_cast<double>(sc.start_epoch_s)),
              format_utc(static_cast<double>(sc.start_epoch_s) + run.end_time), run.complete ? "" : " (INTERRUPTED)");
@@ -92,7 +92,9 @@ void print_run_table(std::ostream& out, const Scenario& sc, const RunResult& run
   if (summary.contains("rollout")) {
     // The rollout first: what a policy analyst asks (when is it online, what is stranded, what power).
     const auto& ro = summary["rollout"];
-    const auto date = [](const nlohmann::ordered_json& v) { return v.is_null() ? std::string("-") : v.get<std::string>(); };
+    const auto date = [](const nlohmann::ordered_json& v) {
+      return v.is_null() ? std::string("-") : v.get<std::string>();
+    };
     fmt::print(out, "rollout (supply policy {})\n", ro["supply_policy"].get<std::string>());
     fmt::print(out, "{:<10} {:>8} {:>8} {:>8} {:>11} {:>11} {:>11} {:>13} {:>9}\n", "operator", "ordered", "online",
                "stranded", "50% online", "90% online", "100% online", "stranded GPU-d", "GWh");
@@ -100,15 +102,20 @@ void print_run_table(std::ostream& out, const Scenario& sc, const RunResult& run
       fmt::print(out, "{:<10} {:>8} {:>8} {:>8} {:>11} {:>11} {:>11} {:>13.0f} {:>9.1f}\n", name,
                  g["ordered_gpus"].get<std::int64_t>(), g["online_gpus"].get<std::int64_t>(),
                  g["stranded_gpus"].get<std::int64_t>(), date(g["date_50pct_online"]), date(g["date_90pct_online"]),
-                 date(g["date_100pct_online"]), g["stranded_gpu_days"].get<double>(), g["facility_mwh"].get<double>() / 1000);
+                 date(g["date_100pct_online"]), g["stranded_gpu_days"].get<double>(),
+                 g["facility_mwh"].get<double>() / 1000);
     };
     for (const auto& o : ro["operators"]) rrow(o["id"].get<std::string>(), o);
     rrow("all", ro["national"]);
     fmt::print(out, "{:<24} {:>14} {:>12} {:>12}\n", "site", "peak MW (day)", "grid MW then", "grid MW end");
     for (const auto& s : ro["sites"]) {
-      const auto mw = [](const nlohmann::ordered_json& v) { return v.is_null() ? std::string("unlimited") : fmt::format("{:.1f}", v.get<double>()); };
-      fmt::print(out, "{:<24} {:>14.1f} {:>12} {:>12}\n", s["operator"].get<std::string>() + "/" + s["site"].get<std::string>(),
-                 s["peak_facility_mw"].get<double>(), mw(s["power_capacity_mw_then"]), mw(s["power_capacity_mw_at_end"]));
+      const auto mw = [](const nlohmann::ordered_json& v) {
+        return v.is_null() ? std::string("unlimited") : fmt::format("{:.1f}", v.get<double>());
+      };
+      fmt::print(out, "{:<24} {:>14.1f} {:>12} {:>12}\n",
+                 s["operator"].get<std::string>() + "/" + s["site"].get<std::string>(),
+                 s["peak_facility_mw"].get<double>(), mw(s["power_capacity_mw_then"]),
+                 mw(s["power_capacity_mw_at_end"]));
     }
     fmt::print(out, "\n");
   }
@@ -221,7 +228,8 @@ RunOutcome run_and_write(const RunArgs& a, std::ostream& out, std::ostream& err)
     o.summary = write_results(folder.staging(), l.scenario, run, wo);
     folder.commit();
   } catch (const std::runtime_error& e) {
-    const std::string outcome = fmt::format("the run finished, but its results were not written; {} is unchanged", o.dir);
+    const std::string outcome =
+        fmt::format("the run finished, but its results were not written; {} is unchanged", o.dir);
     if (const auto* ie = dynamic_cast<const InputError*>(&e)) throw InputError(ie->diagnostics(), outcome);
     Diagnostics d;
     d.add(o.dir, "", fmt::format("cannot write results: {}", e.what()));
@@ -235,18 +243,23 @@ RunOutcome run_and_write(const RunArgs& a, std::ostream& out, std::ostream& err)
       d.add(a.scenario, "/horizon_days",
             fmt::format("without \"horizon_days\" the run lasts until every job has ended, and it had not ended after "
                         "{:.0f} days of simulated time (max_horizon_days). Set \"horizon_days\", or raise the limit "
-                        "with --limit max_horizon_days=N", l.limits.max_horizon_days));
+                        "with --limit max_horizon_days=N",
+                        l.limits.max_horizon_days));
     else
-      d.add(a.scenario, "/outputs/timeseries_interval_s",
-            fmt::format("the run reached {:.0f} time-series rows (max_timeseries_rows) at simulated {}. Sample less often, "
-                        "or raise the limit with --limit max_timeseries_rows=N", l.limits.max_timeseries_rows,
-                        format_utc(static_cast<double>(l.scenario.start_epoch_s) + run.end_time)));
-    throw InputError(std::move(d), fmt::format("the run was stopped there; partial results (\"complete\": false) are in {}", o.dir));
+      d.add(
+          a.scenario, "/outputs/timeseries_interval_s",
+          fmt::format(
+              "the run reached {:.0f} time-series rows (max_timeseries_rows) at simulated {}. Sample less often, "
+              "or raise the limit with --limit max_timeseries_rows=N",
+              l.limits.max_timeseries_rows, format_utc(static_cast<double>(l.scenario.start_epoch_s) + run.end_time)));
+    throw InputError(std::move(d),
+                     fmt::format("the run was stopped there; partial results (\"complete\": false) are in {}", o.dir));
   }
   if (!a.quiet) print_run_table(out, l.scenario, run, o.summary, o.dir);
   if (!run.complete)
     fmt::print(err, "gpufleet: interrupted by signal {} at simulated {}; partial results (\"complete\": false) in {}\n",
-               static_cast<int>(g_stop_signal), format_utc(static_cast<double>(l.scenario.start_epoch_s) + run.end_time), o.dir);
+               static_cast<int>(g_stop_signal),
+               format_utc(static_cast<double>(l.scenario.start_epoch_s) + run.end_time), o.dir);
   return o;
 }
 
@@ -292,8 +305,8 @@ int cmd_validate(const RunArgs& a, std::ostream& out) {
   return kExitOk;
 }
 
-int diff_report(const nlohmann::ordered_json& a, const nlohmann::ordered_json& b, const std::string& name_a, const std::string& name_b,
-                const DiffArgs& d, std::ostream& out) {
+int diff_report(const nlohmann::ordered_json& a, const nlohmann::ordered_json& b, const std::string& name_a,
+                const std::string& name_b, const DiffArgs& d, std::ostream& out) {
   DiffOptions o = d.options;
   for (const auto& p : d.ignore) o.ignore.push_back(p);
   const DiffResult r = diff_summaries(a, b, o);
@@ -344,12 +357,14 @@ int cmd_check(const CheckArgs& a, std::ostream& out, std::ostream& err) {
     } catch (const std::runtime_error& e) {
       Diagnostics d;
       d.add(a.expect, "", fmt::format("cannot write the expectation: {}", e.what()));
-      throw InputError(std::move(d), fmt::format("the run's results are in {}; the expectation was not written", o.dir));
+      throw InputError(std::move(d),
+                       fmt::format("the run's results are in {}; the expectation was not written", o.dir));
     }
     fmt::print(out, "{}: expectation written from {}\n", a.expect, o.dir);
     return kExitOk;
   }
-  const int rc = diff_report(expected, o.summary, a.expect, (std::filesystem::path(o.dir) / "summary.json").string(), a.diff, out);
+  const int rc =
+      diff_report(expected, o.summary, a.expect, (std::filesystem::path(o.dir) / "summary.json").string(), a.diff, out);
   fmt::print(out, "{}\n", rc == kExitOk ? "check passed" : "check FAILED: the run differs from the expectation");
   return rc;
 }

@@ -17,13 +17,13 @@
 #include <fmt/ostream.h>
 
 #include "commands.hpp"
+#include "core/atomic_file.hpp"
 #include "core/input_file.hpp"
 #include "core/json_input.hpp"
 #include "core/result_folder.hpp"
-#include "core/atomic_file.hpp"
+#include "core/sha256.hpp"
 #include "gpufleet/cli.hpp"
 #include "scenario/scenario_loader.hpp"
-#include "core/sha256.hpp"
 
 extern char** environ;
 
@@ -83,7 +83,7 @@ bool scenario_has_rollout(const SweepSpec& spec, const ResourceLimits& limits) {
 }
 
 RunRow collect(const SweepSpec& spec, const SweepRun& run, const fs::path& dir, int exit_code,
-              const ResourceLimits& limits) {
+               const ResourceLimits& limits) {
   RunRow row;
   row.index = run.index;
   row.variant = run.variant;
@@ -144,8 +144,7 @@ class Children {
     for (const Child& c : list_) ::kill(c.pid, SIGTERM);
     for (const Child& c : list_) {
       int status = 0;
-      while (::waitpid(c.pid, &status, 0) < 0 && errno == EINTR) {
-      }
+      while (::waitpid(c.pid, &status, 0) < 0 && errno == EINTR) {}
     }
   }
   std::vector<Child> list_;
@@ -169,8 +168,10 @@ int execute(const SweepSpec& spec, const Shard& shard, const CompareArgs& a, std
   const std::size_t jobs = a.jobs ? a.jobs : std::max(1u, std::thread::hardware_concurrency());
   install_stop_handlers();
   if (!a.quiet)
-    fmt::print(err, "{} runs, {} at a time; each run's log (with its progress) is in {}/runs/NAME.log until all "
-               "have ended, then in {}/runs/\n", runs.size(), jobs, stage.string(), a.out);
+    fmt::print(err,
+               "{} runs, {} at a time; each run's log (with its progress) is in {}/runs/NAME.log until all "
+               "have ended, then in {}/runs/\n",
+               runs.size(), jobs, stage.string(), a.out);
 
   std::vector<RunRow> rows;
   Children children;
@@ -179,9 +180,19 @@ int execute(const SweepSpec& spec, const Shard& shard, const CompareArgs& a, std
   const auto started = std::chrono::steady_clock::now();
   auto spawn = [&](std::size_t i) {
     const SweepRun& r = runs[i];
-    std::vector<std::string> args = {self,      "run",         spec.scenario, "--out",   (stage / "runs" / r.name).string(),
-                                     "--seed",  std::to_string(r.seed), "--quiet", "--no-report",
-                                     "--progress", "always", "--progress-interval", "10"};
+    std::vector<std::string> args = {self,
+                                     "run",
+                                     spec.scenario,
+                                     "--out",
+                                     (stage / "runs" / r.name).string(),
+                                     "--seed",
+                                     std::to_string(r.seed),
+                                     "--quiet",
+                                     "--no-report",
+                                     "--progress",
+                                     "always",
+                                     "--progress-interval",
+                                     "10"};
     for (const auto& p : spec.patches) args.insert(args.end(), {"--patch", p});
     for (const auto& s : spec.sets) args.insert(args.end(), {"--set", s});
     for (const auto& s : r.sets) args.insert(args.end(), {"--set", s});
@@ -218,7 +229,8 @@ int execute(const SweepSpec& spec, const Shard& shard, const CompareArgs& a, std
       }
       throw std::runtime_error(fmt::format("waitpid: {}", std::strerror(errno)));
     }
-    auto it = std::find_if(children.list_.begin(), children.list_.end(), [pid](const Children::Child& c) { return c.pid == pid; });
+    auto it = std::find_if(children.list_.begin(), children.list_.end(),
+                           [pid](const Children::Child& c) { return c.pid == pid; });
     if (it == children.list_.end()) continue;
     const SweepRun& r = runs[it->slot];
     const int code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
@@ -227,8 +239,9 @@ int execute(const SweepSpec& spec, const Shard& shard, const CompareArgs& a, std
     ++done;
     if (!a.quiet)
       fmt::print(err, "[{}/{}] {} {}{}\n", done, runs.size(), r.name,
-                 code == 0 ? "ok" : rows.back().complete || !g_stop_signal ? fmt::format("FAILED (exit {})", code)
-                                                                            : fmt::format("stopped (exit {}), partial results", code),
+                 code == 0                                ? "ok"
+                 : rows.back().complete || !g_stop_signal ? fmt::format("FAILED (exit {})", code)
+                                                          : fmt::format("stopped (exit {}), partial results", code),
                  code == 0 ? fmt::format(" {:.1f} s", rows.back().wall_time_s)
                            : fmt::format(", see {}", (fs::path(a.out) / "runs" / (r.name + ".log")).string()));
   }
@@ -243,7 +256,8 @@ int execute(const SweepSpec& spec, const Shard& shard, const CompareArgs& a, std
     if (dynamic_cast<const InputError*>(&e)) throw;
     Diagnostics d;
     d.add(a.out, "", fmt::format("cannot write results: {}", e.what()));
-    throw InputError(std::move(d), fmt::format("the runs finished, but the comparison was not written; {} is unchanged", a.out));
+    throw InputError(std::move(d),
+                     fmt::format("the runs finished, but the comparison was not written; {} is unchanged", a.out));
   }
   const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   std::size_t failed = 0, incomplete = 0;
@@ -254,15 +268,16 @@ int execute(const SweepSpec& spec, const Shard& shard, const CompareArgs& a, std
     bad_input = bad_input || r.exit_code == kExitBadInput;
   }
   if (stopped) {
-    fmt::print(err, "gpufleet: interrupted by signal {}; {} of {} runs started, {} of them incomplete (compare.csv "
+    fmt::print(err,
+               "gpufleet: interrupted by signal {}; {} of {} runs started, {} of them incomplete (compare.csv "
                "column \"complete\"); statistics over the completed runs only, in {}\n",
                static_cast<int>(g_stop_signal), rows.size(), runs.size(), incomplete, a.out);
     return interrupted_exit_code();
   }
   if (!a.quiet) {
     out << compare_markdown(spec, rows, title);
-    fmt::print(out, "{} runs ({} failed) in {:.1f} s with {} at a time; results in {}\n", rows.size(), failed, wall, jobs,
-               a.out);
+    fmt::print(out, "{} runs ({} failed) in {:.1f} s with {} at a time; results in {}\n", rows.size(), failed, wall,
+               jobs, a.out);
   }
   if (failed) return bad_input ? kExitBadInput : kExitInternal;
   return kExitOk;
@@ -282,11 +297,13 @@ int cmd_compare(const CompareArgs& a, std::ostream& out, std::ostream& err) {
   if (a.first_seed + a.seeds - 1 > kMaxSeed) {
     Diagnostics d;
     d.add("--first-seed", std::to_string(a.first_seed),
-          fmt::format("expected seeds in [0, {}]: --first-seed + --seeds - 1 is {}", kMaxSeed, a.first_seed + a.seeds - 1));
+          fmt::format("expected seeds in [0, {}]: --first-seed + --seeds - 1 is {}", kMaxSeed,
+                      a.first_seed + a.seeds - 1));
     throw InputError(std::move(d));
   }
   for (std::size_t i = 0; i < a.seeds; ++i) spec.seeds.push_back(a.first_seed + i);
-  spec.metrics = a.metrics.empty() ? default_metrics(scenario_has_rollout(spec, parse_limit_overrides(a.limits))) : a.metrics;
+  spec.metrics =
+      a.metrics.empty() ? default_metrics(scenario_has_rollout(spec, parse_limit_overrides(a.limits))) : a.metrics;
   check_sweep_size(spec, "--vary");
   return execute(spec, Shard{}, a, out, err);
 }
@@ -305,8 +322,8 @@ int cmd_sweep(const CompareArgs& a, std::ostream& out, std::ostream& err) {
   return execute(spec, shard, a, out, err);
 }
 
-int cmd_merge(const std::vector<std::string>& dirs, const std::string& out_dir, const std::vector<std::string>& limit_args,
-              std::ostream& out) {
+int cmd_merge(const std::vector<std::string>& dirs, const std::string& out_dir,
+              const std::vector<std::string>& limit_args, std::ostream& out) {
   const ResourceLimits limits = parse_limit_overrides(limit_args);
   Diagnostics diags;
   std::optional<SweepSpec> spec;
@@ -328,8 +345,9 @@ int cmd_merge(const std::vector<std::string>& dirs, const std::string& out_dir, 
       continue;
     }
     if (m.value("interrupted", false)) {
-      diags.add(mf, "/interrupted", "expected the folder of a sweep shard that ran to its end, found one that was "
-                                    "interrupted (run that shard again)");
+      diags.add(mf, "/interrupted",
+                "expected the folder of a sweep shard that ran to its end, found one that was "
+                "interrupted (run that shard again)");
       continue;
     }
     try {
@@ -339,7 +357,8 @@ int cmd_merge(const std::vector<std::string>& dirs, const std::string& out_dir, 
       s.patches = js["patches"].get<std::vector<std::string>>();
       s.sets = js["set"].get<std::vector<std::string>>();
       for (const auto& v : js["vary"])
-        s.vary.push_back(VaryAxis{v["pointer"].get<std::string>(), std::vector<OJson>(v["values"].begin(), v["values"].end())});
+        s.vary.push_back(
+            VaryAxis{v["pointer"].get<std::string>(), std::vector<OJson>(v["values"].begin(), v["values"].end())});
       s.seeds = js["seeds"].get<std::vector<std::uint64_t>>();
       s.metrics = js["metrics"].get<std::vector<std::string>>();
       bool well_formed = !s.seeds.empty() && !s.vary.empty();
@@ -361,8 +380,9 @@ int cmd_merge(const std::vector<std::string>& dirs, const std::string& out_dir, 
         diags.add(mf, "/spec", fmt::format("expected the same sweep as {} (spec hashes differ)", dirs.front()));
         continue;
       } else if (m["shard"]["count"].get<std::size_t>() != count) {
-        diags.add(mf, "/shard/count", fmt::format("expected {} shards like the first folder, found {}", count,
-                                                  m["shard"]["count"].get<std::size_t>()));
+        diags.add(mf, "/shard/count",
+                  fmt::format("expected {} shards like the first folder, found {}", count,
+                              m["shard"]["count"].get<std::size_t>()));
         continue;
       }
       const std::size_t idx = m["shard"]["index"].get<std::size_t>();
@@ -377,8 +397,9 @@ int cmd_merge(const std::vector<std::string>& dirs, const std::string& out_dir, 
       for (RunRow& r : parse_compare_csv(*csv_text, csv_file, *spec)) {
         if (r.index >= spec->run_count() || r.variant != r.index / spec->seeds.size() ||
             r.seed != spec->seeds[r.index % spec->seeds.size()] || r.index % count != idx - 1) {
-          diags.add(csv_file, "", fmt::format("run {} (variant {}, seed {}) does not belong to shard {}/{} of this sweep",
-                                              r.index, r.variant, r.seed, idx, count));
+          diags.add(csv_file, "",
+                    fmt::format("run {} (variant {}, seed {}) does not belong to shard {}/{} of this sweep", r.index,
+                                r.variant, r.seed, idx, count));
           continue;
         }
         if (rows.count(r.index)) diags.add(csv_file, "", fmt::format("run {} appears in more than one shard", r.index));
@@ -393,8 +414,9 @@ int cmd_merge(const std::vector<std::string>& dirs, const std::string& out_dir, 
   if (spec && diags.empty()) {
     for (std::size_t k = 0; k < spec->run_count(); ++k)
       if (!rows.count(k)) {
-        diags.add(out_dir, "", fmt::format("run {} of {} is in none of the shards given (shards present: {} of {})", k,
-                                           spec->run_count(), shards_seen.size(), count));
+        diags.add(out_dir, "",
+                  fmt::format("run {} of {} is in none of the shards given (shards present: {} of {})", k,
+                              spec->run_count(), shards_seen.size(), count));
         break;
       }
   }

@@ -49,8 +49,8 @@ std::optional<InputFile> open_input_file(const std::string& path, const std::str
   } while (fd < 0 && errno == EINTR);
   if (fd < 0) {
     const int err = errno;
-    diags.add(path, "", fmt::format("cannot open {}: {}{}", what, std::strerror(err),
-                                    err == ENOENT ? " (does it exist?)" : ""));
+    diags.add(path, "",
+              fmt::format("cannot open {}: {}{}", what, std::strerror(err), err == ENOENT ? " (does it exist?)" : ""));
     return std::nullopt;
   }
   InputFile f;
@@ -73,13 +73,15 @@ std::optional<InputFile> open_input_file(const std::string& path, const std::str
   f.size_ = static_cast<std::uint64_t>(st.st_size);
   if (f.size_ > max_bytes) {
     if (limit_name)
-      diags.add(path, "", fmt::format("the {} is {}, larger than the limit of {} ({}). If this is intended, raise it "
-                                      "with --limit {}=N (N in MiB)", what, format_bytes(static_cast<double>(f.size_)),
-                                      format_bytes(static_cast<double>(max_bytes)), limit_name, limit_name));
+      diags.add(path, "",
+                fmt::format("the {} is {}, larger than the limit of {} ({}). If this is intended, raise it "
+                            "with --limit {}=N (N in MiB)",
+                            what, format_bytes(static_cast<double>(f.size_)),
+                            format_bytes(static_cast<double>(max_bytes)), limit_name, limit_name));
     else
-      diags.add(path, "", fmt::format("expected a {} of at most {}, found {}", what,
-                                      format_bytes(static_cast<double>(max_bytes)),
-                                      format_bytes(static_cast<double>(f.size_))));
+      diags.add(path, "",
+                fmt::format("expected a {} of at most {}, found {}", what, format_bytes(static_cast<double>(max_bytes)),
+                            format_bytes(static_cast<double>(f.size_))));
     return std::nullopt;
   }
   const int flags = ::fcntl(fd, F_GETFL);

@@ -32,8 +32,8 @@ class InputFile {
   int release();
 
  private:
-  friend std::optional<InputFile> open_input_file(const std::string&, const std::string&, std::uint64_t,
-                                                  const char*, Diagnostics&);
+  friend std::optional<InputFile> open_input_file(const std::string&, const std::string&, std::uint64_t, const char*,
+                                                  Diagnostics&);
   int fd_ = -1;
   std::uint64_t size_ = 0;
 };

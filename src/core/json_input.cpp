@@ -33,7 +33,8 @@ class Guard {
       case E::key: {
         Frame& f = frames_.back();
         f.key = parsed.get<std::string>();
-        if (!f.keys.insert(f.key).second) duplicates.push_back(detail::pointer_append(pointer(frames_.size() - 1), f.key));
+        if (!f.keys.insert(f.key).second)
+          duplicates.push_back(detail::pointer_append(pointer(frames_.size() - 1), f.key));
         break;
       }
       case E::value: element(); break;
@@ -46,9 +47,9 @@ class Guard {
  private:
   struct Frame {
     bool object;
-    std::string key;           // object: the member being read
+    std::string key;             // object: the member being read
     std::set<std::string> keys;  // object: the keys seen so far
-    long long index;           // array: the element being read
+    long long index;             // array: the element being read
   };
   void element() {
     if (!frames_.empty() && !frames_.back().object) ++frames_.back().index;
@@ -88,14 +89,16 @@ enum class Parsed { kOk, kNotJson, kBroken };
 
 // kOk: `out` holds the document. kNotJson: a syntax error (`error` says where). kBroken: JSON
 // that breaks the depth or duplicate-key rule (`problems` holds each, with its location).
-Parsed parse(const std::string& text, OJson& out, std::string& error, std::vector<std::pair<std::string, std::string>>& problems) {
+Parsed parse(const std::string& text, OJson& out, std::string& error,
+             std::vector<std::pair<std::string, std::string>>& problems) {
   Guard guard;
   try {
     out = OJson::parse(text, std::ref(guard));
   } catch (const TooDeep&) {
     problems.emplace_back(fmt::format("byte {}", too_deep_at(text)),
                           fmt::format("expected JSON nested at most {} levels deep (arrays and objects), found deeper "
-                                      "nesting", kMaxJsonDepth));
+                                      "nesting",
+                                      kMaxJsonDepth));
     return Parsed::kBroken;
   } catch (const nlohmann::json::parse_error& e) {
     error = fmt::format("byte {}|expected valid JSON: {}", e.byte, e.what());
@@ -145,7 +148,8 @@ std::optional<OJson> parse_cli_value(const std::string& text, const std::string&
     case Parsed::kOk: return out;
     case Parsed::kNotJson: return OJson(text);  // not JSON: the text is a string value
     case Parsed::kBroken:
-      for (const auto& [ptr, what] : problems) diags.add(source, where, ptr.empty() ? what : fmt::format("at {}: {}", ptr, what));
+      for (const auto& [ptr, what] : problems)
+        diags.add(source, where, ptr.empty() ? what : fmt::format("at {}: {}", ptr, what));
       return std::nullopt;
   }
   return std::nullopt;

@@ -145,8 +145,8 @@ std::string ObjectReader::choice(const std::string& key, const std::vector<std::
   if (!s) return fallback.value_or(std::string());
   for (const auto& a : allowed)
     if (a == *s) return *s;
-  ctx_.error(member_pointer(key), fmt::format("expected one of \"{}\", found {}", fmt::join(allowed, "\", \""),
-                                              describe(*v)));
+  ctx_.error(member_pointer(key),
+             fmt::format("expected one of \"{}\", found {}", fmt::join(allowed, "\", \""), describe(*v)));
   return fallback.value_or(std::string());
 }
 

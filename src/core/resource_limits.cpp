@@ -40,12 +40,10 @@ ResourceLimits parse_limit_overrides(const std::vector<std::string>& assignments
       if (name == n) target = member;
     char* end = nullptr;
     const double v = eq == std::string::npos ? 0 : std::strtod(a.c_str() + eq + 1, &end);
-    if (!target)
-      diags.add("--limit", a, fmt::format("expected NAME=VALUE with NAME one of {}", limit_names()));
+    if (!target) diags.add("--limit", a, fmt::format("expected NAME=VALUE with NAME one of {}", limit_names()));
     else if (eq == std::string::npos || end == a.c_str() + eq + 1 || *end != '\0' || !(v > 0) || !std::isfinite(v))
       diags.add("--limit", a, "expected a positive number after '='");
-    else
-      lim.*target = v;
+    else lim.*target = v;
   }
   if (!diags.empty()) throw InputError(std::move(diags));
   return lim;

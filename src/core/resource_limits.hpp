@@ -12,13 +12,13 @@
 namespace gpufleet {
 
 struct ResourceLimits {
-  double max_jobs = 20e6;              // jobs submitted: trace lines + expected synthetic arrivals
-  double max_nodes = 2e6;              // nodes in all clusters (one SimGrid host each)
-  double max_gpus = 50e6;              // GPUs in all clusters
-  double max_horizon_days = 36'525;    // 100 years; also bounds simulated time without a horizon
-  double max_timeseries_rows = 20e6;   // clusters x samples over the horizon
-  double max_input_mib = 256;          // size of one JSON input file (scenario, patch, summary, ...)
-  double max_trace_mib = 4096;         // bytes of one trace after decompression
+  double max_jobs = 20e6;             // jobs submitted: trace lines + expected synthetic arrivals
+  double max_nodes = 2e6;             // nodes in all clusters (one SimGrid host each)
+  double max_gpus = 50e6;             // GPUs in all clusters
+  double max_horizon_days = 36'525;   // 100 years; also bounds simulated time without a horizon
+  double max_timeseries_rows = 20e6;  // clusters x samples over the horizon
+  double max_input_mib = 256;         // size of one JSON input file (scenario, patch, summary, ...)
+  double max_trace_mib = 4096;        // bytes of one trace after decompression
 
   std::uint64_t max_input_bytes() const { return mib_to_bytes(max_input_mib); }
   std::uint64_t max_trace_bytes() const { return mib_to_bytes(max_trace_mib); }

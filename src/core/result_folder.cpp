@@ -29,9 +29,7 @@ constexpr const char* kStagingTag = ".gpufleet-staging-";
   throw InputError(std::move(d));
 }
 
-bool all_digits(const std::string& s) {
-  return !s.empty() && s.find_first_not_of("0123456789") == std::string::npos;
-}
+bool all_digits(const std::string& s) { return !s.empty() && s.find_first_not_of("0123456789") == std::string::npos; }
 
 // The first entry of `dir` that gpufleet did not write, or "" when there is none.
 std::string foreign_entry(const fs::path& dir) {
@@ -77,9 +75,9 @@ void sync_dir(const fs::path& dir) {
 }  // namespace
 
 bool is_result_entry(const std::string& name, bool directory) {
-  static const std::set<std::string> kFiles = {
-      "summary.json", "report.html", "jobs.csv", "timeseries.csv", "scenario.json", "run.json", "rollout.csv",
-      "orders.csv",   "compare.csv", "compare.md", "compare.html", "sweep.json"};
+  static const std::set<std::string> kFiles = {"summary.json",  "report.html", "jobs.csv",     "timeseries.csv",
+                                               "scenario.json", "run.json",    "rollout.csv",  "orders.csv",
+                                               "compare.csv",   "compare.md",  "compare.html", "sweep.json"};
   if (!directory && kFiles.count(name)) return true;
   if (directory && name == "runs") return true;
   if (name.find(kStagingTag) != std::string::npos && name[0] == '.') return true;
@@ -108,15 +106,17 @@ ResultFolder::ResultFolder(const std::string& final_dir) : final_(final_dir) {
   if (!t.has_filename() || t == t.root_path() || (!ec && (cwd == t || cwd.string().rfind(t.string() + "/", 0) == 0)))
     refuse(final_dir, "expected an output folder other than the current folder, one of its parents or /");
   if (fs::is_symlink(fs::symlink_status(t, ec)))
-    refuse(final_dir, "cannot write results: it is a symbolic link; give the folder itself (gpufleet replaces it as a whole)");
+    refuse(final_dir,
+           "cannot write results: it is a symbolic link; give the folder itself (gpufleet replaces it as a whole)");
   if (fs::exists(fs::status(t, ec))) {
     if (!fs::is_directory(fs::status(t, ec)))
       refuse(final_dir, "cannot write results: it exists and is not a folder (choose another --out)");
     const std::string foreign = foreign_entry(t);
     if (!foreign.empty())
-      refuse(final_dir, fmt::format("cannot write results: the folder holds \"{}\", which gpufleet did not write; "
-                                    "gpufleet replaces a results folder as a whole, so choose another --out or remove it",
-                                    foreign));
+      refuse(final_dir,
+             fmt::format("cannot write results: the folder holds \"{}\", which gpufleet did not write; "
+                         "gpufleet replaces a results folder as a whole, so choose another --out or remove it",
+                         foreign));
   }
   const fs::path parent = t.parent_path();
   fs::create_directories(parent, ec);
@@ -144,7 +144,8 @@ void ResultFolder::commit() {
     if (!foreign.empty()) {
       keep_ = true;
       refuse(final_, fmt::format("cannot write results: the folder now holds \"{}\", which gpufleet did not write; "
-                                 "the results stay in {}", foreign, staging_));
+                                 "the results stay in {}",
+                                 foreign, staging_));
     }
   }
   for (int attempt = 0; attempt < 8; ++attempt) {

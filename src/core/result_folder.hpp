@@ -35,8 +35,8 @@ class ResultFolder {
   void commit();
 
  private:
-  std::string final_;    // as the user gave it (for messages)
-  std::string target_;   // absolute, normalised
+  std::string final_;   // as the user gave it (for messages)
+  std::string target_;  // absolute, normalised
   std::string staging_;
   bool keep_ = false;  // committed, or kept for the user after a failed commit
 };

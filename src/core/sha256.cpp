@@ -18,7 +18,8 @@ namespace gpufleet {
 // OpenSSL's libcrypto (Debian libssl-dev): it uses the CPU's SHA instructions where there are some,
 // several times faster than portable code, which matters since every output file is hashed.
 Sha256::Sha256() : ctx_(EVP_MD_CTX_new()) {
-  if (!ctx_ || EVP_DigestInit_ex(ctx_.get(), EVP_sha256(), nullptr) != 1) throw std::runtime_error("SHA-256: cannot initialise libcrypto");
+  if (!ctx_ || EVP_DigestInit_ex(ctx_.get(), EVP_sha256(), nullptr) != 1)
+    throw std::runtime_error("SHA-256: cannot initialise libcrypto");
 }
 
 Sha256::~Sha256() = default;
@@ -54,7 +55,8 @@ std::string sha256_file(const std::string& path, std::uint64_t* bytes) {
   std::uint64_t total = 0;
   // Up to the size it had when opened: a file that grows meanwhile does not keep us reading.
   while (total < f->size()) {
-    const ssize_t n = ::read(f->fd(), buf.data(), static_cast<std::size_t>(std::min<std::uint64_t>(buf.size(), f->size() - total)));
+    const ssize_t n =
+        ::read(f->fd(), buf.data(), static_cast<std::size_t>(std::min<std::uint64_t>(buf.size(), f->size() - total)));
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) throw std::runtime_error(fmt::format("{}: read error: {}", path, std::strerror(errno)));
     if (n == 0) break;

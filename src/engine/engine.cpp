@@ -12,13 +12,13 @@
 #include <memory>
 
 #include <fmt/format.h>
-#include <simgrid/s4u.hpp>
 #include <spdlog/spdlog.h>
+#include <simgrid/s4u.hpp>
 
+#include "core/process_info.hpp"
 #include "gpufleet/diagnostics.hpp"
 #include "sim/rollout_model.hpp"
 #include "sim/rollout_result.hpp"
-#include "core/process_info.hpp"
 
 namespace sg4 = simgrid::s4u;
 
@@ -127,11 +127,11 @@ void check_engine_config(const std::vector<std::string>& config) {
   }
   ::close(fds[0]);
   int status = 0;
-  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-  }
+  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {}
   if (WIFEXITED(status) && WEXITSTATUS(status) == 0) return;
   std::string first = said.substr(0, said.find('\n'));
-  if (first.empty()) first = WIFSIGNALED(status) ? fmt::format("it stopped with signal {}", WTERMSIG(status)) : "no reason given";
+  if (first.empty())
+    first = WIFSIGNALED(status) ? fmt::format("it stopped with signal {}", WTERMSIG(status)) : "no reason given";
   std::string all;
   for (const auto& c : config) all += (all.empty() ? "" : " ") + c;
   diags.add("--cfg", all, fmt::format("expected a configuration SimGrid 3.32 accepts; it refused it: {}", first));
@@ -150,7 +150,8 @@ RunResult run_scenario(const Scenario& sc, const EngineOptions& options) {
   // SimGrid's engine installs its own SIGINT handler (it prints the actors and exits with 1);
   // the caller's handlers for SIGINT and SIGTERM are put back, so that a stop request reaches
   // the watcher below and the run ends with partial results instead.
-  struct sigaction old_int {}, old_term {};
+  struct sigaction old_int {
+  }, old_term{};
   sigaction(SIGINT, nullptr, &old_int);
   sigaction(SIGTERM, nullptr, &old_term);
   sg4::Engine engine(&argc, argv.data());
@@ -195,13 +196,14 @@ RunResult run_scenario(const Scenario& sc, const EngineOptions& options) {
     ClusterSim* sim = sims[c].get();
     if (!dynamic[c]) {
       sg4::Actor::create("sched:" + sc.clusters[c].id, controllers[c], guarded([sim, &failure, &stopping] {
-        for (Seconds t = sim->next_event_time(); t != ClusterSim::kNever; t = sim->next_event_time()) {
-          if (failure || stopping) return;
-          if (t > sg4::Engine::get_clock()) sg4::this_actor::sleep_until(t);
-          if (stopping) return;
-          sim->advance_to(t);
-        }
-      }));
+                           for (Seconds t = sim->next_event_time(); t != ClusterSim::kNever;
+                                t = sim->next_event_time()) {
+                             if (failure || stopping) return;
+                             if (t > sg4::Engine::get_clock()) sg4::this_actor::sleep_until(t);
+                             if (stopping) return;
+                             sim->advance_to(t);
+                           }
+                         }));
       continue;
     }
     wake[c] = sg4::ConditionVariable::create();
@@ -224,13 +226,14 @@ RunResult run_scenario(const Scenario& sc, const EngineOptions& options) {
     RolloutModel* model = rollout.get();
     const Seconds step = sc.rollout.supply_step_s;
     sg4::Actor::create("supply", supply_host, guarded([model, step, horizon, &failure, &stopping] {
-      for (std::uint64_t k = 0; static_cast<double>(k) * step <= horizon && !failure && !stopping; ++k) {
-        const Seconds t = static_cast<double>(k) * step;  // no drift from repeated addition
-        if (t > sg4::Engine::get_clock()) sg4::this_actor::sleep_until(t);
-        if (stopping) return;
-        model->supply_step(t);
-      }
-    }));
+                         for (std::uint64_t k = 0; static_cast<double>(k) * step <= horizon && !failure && !stopping;
+                              ++k) {
+                           const Seconds t = static_cast<double>(k) * step;  // no drift from repeated addition
+                           if (t > sg4::Engine::get_clock()) sg4::this_actor::sleep_until(t);
+                           if (stopping) return;
+                           model->supply_step(t);
+                         }
+                       }));
     for (std::uint32_t s = 0; s < sc.rollout.sites.size(); ++s) {
       const SiteBuild& sb = sc.rollout.sites[s];
       const auto& site_clusters = sc.operators[sb.op].sites[sb.site].clusters;
@@ -268,31 +271,31 @@ RunResult run_scenario(const Scenario& sc, const EngineOptions& options) {
     const Seconds step = sc.horizon_s ? std::max(1.0, *sc.horizon_s / 500) : 3600.0;
     const Seconds time_limit = sc.horizon_s ? ClusterSim::kNever : options.time_limit_s;
     sg4::Actor::create("watcher", supply_host, guarded([&, step, time_limit] {
-      for (std::uint64_t k = 1;; ++k) {
-        const Seconds now = sg4::Engine::get_clock();
-        double samples = 0;
-        for (const auto& sim : sims) samples += static_cast<double>(sim->timeseries().size());
-        if (options.stop_flag && *options.stop_flag) stop_reason = StopReason::kSignal;
-        else if (now >= time_limit) stop_reason = StopReason::kMaxHorizonDays;
-        else if (samples > options.max_samples) stop_reason = StopReason::kMaxTimeseriesRows;
-        if (stop_reason != StopReason::kNone) {
-          stopping = true;
-          stopped_at = now;
-          for (const auto& cv : wake)
-            if (cv) cv->notify_all();
-          return;
-        }
-        if (sg4::Engine::get_instance()->get_actor_count() <= 1) return;
-        if (options.progress) {
-          std::uint64_t events = 0;
-          for (const auto& sim : sims) events += sim->events_processed();
-          options.progress(now, events);
-        }
-        const Seconds next = std::min(static_cast<double>(k) * step, time_limit);
-        if (next > horizon) return;
-        sg4::this_actor::sleep_until(next);
-      }
-    }));
+                         for (std::uint64_t k = 1;; ++k) {
+                           const Seconds now = sg4::Engine::get_clock();
+                           double samples = 0;
+                           for (const auto& sim : sims) samples += static_cast<double>(sim->timeseries().size());
+                           if (options.stop_flag && *options.stop_flag) stop_reason = StopReason::kSignal;
+                           else if (now >= time_limit) stop_reason = StopReason::kMaxHorizonDays;
+                           else if (samples > options.max_samples) stop_reason = StopReason::kMaxTimeseriesRows;
+                           if (stop_reason != StopReason::kNone) {
+                             stopping = true;
+                             stopped_at = now;
+                             for (const auto& cv : wake)
+                               if (cv) cv->notify_all();
+                             return;
+                           }
+                           if (sg4::Engine::get_instance()->get_actor_count() <= 1) return;
+                           if (options.progress) {
+                             std::uint64_t events = 0;
+                             for (const auto& sim : sims) events += sim->events_processed();
+                             options.progress(now, events);
+                           }
+                           const Seconds next = std::min(static_cast<double>(k) * step, time_limit);
+                           if (next > horizon) return;
+                           sg4::this_actor::sleep_until(next);
+                         }
+                       }));
   }
 
   engine.run();

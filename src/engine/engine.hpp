@@ -15,8 +15,8 @@
 #include <string>
 #include <vector>
 
-#include "sim/run_result.hpp"
 #include "scenario/scenario.hpp"
+#include "sim/run_result.hpp"
 
 namespace gpufleet {
 

@@ -13,8 +13,8 @@ double student_t_975(std::size_t df);
 struct MeanCI {
   std::size_t n = 0;
   double mean = 0;
-  double sd = 0;         // sample standard deviation (n - 1); 0 when n < 2
-  double half_width = 0; // 95 % CI half-width t * sd / sqrt(n); NaN when n < 2
+  double sd = 0;          // sample standard deviation (n - 1); 0 when n < 2
+  double half_width = 0;  // 95 % CI half-width t * sd / sqrt(n); NaN when n < 2
 };
 
 // Mean and 95 % confidence interval of the finite values of `xs`.

@@ -100,24 +100,26 @@ nlohmann::ordered_json build_summary(const Scenario& sc, const RunResult& run, c
   nlohmann::ordered_json out;
   out["format"] = "gpufleet-summary/1";
   out["gpufleet_version"] = GPUFLEET_VERSION;
-  out["scenario"] = {{"name", sc.name},
-                     {"seed", sc.seed},
-                     {"start", format_utc(static_cast<double>(sc.start_epoch_s))},
-                     {"horizon_s", sc.horizon_s ? nlohmann::ordered_json(r6(*sc.horizon_s)) : nlohmann::ordered_json()}};
+  out["scenario"] = {
+      {"name", sc.name},
+      {"seed", sc.seed},
+      {"start", format_utc(static_cast<double>(sc.start_epoch_s))},
+      {"horizon_s", sc.horizon_s ? nlohmann::ordered_json(r6(*sc.horizon_s)) : nlohmann::ordered_json()}};
   if (!inputs.is_null()) out["inputs"] = inputs;
   std::uint64_t after_horizon = 0, passes = 0;
   for (const auto& c : run.clusters) {
     after_horizon += c.trace_records_after_horizon;
     passes += c.scheduling_passes;
   }
-  out["run"] = {{"complete", run.complete},
-                {"stop_reason", run.stop_reason == StopReason::kNone ? nlohmann::ordered_json()
-                                                                     : nlohmann::ordered_json(to_string(run.stop_reason))},
-                {"end_time_s", r6(run.end_time)},
-                {"end_date", format_utc(static_cast<double>(sc.start_epoch_s) + run.end_time)},
-                {"events_processed", run.events},
-                {"scheduling_passes", passes},
-                {"trace_records_after_horizon", after_horizon}};
+  out["run"] = {
+      {"complete", run.complete},
+      {"stop_reason", run.stop_reason == StopReason::kNone ? nlohmann::ordered_json()
+                                                           : nlohmann::ordered_json(to_string(run.stop_reason))},
+      {"end_time_s", r6(run.end_time)},
+      {"end_date", format_utc(static_cast<double>(sc.start_epoch_s) + run.end_time)},
+      {"events_processed", run.events},
+      {"scheduling_passes", passes},
+      {"trace_records_after_horizon", after_horizon}};
   out["parameters"] = {{"bsld_tau_s", r6(sc.bsld_tau_s)},
                        {"quantiles", "nearest-rank"},
                        {"timeseries_interval_s", r6(sc.timeseries_interval_s)}};

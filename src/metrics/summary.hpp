@@ -7,8 +7,8 @@
 #include <nlohmann/json.hpp>
 
 #include "gpufleet/job.hpp"
-#include "sim/run_result.hpp"
 #include "scenario/scenario.hpp"
+#include "sim/run_result.hpp"
 
 namespace gpufleet {
 

@@ -7,8 +7,8 @@
 
 #include <fmt/format.h>
 
-#include "output/svg_chart.hpp"
 #include "core/time_format.hpp"
+#include "output/svg_chart.hpp"
 
 namespace gpufleet {
 namespace {
@@ -69,9 +69,9 @@ struct Table {
 
 // Wait-time histogram over started jobs, in bins a reader can name.
 svg::BarChart wait_histogram(const RunResult& run) {
-  static const std::pair<double, const char*> kBins[] = {{0, "0"},           {60, "< 1 min"},  {600, "1-10 min"},
-                                                         {3600, "10-60 min"}, {6 * 3600, "1-6 h"}, {86400, "6-24 h"},
-                                                         {7 * 86400, "1-7 d"}, {INFINITY, "> 7 d"}};
+  static const std::pair<double, const char*> kBins[] = {
+      {0, "0"},          {60, "< 1 min"},      {600, "1-10 min"},  {3600, "10-60 min"}, {6 * 3600, "1-6 h"},
+      {86400, "6-24 h"}, {7 * 86400, "1-7 d"}, {INFINITY, "> 7 d"}};
   std::vector<double> counts(std::size(kBins), 0);
   for (const auto& c : run.clusters)
     for (const Job& j : c.jobs) {
@@ -92,22 +92,27 @@ svg::BarChart wait_histogram(const RunResult& run) {
 }  // namespace
 
 std::string html_page(const std::string& title, const std::string& body) {
-  return fmt::format("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"/>"
-                     "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"/>"
-                     "<title>{}</title><style>{}</style></head><body>\n{}\n</body></html>\n",
-                     escape(title), kStyle, body);
+  return fmt::format(
+      "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"/>"
+      "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"/>"
+      "<title>{}</title><style>{}</style></head><body>\n{}\n</body></html>\n",
+      escape(title), kStyle, body);
 }
 
 std::string report_html(const Scenario& sc, const RunResult& run, const OJson& summary) {
   const double epoch = static_cast<double>(sc.start_epoch_s);
   const OJson& total = summary["total"];
   std::string b;
-  b += fmt::format("<header><h1>{}</h1><p class=\"sub\">{}</p><p class=\"sub\">Simulated {} to {} &#183; seed {} &#183; gpufleet {}</p></header>\n",
-                   escape(sc.name), escape(sc.description), format_date(epoch), format_date(epoch + run.end_time), sc.seed,
-                   GPUFLEET_VERSION);
+  b += fmt::format(
+      "<header><h1>{}</h1><p class=\"sub\">{}</p><p class=\"sub\">Simulated {} to {} &#183; seed {} &#183; gpufleet "
+      "{}</p></header>\n",
+      escape(sc.name), escape(sc.description), format_date(epoch), format_date(epoch + run.end_time), sc.seed,
+      GPUFLEET_VERSION);
   if (!run.complete)
-    b += fmt::format("<p class=\"warn\" id=\"incomplete\">This run was interrupted at {} (simulated); every number below covers only the time simulated so far.</p>\n",
-                     format_utc(epoch + run.end_time));
+    b += fmt::format(
+        "<p class=\"warn\" id=\"incomplete\">This run was interrupted at {} (simulated); every number below covers "
+        "only the time simulated so far.</p>\n",
+        format_utc(epoch + run.end_time));
 
   // Key numbers.
   b += "<section id=\"key-numbers\"><h2>Key numbers</h2><div class=\"cards\">";
@@ -189,8 +194,8 @@ std::string report_html(const Scenario& sc, const RunResult& run, const OJson& s
              {false, true, true, false, true, true, true},
              {}};
     for (const auto& s : summary["rollout"]["sites"])
-      st.rows.push_back({escape(s["operator"].get<std::string>() + "/" + s["site"].get<std::string>()), num(s["pue"], 2),
-                         num(s["peak_facility_mw"], 1), num(s["peak_date"]),
+      st.rows.push_back({escape(s["operator"].get<std::string>() + "/" + s["site"].get<std::string>()),
+                         num(s["pue"], 2), num(s["peak_facility_mw"], 1), num(s["peak_date"]),
                          s["power_capacity_mw_then"].is_null() ? "unlimited" : num(s["power_capacity_mw_then"], 1),
                          s["power_capacity_mw_at_end"].is_null() ? "unlimited" : num(s["power_capacity_mw_at_end"], 1),
                          grouped(s["facility_mwh"].get<double>() / 1000, 1)});
@@ -239,14 +244,13 @@ std::string report_html(const Scenario& sc, const RunResult& run, const OJson& s
            {}};
   for (const auto& c : summary["clusters"]) {
     const auto& j = c["jobs"];
-    ct.rows.push_back({escape(c["id"].get<std::string>()), escape(c["operator"].get<std::string>()),
-                       escape(c["gpu_model"].get<std::string>()), num(c["gpus"]), num(j["completed"]), num(j["running"]),
-                       num(j["queued"]), num(j["rejected"]), duration(c["wait_s"]["mean"].get<double>()),
-                       duration(c["wait_s"]["p95"].get<double>()),
-                       fmt::format("{:.1f} %", 100 * c["utilisation"].get<double>()),
-                       escape(c["policies"]["queue"].get<std::string>() + " / " +
-                              c["policies"]["backfill"].get<std::string>() + " / " +
-                              c["policies"]["placement"].get<std::string>())});
+    ct.rows.push_back(
+        {escape(c["id"].get<std::string>()), escape(c["operator"].get<std::string>()),
+         escape(c["gpu_model"].get<std::string>()), num(c["gpus"]), num(j["completed"]), num(j["running"]),
+         num(j["queued"]), num(j["rejected"]), duration(c["wait_s"]["mean"].get<double>()),
+         duration(c["wait_s"]["p95"].get<double>()), fmt::format("{:.1f} %", 100 * c["utilisation"].get<double>()),
+         escape(c["policies"]["queue"].get<std::string>() + " / " + c["policies"]["backfill"].get<std::string>() +
+                " / " + c["policies"]["placement"].get<std::string>())});
   }
   b += ct.html();
   b += "<p>Jobs at the end: completed, still running, still queued, or rejected (they could never fit). Utilisation "

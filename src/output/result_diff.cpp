@@ -54,7 +54,8 @@ void flatten(const Json& v, const std::string& path, std::vector<std::pair<std::
 
 bool ignored(const std::string& path, const std::vector<std::string>& prefixes) {
   for (const auto& p : prefixes)
-    if (path == p || (path.size() > p.size() && path.compare(0, p.size(), p) == 0 && path[p.size()] == '/')) return true;
+    if (path == p || (path.size() > p.size() && path.compare(0, p.size(), p) == 0 && path[p.size()] == '/'))
+      return true;
   return false;
 }
 
@@ -151,10 +152,9 @@ std::string diff_junit(const DiffResult& d, const std::string& suite, const Diff
       out += "/>\n";
       continue;
     }
-    const std::string msg =
-        e.numeric ? fmt::format("A={} B={} |B-A|={:.6g} rel={:.3g} (rtol {}, atol {})", e.a, e.b, e.abs_diff, e.rel_diff,
-                                o.rtol, o.atol)
-                  : fmt::format("A={} B={}", e.a, e.b);
+    const std::string msg = e.numeric ? fmt::format("A={} B={} |B-A|={:.6g} rel={:.3g} (rtol {}, atol {})", e.a, e.b,
+                                                    e.abs_diff, e.rel_diff, o.rtol, o.atol)
+                                      : fmt::format("A={} B={}", e.a, e.b);
     out += fmt::format(">\n      <failure message=\"{}\" type=\"difference\">{}</failure>\n    </testcase>\n",
                        xml_escape(msg), xml_escape(msg));
   }

@@ -22,10 +22,10 @@ struct DiffOptions {
 
 struct DiffEntry {
   std::string path;
-  std::string a, b;        // values as text ("(absent)" when missing on one side)
-  double delta = 0;        // numbers only: b - a
-  double abs_diff = 0;     // numbers only
-  double rel_diff = 0;     // numbers only: |a - b| / max(|a|, |b|)
+  std::string a, b;     // values as text ("(absent)" when missing on one side)
+  double delta = 0;     // numbers only: b - a
+  double abs_diff = 0;  // numbers only
+  double rel_diff = 0;  // numbers only: |a - b| / max(|a|, |b|)
   bool numeric = false;
   bool within = true;
 };
@@ -33,11 +33,12 @@ struct DiffEntry {
 struct DiffResult {
   std::vector<DiffEntry> entries;  // every compared leaf, in document order of A then B-only
   std::size_t compared = 0;
-  std::size_t differing = 0;       // entries outside tolerance
+  std::size_t differing = 0;  // entries outside tolerance
   bool same() const { return differing == 0; }
 };
 
-DiffResult diff_summaries(const nlohmann::ordered_json& a, const nlohmann::ordered_json& b, const DiffOptions& options = {});
+DiffResult diff_summaries(const nlohmann::ordered_json& a, const nlohmann::ordered_json& b,
+                          const DiffOptions& options = {});
 
 // The leaves outside tolerance, as an aligned text table (all compared leaves when `all`).
 std::string diff_table(const DiffResult& diff, const std::string& name_a, const std::string& name_b, bool all = false);

@@ -104,18 +104,20 @@ std::string render(const LineChart& c) {
   auto py = [&](double y) { return kTop + ph - y / ytop * ph; };
   // Grid and y ticks.
   for (double v : yt)
-    out += fmt::format("<line x1=\"{}\" y1=\"{:.1f}\" x2=\"{:.1f}\" y2=\"{:.1f}\" class=\"grid\"/>"
-                       "<text x=\"{}\" y=\"{:.1f}\" class=\"yt\">{}</text>",
-                       kLeft, py(v), kLeft + pw, py(v), kLeft - 6, py(v) + 4, axis_number(v, ystep));
+    out += fmt::format(
+        "<line x1=\"{}\" y1=\"{:.1f}\" x2=\"{:.1f}\" y2=\"{:.1f}\" class=\"grid\"/>"
+        "<text x=\"{}\" y=\"{:.1f}\" class=\"yt\">{}</text>",
+        kLeft, py(v), kLeft + pw, py(v), kLeft - 6, py(v) + 4, axis_number(v, ystep));
   // X ticks: dates or numbers, about 6.
   const int nx = 6;
   for (int k = 0; k <= nx; ++k) {
     const double x = x0 + (x1 - x0) * k / nx;
     const std::string label = c.x_is_date ? ((x1 - x0) > 4 * 86400 ? format_date(x) : format_utc(x).substr(5, 11))
                                           : axis_number(x, (x1 - x0) / nx);
-    out += fmt::format("<line x1=\"{0:.1f}\" y1=\"{1:.1f}\" x2=\"{0:.1f}\" y2=\"{2:.1f}\" class=\"axis\"/>"
-                       "<text x=\"{0:.1f}\" y=\"{3:.1f}\" class=\"xt\">{4}</text>",
-                       px(x), kTop + ph, kTop + ph + 5, kTop + ph + 18, escape(label));
+    out += fmt::format(
+        "<line x1=\"{0:.1f}\" y1=\"{1:.1f}\" x2=\"{0:.1f}\" y2=\"{2:.1f}\" class=\"axis\"/>"
+        "<text x=\"{0:.1f}\" y=\"{3:.1f}\" class=\"xt\">{4}</text>",
+        px(x), kTop + ph, kTop + ph + 5, kTop + ph + 18, escape(label));
   }
   out += fmt::format("<line x1=\"{0}\" y1=\"{1:.1f}\" x2=\"{2:.1f}\" y2=\"{1:.1f}\" class=\"axis\"/>", kLeft, kTop + ph,
                      kLeft + pw);
@@ -129,21 +131,26 @@ std::string render(const LineChart& c) {
     const Series& s = c.series[si];
     const char* colour = kPalette[si % std::size(kPalette)];
     const std::size_t n = std::min(s.x.size(), s.y.size());
-    const std::size_t stride = std::max<std::size_t>(1, (n + c.max_points - 1) / std::max<std::size_t>(1, c.max_points));
+    const std::size_t stride =
+        std::max<std::size_t>(1, (n + c.max_points - 1) / std::max<std::size_t>(1, c.max_points));
     std::string pts;
     for (std::size_t i = 0; i < n; i += stride) {
       if (!std::isfinite(s.x[i]) || !std::isfinite(s.y[i])) continue;
       pts += fmt::format("{:.1f},{:.1f} ", px(s.x[i]), py(s.y[i]));
     }
-    if (n && (n - 1) % stride && std::isfinite(s.y[n - 1])) pts += fmt::format("{:.1f},{:.1f} ", px(s.x[n - 1]), py(s.y[n - 1]));
+    if (n && (n - 1) % stride && std::isfinite(s.y[n - 1]))
+      pts += fmt::format("{:.1f},{:.1f} ", px(s.x[n - 1]), py(s.y[n - 1]));
     if (!pts.empty()) pts.pop_back();
-    out += fmt::format("<polyline class=\"series\" fill=\"none\" stroke=\"{}\" stroke-width=\"1.8\"{} points=\"{}\"><title>{}</title></polyline>",
-                       colour, s.dashed ? " stroke-dasharray=\"5 4\"" : "", pts, escape(s.name));
+    out += fmt::format(
+        "<polyline class=\"series\" fill=\"none\" stroke=\"{}\" stroke-width=\"1.8\"{} "
+        "points=\"{}\"><title>{}</title></polyline>",
+        colour, s.dashed ? " stroke-dasharray=\"5 4\"" : "", pts, escape(s.name));
     const double ly = kTop + 8 + 18.0 * static_cast<double>(si);
-    out += fmt::format("<line x1=\"{0:.1f}\" y1=\"{1:.1f}\" x2=\"{2:.1f}\" y2=\"{1:.1f}\" stroke=\"{3}\" stroke-width=\"3\"{4}/>"
-                       "<text x=\"{5:.1f}\" y=\"{6:.1f}\" class=\"lg\">{7}</text>",
-                       kLeft + pw + 12, ly, kLeft + pw + 32, colour, s.dashed ? " stroke-dasharray=\"5 4\"" : "",
-                       kLeft + pw + 38, ly + 4, escape(s.name));
+    out += fmt::format(
+        "<line x1=\"{0:.1f}\" y1=\"{1:.1f}\" x2=\"{2:.1f}\" y2=\"{1:.1f}\" stroke=\"{3}\" stroke-width=\"3\"{4}/>"
+        "<text x=\"{5:.1f}\" y=\"{6:.1f}\" class=\"lg\">{7}</text>",
+        kLeft + pw + 12, ly, kLeft + pw + 32, colour, s.dashed ? " stroke-dasharray=\"5 4\"" : "", kLeft + pw + 38,
+        ly + 4, escape(s.name));
   }
   out += "</svg>";
   return out;
@@ -160,24 +167,26 @@ std::string render(const BarChart& c) {
   const double ystep = yt.size() > 1 ? yt[1] - yt[0] : 1;
   auto py = [&](double y) { return kTop + ph - y / ytop * ph; };
   for (double v : yt)
-    out += fmt::format("<line x1=\"{}\" y1=\"{:.1f}\" x2=\"{:.1f}\" y2=\"{:.1f}\" class=\"grid\"/>"
-                       "<text x=\"{}\" y=\"{:.1f}\" class=\"yt\">{}</text>",
-                       kLeft, py(v), kLeft + pw, py(v), kLeft - 6, py(v) + 4, axis_number(v, ystep));
+    out += fmt::format(
+        "<line x1=\"{}\" y1=\"{:.1f}\" x2=\"{:.1f}\" y2=\"{:.1f}\" class=\"grid\"/>"
+        "<text x=\"{}\" y=\"{:.1f}\" class=\"yt\">{}</text>",
+        kLeft, py(v), kLeft + pw, py(v), kLeft - 6, py(v) + 4, axis_number(v, ystep));
   const double bw = pw / static_cast<double>(c.bars.size());
   for (std::size_t i = 0; i < c.bars.size(); ++i) {
     const Bar& b = c.bars[i];
     const double x = kLeft + bw * static_cast<double>(i);
-    out += fmt::format("<rect class=\"bar\" x=\"{:.1f}\" y=\"{:.1f}\" width=\"{:.1f}\" height=\"{:.1f}\" fill=\"{}\">"
-                       "<title>{}: {}</title></rect>"
-                       "<text x=\"{:.1f}\" y=\"{:.1f}\" class=\"xt\">{}</text>"
-                       "<text x=\"{:.1f}\" y=\"{:.1f}\" class=\"bv\">{}</text>",
-                       x + bw * 0.12, py(b.value), bw * 0.76, kTop + ph - py(b.value), kPalette[0], escape(b.label),
-                       grouped(b.value), x + bw / 2, kTop + ph + 18, escape(b.label), x + bw / 2, py(b.value) - 4,
-                       grouped(b.value));
+    out += fmt::format(
+        "<rect class=\"bar\" x=\"{:.1f}\" y=\"{:.1f}\" width=\"{:.1f}\" height=\"{:.1f}\" fill=\"{}\">"
+        "<title>{}: {}</title></rect>"
+        "<text x=\"{:.1f}\" y=\"{:.1f}\" class=\"xt\">{}</text>"
+        "<text x=\"{:.1f}\" y=\"{:.1f}\" class=\"bv\">{}</text>",
+        x + bw * 0.12, py(b.value), bw * 0.76, kTop + ph - py(b.value), kPalette[0], escape(b.label), grouped(b.value),
+        x + bw / 2, kTop + ph + 18, escape(b.label), x + bw / 2, py(b.value) - 4, grouped(b.value));
     if (std::isfinite(b.error) && b.error > 0)
-      out += fmt::format("<path class=\"err\" stroke=\"#000\" d=\"M{0:.1f} {1:.1f}V{2:.1f}M{3:.1f} {1:.1f}H{4:.1f}M{3:.1f} {2:.1f}H{4:.1f}\"/>",
-                         x + bw / 2, py(std::max(0.0, b.value - b.error)), py(b.value + b.error), x + bw / 2 - 6,
-                         x + bw / 2 + 6);
+      out += fmt::format(
+          "<path class=\"err\" stroke=\"#000\" d=\"M{0:.1f} {1:.1f}V{2:.1f}M{3:.1f} {1:.1f}H{4:.1f}M{3:.1f} "
+          "{2:.1f}H{4:.1f}\"/>",
+          x + bw / 2, py(std::max(0.0, b.value - b.error)), py(b.value + b.error), x + bw / 2 - 6, x + bw / 2 + 6);
   }
   out += fmt::format("<line x1=\"{0}\" y1=\"{1:.1f}\" x2=\"{2:.1f}\" y2=\"{1:.1f}\" class=\"axis\"/>", kLeft, kTop + ph,
                      kLeft + pw);

@@ -9,10 +9,10 @@
 #include <fmt/format.h>
 
 #include "core/atomic_file.hpp"
-#include "output/report.hpp"
 #include "core/sha256.hpp"
-#include "metrics/summary.hpp"
 #include "core/time_format.hpp"
+#include "metrics/summary.hpp"
+#include "output/report.hpp"
 
 namespace gpufleet {
 
@@ -50,8 +50,9 @@ std::string jobs_csv(const Scenario& sc, const RunResult& run) {
     else out.push_back(',');
     if (j.state == JobState::kRejected) fmt::format_to(std::back_inserter(out), ",,");
     else fmt::format_to(std::back_inserter(out), "{:.3f},{:.3f},", j.runtime, j.requested);
-    const std::string_view start_label =
-        j.start_kind == StartKind::kNone ? std::string_view() : std::string_view(run.clusters[r.cluster].start_labels.at(j.start_label));
+    const std::string_view start_label = j.start_kind == StartKind::kNone
+                                             ? std::string_view()
+                                             : std::string_view(run.clusters[r.cluster].start_labels.at(j.start_label));
     fmt::format_to(std::back_inserter(out), "{},{}\n", start_label, to_string(j.reject_reason));
   }
   return fmt::to_string(out);
@@ -67,11 +68,11 @@ std::string timeseries_csv(const Scenario& sc, const RunResult& run) {
   for (std::uint32_t c = 0; c < run.clusters.size(); ++c)
     for (std::uint32_t i = 0; i < run.clusters[c].timeseries.size(); ++i)
       refs.push_back(Ref{run.clusters[c].timeseries[i].t, c, i});
-  std::stable_sort(refs.begin(), refs.end(), [](const Ref& a, const Ref& b) {
-    return a.t != b.t ? a.t < b.t : a.cluster < b.cluster;
-  });
+  std::stable_sort(refs.begin(), refs.end(),
+                   [](const Ref& a, const Ref& b) { return a.t != b.t ? a.t < b.t : a.cluster < b.cluster; });
   fmt::memory_buffer out;
-  fmt::format_to(std::back_inserter(out), "t_s,date,cluster,online_gpus,busy_gpus,idle_gpus,queued_jobs,running_jobs\n");
+  fmt::format_to(std::back_inserter(out),
+                 "t_s,date,cluster,online_gpus,busy_gpus,idle_gpus,queued_jobs,running_jobs\n");
   for (const Ref& r : refs) {
     const TimeseriesRow& row = run.clusters[r.cluster].timeseries[r.index];
     fmt::format_to(std::back_inserter(out), "{:.3f},{},{},{},{},{},{},{}\n", row.t,
@@ -97,16 +98,17 @@ std::string rollout_csv(const Scenario& sc, const RunResult& run) {
 
 std::string orders_csv(const Scenario& sc, const RunResult& run) {
   fmt::memory_buffer out;
-  fmt::format_to(std::back_inserter(out), "order,operator,cluster,tranche,gpus,requested_date,delivered_date,delay_days\n");
+  fmt::format_to(std::back_inserter(out),
+                 "order,operator,cluster,tranche,gpus,requested_date,delivered_date,delay_days\n");
   for (const OrderRow& r : run.rollout->orders) {
     const Order& o = sc.rollout.orders[r.order];
     const double epoch = static_cast<double>(sc.start_epoch_s);
-    fmt::format_to(std::back_inserter(out), "{},{},{},{},{},{},", o.id, sc.operators[o.op].id, sc.clusters[o.cluster].id,
-                   r.tranche + 1, r.gpus, format_date(epoch + r.due));
+    fmt::format_to(std::back_inserter(out), "{},{},{},{},{},{},", o.id, sc.operators[o.op].id,
+                   sc.clusters[o.cluster].id, r.tranche + 1, r.gpus, format_date(epoch + r.due));
     if (r.delivered >= 0)
-      fmt::format_to(std::back_inserter(out), "{},{:.3f}\n", format_date(epoch + r.delivered), (r.delivered - r.due) / 86400.0);
-    else
-      fmt::format_to(std::back_inserter(out), ",\n");
+      fmt::format_to(std::back_inserter(out), "{},{:.3f}\n", format_date(epoch + r.delivered),
+                     (r.delivered - r.due) / 86400.0);
+    else fmt::format_to(std::back_inserter(out), ",\n");
   }
   return fmt::to_string(out);
 }
@@ -116,7 +118,7 @@ std::string run_json(const Scenario& sc, const RunResult& run, const std::string
   j["format"] = "gpufleet-run/1";
   j["scenario"] = sc.name;
   if (!scenario_sha256.empty()) j["scenario_sha256"] = scenario_sha256;  // which run this file belongs to
-  j["wall_time_s"] = std::round(run.wall_time_s * 1e6) / 1e6;  // to the microsecond: never 0 for a real run
+  j["wall_time_s"] = std::round(run.wall_time_s * 1e6) / 1e6;            // to the microsecond: never 0 for a real run
   j["peak_memory_mib"] = std::round(run.peak_memory_mib * 10) / 10;
   j["events_processed"] = run.events;
   j["events_per_s"] = run.wall_time_s > 0 ? std::round(static_cast<double>(run.events) / run.wall_time_s) : 0.0;

@@ -6,8 +6,8 @@
 
 #include <nlohmann/json.hpp>
 
-#include "sim/run_result.hpp"
 #include "scenario/scenario.hpp"
+#include "sim/run_result.hpp"
 
 namespace gpufleet {
 

@@ -71,9 +71,7 @@ class ShadowState {
   }
 
  private:
-  std::uint32_t at(std::uint32_t node) const {
-    return at_shadow_.has(node) ? at_shadow_.get(node) : pool_.free(node);
-  }
+  std::uint32_t at(std::uint32_t node) const { return at_shadow_.has(node) ? at_shadow_.get(node) : pool_.free(node); }
   // Moves the histogram as if `slices` were taken (sign -1) or given back (+1)
   // at the shadow time; at_shadow_ itself is left alone.
   void apply(const std::vector<NodeSlice>& slices, int sign) {

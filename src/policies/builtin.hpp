@@ -23,7 +23,9 @@ class SjfOrder final : public QueueOrder {
 class PriorityOrder final : public QueueOrder {
  public:
   std::string_view name() const override { return "priority"; }
-  QueueKey key(const Job& job, const QueueContext&) const override { return {-static_cast<double>(job.priority), job.submit}; }
+  QueueKey key(const Job& job, const QueueContext&) const override {
+    return {-static_cast<double>(job.priority), job.submit};
+  }
 };
 
 class FirstFit final : public PlacementPolicy {

@@ -18,8 +18,7 @@ std::vector<std::uint32_t> lowest_whole_nodes(const NodePool& pool, std::uint32_
   std::vector<std::uint32_t> out;
   out.reserve(count);
   const std::uint32_t G = pool.gpus_per_node();
-  for (std::uint32_t n = pool.next_with_free(G, 0); n != kNone && out.size() < count;
-       n = pool.next_with_free(G, n + 1))
+  for (std::uint32_t n = pool.next_with_free(G, 0); n != kNone && out.size() < count; n = pool.next_with_free(G, n + 1))
     out.push_back(n);
   return out;
 }
@@ -74,7 +73,8 @@ Placement place_lowest(const NodePool& pool, std::uint32_t gpus, bool best) {
 Placement never_or_not_now(const NodePool& pool, std::uint32_t gpus) {
   if (gpus == 0) return Placement{PlaceOutcome::kNever, {}, "the job asks for no GPUs"};
   if (gpus > pool.capacity_gpus())
-    return Placement{PlaceOutcome::kNever, {},
+    return Placement{PlaceOutcome::kNever,
+                     {},
                      fmt::format("the job asks for {} GPUs; the cluster has {}", gpus, pool.capacity_gpus())};
   return Placement{PlaceOutcome::kNotNow, {}, {}};
 }
@@ -113,8 +113,8 @@ Placement Pack::place(const NodePool& pool, const Job& job) const {
     }
     for (std::uint32_t rack : racks) {
       const std::uint32_t end = std::min(pool.node_count(), (rack + 1) * pool.rack_nodes());
-      for (std::uint32_t n = pool.next_with_free(G, rack * pool.rack_nodes()); n != kNone && n < end && whole.size() < q;
-           n = pool.next_with_free(G, n + 1))
+      for (std::uint32_t n = pool.next_with_free(G, rack * pool.rack_nodes());
+           n != kNone && n < end && whole.size() < q; n = pool.next_with_free(G, n + 1))
         whole.push_back(n);
       if (whole.size() == q) break;
     }

@@ -7,8 +7,8 @@
 
 #include <fmt/format.h>
 
-#include "gpufleet/diagnostics.hpp"
 #include "core/json_reader.hpp"
+#include "gpufleet/diagnostics.hpp"
 #include "policies/builtin.hpp"
 
 namespace gpufleet {
@@ -85,11 +85,10 @@ PolicyParams read_params(const std::vector<ParamSpec>& specs, detail::ObjectRead
                                       integer_bound(std::floor(p.max)));
         break;
       case ParamType::kNumber:
-        values[p.name] = r.number_or(p.name, std::get<double>(p.default_value), detail::NumberRange::between(p.min, p.max));
+        values[p.name] =
+            r.number_or(p.name, std::get<double>(p.default_value), detail::NumberRange::between(p.min, p.max));
         break;
-      case ParamType::kBoolean:
-        values[p.name] = r.boolean_or(p.name, std::get<bool>(p.default_value));
-        break;
+      case ParamType::kBoolean: values[p.name] = r.boolean_or(p.name, std::get<bool>(p.default_value)); break;
       case ParamType::kString:
         if (p.choices.empty()) values[p.name] = r.string_or(p.name, std::get<std::string>(p.default_value));
         else values[p.name] = r.choice(p.name, p.choices, std::get<std::string>(p.default_value));
@@ -142,12 +141,12 @@ std::unique_ptr<P> PolicyRegistry::make(const Table<P>& table, PolicyKind kind, 
   const nlohmann::json* params_json = r.object("params", false);
   r.finish();
   if (diags.size() != errors_before) return nullptr;  // not an object, no name, not a string
-  auto it = table.find(name);  // an empty name is just a name that is not registered
+  auto it = table.find(name);                         // an empty name is just a name that is not registered
   if (it == table.end()) {
     std::vector<std::string> known_names;
     for (const auto& [k, v] : table) known_names.push_back(k);
-    ctx.error(r.member_pointer("policy"), fmt::format("expected a {} policy (one of {}), found \"{}\"",
-                                                      to_string(kind), fmt::join(known_names, ", "), name));
+    ctx.error(r.member_pointer("policy"), fmt::format("expected a {} policy (one of {}), found \"{}\"", to_string(kind),
+                                                      fmt::join(known_names, ", "), name));
     return nullptr;
   }
   static const nlohmann::json kEmpty = nlohmann::json::object();
@@ -162,7 +161,8 @@ std::unique_ptr<P> PolicyRegistry::make(const Table<P>& table, PolicyKind kind, 
     return nullptr;
   }
   // A factory either builds its policy or says why not: nothing else may reach the engine.
-  GPUFLEET_CHECK(policy != nullptr, fmt::format("the {} policy factory \"{}\" returned no policy", to_string(kind), name));
+  GPUFLEET_CHECK(policy != nullptr,
+                 fmt::format("the {} policy factory \"{}\" returned no policy", to_string(kind), name));
   return policy;
 }
 
@@ -211,40 +211,50 @@ void register_builtin_supply_policies(PolicyRegistry& reg);
 
 void register_builtin_policies(PolicyRegistry& reg) {
   using namespace policies;
-  reg.add_queue_order({PolicyKind::kQueueOrder, "fcfs", "first come, first served: by submit time, then arrival order", {}},
-                      [](const PolicyParams&) { return std::make_unique<FcfsOrder>(); });
-  reg.add_queue_order({PolicyKind::kQueueOrder, "sjf", "shortest job first: by requested walltime, then submit time", {}},
-                      [](const PolicyParams&) { return std::make_unique<SjfOrder>(); });
-  reg.add_queue_order({PolicyKind::kQueueOrder, "priority",
-                       "highest job priority first (the workload's \"priority\"), then submit time", {}},
+  reg.add_queue_order(
+      {PolicyKind::kQueueOrder, "fcfs", "first come, first served: by submit time, then arrival order", {}},
+      [](const PolicyParams&) { return std::make_unique<FcfsOrder>(); });
+  reg.add_queue_order(
+      {PolicyKind::kQueueOrder, "sjf", "shortest job first: by requested walltime, then submit time", {}},
+      [](const PolicyParams&) { return std::make_unique<SjfOrder>(); });
+  reg.add_queue_order({PolicyKind::kQueueOrder,
+                       "priority",
+                       "highest job priority first (the workload's \"priority\"), then submit time",
+                       {}},
                       [](const PolicyParams&) { return std::make_unique<PriorityOrder>(); });
 
   reg.add_backfill({PolicyKind::kBackfill, "none", "strict queue order: stop at the first job that does not fit", {}},
                    [](const PolicyParams&) { return std::make_unique<NoBackfill>(); });
-  reg.add_backfill({PolicyKind::kBackfill, "easy",
+  reg.add_backfill({PolicyKind::kBackfill,
+                    "easy",
                     "EASY (Mu'alem & Feitelson 2001): reservation for the queue head at its shadow time; backfill "
                     "jobs that end by then or leave the head room at that time",
                     {}},
                    [](const PolicyParams&) { return std::make_unique<EasyBackfill>(); });
-  reg.add_backfill({PolicyKind::kBackfill, "conservative",
-                    "conservative backfilling: every queued job gets a reservation; start jobs whose reservation is now",
-                    {integer_param("max_reservations", 0, 0, 1'000'000'000,
-                                   "queued jobs (in queue order) given a reservation per pass; 0 = all")}},
-                   [](const PolicyParams& p) {
-                     return std::make_unique<ConservativeBackfill>(static_cast<std::uint64_t>(p.integer("max_reservations")));
-                   });
+  reg.add_backfill(
+      {PolicyKind::kBackfill,
+       "conservative",
+       "conservative backfilling: every queued job gets a reservation; start jobs whose reservation is now",
+       {integer_param("max_reservations", 0, 0, 1'000'000'000,
+                      "queued jobs (in queue order) given a reservation per pass; 0 = all")}},
+      [](const PolicyParams& p) {
+        return std::make_unique<ConservativeBackfill>(static_cast<std::uint64_t>(p.integer("max_reservations")));
+      });
 
-  reg.add_placement({PolicyKind::kPlacement, "first_fit",
+  reg.add_placement({PolicyKind::kPlacement,
+                     "first_fit",
                      "lowest-index nodes: whole nodes for a multi-node gang, the lowest-index node with room for the "
                      "remainder",
                      {}},
                     [](const PolicyParams&) { return std::make_unique<FirstFit>(); });
-  reg.add_placement({PolicyKind::kPlacement, "best_fit",
+  reg.add_placement({PolicyKind::kPlacement,
+                     "best_fit",
                      "whole nodes for a gang; the remainder (or a small job) on the node with the fewest free GPUs "
                      "that still hold it",
                      {}},
                     [](const PolicyParams&) { return std::make_unique<BestFit>(); });
-  reg.add_placement({PolicyKind::kPlacement, "pack",
+  reg.add_placement({PolicyKind::kPlacement,
+                     "pack",
                      "fewest racks first: a gang's whole nodes in as few racks as possible, the remainder best-fit",
                      {}},
                     [](const PolicyParams&) { return std::make_unique<Pack>(); });
@@ -255,17 +265,26 @@ void register_builtin_supply_policies(PolicyRegistry& reg) {
   using namespace policies;
   reg.add_supply({PolicyKind::kSupply, "fcfs_orders", "orders served in order of their order date", {}},
                  [](const PolicyParams&) { return std::make_unique<FcfsOrders>(); });
-  reg.add_supply({PolicyKind::kSupply, "pro_rata",
-                  "every outstanding order gets the same share of its outstanding GPUs; rounding leftovers by order date", {}},
-                 [](const PolicyParams&) { return std::make_unique<ProRata>(); });
-  reg.add_supply({PolicyKind::kSupply, "priority", "strict order priority (higher first, e.g. public sector), then order date", {}},
-                 [](const PolicyParams&) { return std::make_unique<PrioritySupply>(); });
-  reg.add_supply({PolicyKind::kSupply, "earliest_due_date", "the order whose next tranche is due first, then order date", {}},
-                 [](const PolicyParams&) { return std::make_unique<EarliestDueDate>(); });
-  reg.add_supply({PolicyKind::kSupply, "site_ready_first",
-                  "GPUs go first where power waits (most ready GPUs first, up to what the site can take); the rest by order date",
+  reg.add_supply(
+      {PolicyKind::kSupply,
+       "pro_rata",
+       "every outstanding order gets the same share of its outstanding GPUs; rounding leftovers by order date",
+       {}},
+      [](const PolicyParams&) { return std::make_unique<ProRata>(); });
+  reg.add_supply({PolicyKind::kSupply,
+                  "priority",
+                  "strict order priority (higher first, e.g. public sector), then order date",
                   {}},
-                 [](const PolicyParams&) { return std::make_unique<SiteReadyFirst>(); });
+                 [](const PolicyParams&) { return std::make_unique<PrioritySupply>(); });
+  reg.add_supply(
+      {PolicyKind::kSupply, "earliest_due_date", "the order whose next tranche is due first, then order date", {}},
+      [](const PolicyParams&) { return std::make_unique<EarliestDueDate>(); });
+  reg.add_supply(
+      {PolicyKind::kSupply,
+       "site_ready_first",
+       "GPUs go first where power waits (most ready GPUs first, up to what the site can take); the rest by order date",
+       {}},
+      [](const PolicyParams&) { return std::make_unique<SiteReadyFirst>(); });
 }
 
 const PolicyRegistry& builtin_policy_registry() {

@@ -52,9 +52,9 @@ std::vector<std::uint64_t> then_by_order_date(const std::vector<SupplyDemand>& d
     rest.packaging_gpus -= static_cast<double>(first[i]);
     remaining[i].outstanding_gpus -= first[i];
   }
-  const auto second = allocate_in_order(remaining, rest, sorted_indices(d, [](const SupplyDemand& x, const SupplyDemand& y) {
-                                          return x.ordered < y.ordered;
-                                        }));
+  const auto second = allocate_in_order(
+      remaining, rest,
+      sorted_indices(d, [](const SupplyDemand& x, const SupplyDemand& y) { return x.ordered < y.ordered; }));
   for (std::size_t i = 0; i < d.size(); ++i) first[i] += second[i];
   return first;
 }
@@ -62,9 +62,8 @@ std::vector<std::uint64_t> then_by_order_date(const std::vector<SupplyDemand>& d
 }  // namespace
 
 std::vector<std::uint64_t> FcfsOrders::allocate(const std::vector<SupplyDemand>& d, const SupplyBudget& b) const {
-  return allocate_in_order(d, b, sorted_indices(d, [](const SupplyDemand& x, const SupplyDemand& y) {
-                             return x.ordered < y.ordered;
-                           }));
+  return allocate_in_order(
+      d, b, sorted_indices(d, [](const SupplyDemand& x, const SupplyDemand& y) { return x.ordered < y.ordered; }));
 }
 
 std::vector<std::uint64_t> PrioritySupply::allocate(const std::vector<SupplyDemand>& d, const SupplyBudget& b) const {
@@ -107,7 +106,8 @@ std::vector<std::uint64_t> ProRata::allocate(const std::vector<SupplyDemand>& d,
   for (std::size_t i = 0; i < d.size(); ++i) {
     const auto g = d[i].generation;
     const double stack_frac = stack_demand[g] > 0 ? std::min(1.0, b.good_stacks[g] / stack_demand[g]) : 1.0;
-    out[i] = static_cast<std::uint64_t>(std::floor(static_cast<double>(d[i].outstanding_gpus) * std::min(stack_frac, pack_frac)));
+    out[i] = static_cast<std::uint64_t>(
+        std::floor(static_cast<double>(d[i].outstanding_gpus) * std::min(stack_frac, pack_frac)));
   }
   return then_by_order_date(d, b, std::move(out));
 }

@@ -45,9 +45,9 @@ struct Tranche {
 struct Order {
   std::string id;
   std::uint32_t op = 0;
-  std::uint32_t cluster = 0;  // destination (its site and GPU model)
-  Seconds ordered = 0;        // from this date the order may be supplied
-  std::int32_t priority = 0;  // larger first under the `priority` supply policy
+  std::uint32_t cluster = 0;      // destination (its site and GPU model)
+  Seconds ordered = 0;            // from this date the order may be supplied
+  std::int32_t priority = 0;      // larger first under the `priority` supply policy
   std::vector<Tranche> tranches;  // sorted by due date
 };
 
@@ -64,9 +64,9 @@ struct Disruption {
   Kind kind = Kind::kSupplierCapacity;
   std::uint32_t target = 0;  // supplier, site (index into RolloutSpec::sites) or order
   Seconds from = 0;
-  Seconds until = 0;          // supplier factors: end of the period
-  double factor = 1;          // supplier factors
-  Seconds delay_s = 0;        // site power: every power step shifted by this
+  Seconds until = 0;            // supplier factors: end of the period
+  double factor = 1;            // supplier factors
+  Seconds delay_s = 0;          // site power: every power step shifted by this
   std::int64_t gpus_delta = 0;  // order change: added to the order's last tranche (negative cuts)
 };
 

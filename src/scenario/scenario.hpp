@@ -26,10 +26,10 @@ struct GpuModel {
   double relative_speed = 1;   // throughput relative to the scenario's reference GPU
   std::string hbm_generation;  // e.g. "HBM3E-8H"; empty = not modelled (cannot be ordered)
   std::uint32_t hbm_stacks_per_gpu = 0;
-  double tdp_w = 0;            // GPU board power at full load
-  double idle_w = 0;           // GPU power when idle
-  double host_overhead = 1;    // node IT power / GPU power (CPUs, NICs, fans, switches)
-  std::string form = "hgx8";   // "hgx8" (8-GPU node) or "nvl72" (72-GPU rack)
+  double tdp_w = 0;           // GPU board power at full load
+  double idle_w = 0;          // GPU power when idle
+  double host_overhead = 1;   // node IT power / GPU power (CPUs, NICs, fans, switches)
+  std::string form = "hgx8";  // "hgx8" (8-GPU node) or "nvl72" (72-GPU rack)
 };
 
 struct SchedulingSetup {
@@ -45,7 +45,7 @@ struct ClusterSpec {
   std::uint32_t gpu_model = 0;
   std::uint32_t nodes = 0;
   std::uint32_t gpus_per_node = 0;
-  std::uint32_t rack_nodes = 0;  // nodes per rack / NVLink domain; = nodes when not given
+  std::uint32_t rack_nodes = 0;             // nodes per rack / NVLink domain; = nodes when not given
   std::uint32_t online_nodes_at_start = 0;  // the rest arrive through the rollout
   SchedulingSetup scheduling;
   std::uint64_t gpus() const { return std::uint64_t{nodes} * gpus_per_node; }
@@ -75,7 +75,7 @@ struct Scenario {
   std::vector<WorkloadSpec> workloads;
   Seconds bsld_tau_s = 10;
   Seconds timeseries_interval_s = 3600;
-  RolloutSpec rollout;      // supply, orders, site build-out (enabled when the scenario has orders)
+  RolloutSpec rollout;  // supply, orders, site build-out (enabled when the scenario has orders)
 };
 
 }  // namespace gpufleet

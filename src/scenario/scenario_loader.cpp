@@ -3,9 +3,9 @@
 
 #include <algorithm>
 #include <cmath>
-#include <limits>
 #include <filesystem>
 #include <fstream>
+#include <limits>
 #include <map>
 #include <sstream>
 
@@ -13,8 +13,8 @@
 
 #include "core/json_reader.hpp"
 #include "core/rng.hpp"
-#include "workload/swf_reader.hpp"
 #include "core/time_format.hpp"
+#include "workload/swf_reader.hpp"
 
 namespace gpufleet {
 namespace {
@@ -44,17 +44,18 @@ std::string read_id(ObjectReader& r, const std::string& key = "id") {
     r.context().error(r.member_pointer(key),
                       fmt::format("expected an id of 1-64 letters, digits, '-', '_' or '.', found \"{}\"", id));
   else if (id == "all")
-    r.context().error(r.member_pointer(key), "expected an id other than \"all\", which names the totals in the "
-                                             "tables, rollout.csv and the report");
+    r.context().error(r.member_pointer(key),
+                      "expected an id other than \"all\", which names the totals in the "
+                      "tables, rollout.csv and the report");
   return id;
 }
 
 Distribution read_distribution(const Json& v, const std::string& pointer, const ReadContext& ctx, bool gpu_count) {
   Distribution d;
   ObjectReader r(v, pointer, ctx);
-  const std::vector<std::string> kinds = gpu_count ? std::vector<std::string>{"fixed", "uniform", "discrete"}
-                                                   : std::vector<std::string>{"fixed", "uniform", "exponential",
-                                                                              "lognormal", "discrete"};
+  const std::vector<std::string> kinds =
+      gpu_count ? std::vector<std::string>{"fixed", "uniform", "discrete"}
+                : std::vector<std::string>{"fixed", "uniform", "exponential", "lognormal", "discrete"};
   const std::string kind = r.choice("dist", kinds);
   // GPU counts stay far below 2^32 so that they convert to integers exactly.
   const NumberRange nonneg = gpu_count ? NumberRange::between(1, 1e9) : NumberRange::at_least(0);
@@ -73,7 +74,8 @@ Distribution read_distribution(const Json& v, const std::string& pointer, const 
     d.max = r.number("max", nonneg);
     integral(d.min, "min");
     integral(d.max, "max");
-    if (d.max < d.min) ctx.error(r.member_pointer("max"), fmt::format("expected max >= min ({}), found {}", d.min, d.max));
+    if (d.max < d.min)
+      ctx.error(r.member_pointer("max"), fmt::format("expected max >= min ({}), found {}", d.min, d.max));
   } else if (kind == "exponential") {
     d.kind = Distribution::Kind::kExponential;
     d.mean = r.number("mean", NumberRange::above(0));
@@ -104,8 +106,8 @@ Distribution read_distribution(const Json& v, const std::string& pointer, const 
         d.cumulative.push_back(total);
       }
       if (values && weights->size() != values->size())
-        ctx.error(r.member_pointer("weights"), fmt::format("expected {} weights (one per value), found {}",
-                                                           values->size(), weights->size()));
+        ctx.error(r.member_pointer("weights"),
+                  fmt::format("expected {} weights (one per value), found {}", values->size(), weights->size()));
       else if (!weights->empty() && !(total > 0))
         ctx.error(r.member_pointer("weights"), "expected weights with a positive sum, found all zero");
     }
@@ -134,9 +136,12 @@ struct Loader {
     SchedulingSetup s = defaults ? *defaults : SchedulingSetup{};
     ObjectReader r(v, pointer, ctx);
     if (const Json* q = r.raw("queue")) s.queue = registry.make_queue_order(*q, file, r.member_pointer("queue"), diags);
-    else if (!defaults) s.queue = registry.make_queue_order(Json{{"policy", "fcfs"}}, file, r.member_pointer("queue"), diags);
-    if (const Json* b = r.raw("backfill")) s.backfill = registry.make_backfill(*b, file, r.member_pointer("backfill"), diags);
-    else if (!defaults) s.backfill = registry.make_backfill(Json{{"policy", "none"}}, file, r.member_pointer("backfill"), diags);
+    else if (!defaults)
+      s.queue = registry.make_queue_order(Json{{"policy", "fcfs"}}, file, r.member_pointer("queue"), diags);
+    if (const Json* b = r.raw("backfill"))
+      s.backfill = registry.make_backfill(*b, file, r.member_pointer("backfill"), diags);
+    else if (!defaults)
+      s.backfill = registry.make_backfill(Json{{"policy", "none"}}, file, r.member_pointer("backfill"), diags);
     if (const Json* p = r.raw("placement"))
       s.placement = registry.make_placement(*p, file, r.member_pointer("placement"), diags);
     else if (!defaults)
@@ -158,10 +163,11 @@ struct Loader {
     const std::string start = top.string("start");
     if (top.has("start") && top.raw("start")->is_string()) {
       if (auto t = parse_utc(start)) sc.start_epoch_s = start_epoch_ = *t;
-      else ctx.error("/start", fmt::format("expected a UTC date \"YYYY-MM-DD\" or \"YYYY-MM-DDTHH:MM:SSZ\", found \"{}\"", start));
+      else
+        ctx.error("/start",
+                  fmt::format("expected a UTC date \"YYYY-MM-DD\" or \"YYYY-MM-DDTHH:MM:SSZ\", found \"{}\"", start));
     }
-    if (auto h = top.opt_number("horizon_days", NumberRange{0, kMaxHorizonDays, true}))
-      sc.horizon_s = *h * 86400.0;
+    if (auto h = top.opt_number("horizon_days", NumberRange{0, kMaxHorizonDays, true})) sc.horizon_s = *h * 86400.0;
 
     // GPU models
     std::map<std::string, std::uint32_t> model_index;
@@ -179,7 +185,8 @@ struct Loader {
         g.host_overhead = m.number_or("host_overhead", 1, NumberRange::between(1, 10));
         g.form = m.choice("form", {"hgx8", "nvl72"}, std::string("hgx8"));
         if (g.idle_w > g.tdp_w)
-          ctx.error(m.member_pointer("idle_w"), fmt::format("expected idle_w <= tdp_w ({}), found {}", g.tdp_w, g.idle_w));
+          ctx.error(m.member_pointer("idle_w"),
+                    fmt::format("expected idle_w <= tdp_w ({}), found {}", g.tdp_w, g.idle_w));
         m.finish();
         if (!g.id.empty() && !model_index.emplace(g.id, static_cast<std::uint32_t>(i)).second)
           ctx.error(m.member_pointer("id"), fmt::format("expected a unique GPU model id, found \"{}\" again", g.id));
@@ -240,20 +247,22 @@ struct Loader {
                             fmt::format("expected the id of a GPU model in /gpu_models, found \"{}\"", model));
                 cl.nodes = static_cast<std::uint32_t>(c.integer("nodes", 1, kMaxNodesPerCluster));
                 cl.gpus_per_node = static_cast<std::uint32_t>(c.integer("gpus_per_node", 1, kMaxGpusPerNode));
-                cl.rack_nodes = static_cast<std::uint32_t>(c.integer_or("rack_nodes", cl.nodes, 1, kMaxNodesPerCluster));
+                cl.rack_nodes =
+                    static_cast<std::uint32_t>(c.integer_or("rack_nodes", cl.nodes, 1, kMaxNodesPerCluster));
                 cl.online_nodes_at_start =
                     static_cast<std::uint32_t>(c.integer_or("online_nodes_at_start", cl.nodes, 0, kMaxNodesPerCluster));
                 if (cl.online_nodes_at_start > cl.nodes)
                   ctx.error(c.member_pointer("online_nodes_at_start"),
-                            fmt::format("expected at most the cluster's {} nodes, found {}", cl.nodes, cl.online_nodes_at_start));
+                            fmt::format("expected at most the cluster's {} nodes, found {}", cl.nodes,
+                                        cl.online_nodes_at_start));
                 if (const Json* sch = c.object("scheduling", false))
                   cl.scheduling = read_scheduling(*sch, c.member_pointer("scheduling"), &defaults);
-                else
-                  cl.scheduling = defaults;
+                else cl.scheduling = defaults;
                 c.finish();
                 if (!cl.id.empty() &&
                     !cluster_index.emplace(cl.id, static_cast<std::uint32_t>(sc.clusters.size())).second)
-                  ctx.error(c.member_pointer("id"), fmt::format("expected a unique cluster id, found \"{}\" again", cl.id));
+                  ctx.error(c.member_pointer("id"),
+                            fmt::format("expected a unique cluster id, found \"{}\" again", cl.id));
                 site.clusters.push_back(static_cast<std::uint32_t>(sc.clusters.size()));
                 sc.clusters.push_back(std::move(cl));
               }
@@ -322,7 +331,8 @@ struct Loader {
     if (!text) return std::nullopt;
     auto t = parse_utc(*text);
     if (!t) {
-      ctx.error(pointer, fmt::format("expected a UTC date \"YYYY-MM-DD\" or \"YYYY-MM-DDTHH:MM:SSZ\", found \"{}\"", *text));
+      ctx.error(pointer,
+                fmt::format("expected a UTC date \"YYYY-MM-DD\" or \"YYYY-MM-DDTHH:MM:SSZ\", found \"{}\"", *text));
       return std::nullopt;
     }
     return static_cast<Seconds>(*t - start);
@@ -332,7 +342,8 @@ struct Loader {
   Schedule read_schedule(const Json& arr, const std::string& pointer, NumberRange range) {
     Schedule out;
     if (!arr.is_array()) {
-      ctx.error(pointer, fmt::format("expected an array of {{\"from\": date, \"value\": number}}, found {}", detail::describe(arr)));
+      ctx.error(pointer, fmt::format("expected an array of {{\"from\": date, \"value\": number}}, found {}",
+                                     detail::describe(arr)));
       return out;
     }
     if (arr.empty()) ctx.error(pointer, "expected at least one step, found an empty array");
@@ -346,7 +357,8 @@ struct Loader {
       st.finish();
       if (!t) continue;
       if (!out.steps.empty() && *t <= out.steps.back().from)
-        ctx.error(st.member_pointer("from"), "expected dates in increasing order, found one not after the previous step");
+        ctx.error(st.member_pointer("from"),
+                  "expected dates in increasing order, found one not after the previous step");
       out.steps.push_back(ScheduleStep{*t, v});
     }
     return out;
@@ -363,9 +375,13 @@ struct Loader {
       ro.ship_lead_s = r.number_or("ship_lead_days", 0, NumberRange::between(0, 3650)) * 86400.0;
       if (auto w = r.opt_number("supply_window_days", NumberRange::between(0, 3650))) ro.supply_window_s = *w * 86400.0;
       if (const Json* p = r.raw("packaging_gpus_per_month"))
-        ro.packaging_gpus_per_month = read_schedule(*p, r.member_pointer("packaging_gpus_per_month"), NumberRange::at_least(0));
-      if (const Json* a = r.raw("allocation")) ro.allocation = registry.make_supply(*a, file, r.member_pointer("allocation"), diags);
-      else ro.allocation = registry.make_supply(Json{{"policy", "fcfs_orders"}}, file, r.member_pointer("allocation"), diags);
+        ro.packaging_gpus_per_month =
+            read_schedule(*p, r.member_pointer("packaging_gpus_per_month"), NumberRange::at_least(0));
+      if (const Json* a = r.raw("allocation"))
+        ro.allocation = registry.make_supply(*a, file, r.member_pointer("allocation"), diags);
+      else
+        ro.allocation =
+            registry.make_supply(Json{{"policy", "fcfs_orders"}}, file, r.member_pointer("allocation"), diags);
       if (const Json* list = r.array("hbm_suppliers", true)) {
         for (std::size_t i = 0; i < list->size(); ++i) {
           ObjectReader h((*list)[i], detail::pointer_append(r.member_pointer("hbm_suppliers"), i), ctx);
@@ -374,12 +390,13 @@ struct Loader {
           if (!hs.id.empty() && !supplier_index.emplace(hs.id, static_cast<std::uint32_t>(i)).second)
             ctx.error(h.member_pointer("id"), fmt::format("expected a unique supplier id, found \"{}\" again", hs.id));
           hs.programme_share = h.number("programme_share", NumberRange{0, 1, true});
-          if (const Json* y = h.raw("yield")) hs.yield = read_schedule(*y, h.member_pointer("yield"), NumberRange{0, 1, true});
+          if (const Json* y = h.raw("yield"))
+            hs.yield = read_schedule(*y, h.member_pointer("yield"), NumberRange{0, 1, true});
           else ctx.error(h.member_pointer("yield"), "required key is missing");
           if (const Json* caps = h.object("stacks_per_month", true)) {
             for (const auto& [gen, sched] : caps->items()) {
-              hs.stacks_per_month[gen] = read_schedule(sched, detail::pointer_append(h.member_pointer("stacks_per_month"), gen),
-                                                       NumberRange::at_least(0));
+              hs.stacks_per_month[gen] = read_schedule(
+                  sched, detail::pointer_append(h.member_pointer("stacks_per_month"), gen), NumberRange::at_least(0));
               generation_seen[gen] = 1;
             }
           }
@@ -408,25 +425,32 @@ struct Loader {
           const GpuModel& m = model < sc.gpu_models.size() ? sc.gpu_models[model] : GpuModel{};
           if (model >= sc.gpu_models.size()) {
           } else if (m.hbm_generation.empty() || m.hbm_stacks_per_gpu == 0 || m.tdp_w <= 0)
-            ctx.error(o.member_pointer("cluster"),
-                      fmt::format("expected a cluster whose GPU model \"{}\" has hbm_generation, hbm_stacks_per_gpu and "
-                                  "tdp_w (needed to supply and power it)", m.id));
+            ctx.error(
+                o.member_pointer("cluster"),
+                fmt::format("expected a cluster whose GPU model \"{}\" has hbm_generation, hbm_stacks_per_gpu and "
+                            "tdp_w (needed to supply and power it)",
+                            m.id));
           else if (!generation_seen.count(m.hbm_generation))
-            ctx.error(o.member_pointer("cluster"), fmt::format("expected an HBM supplier making \"{}\" (for GPU model \"{}\"), "
-                                                               "found none in /supply/hbm_suppliers", m.hbm_generation, m.id));
+            ctx.error(o.member_pointer("cluster"),
+                      fmt::format("expected an HBM supplier making \"{}\" (for GPU model \"{}\"), "
+                                  "found none in /supply/hbm_suppliers",
+                                  m.hbm_generation, m.id));
         } else if (o.has("cluster") && o.raw("cluster")->is_string()) {
           ctx.error(o.member_pointer("cluster"), fmt::format("expected the id of a cluster, found \"{}\"", cluster));
         }
-        if (const Json* d = o.raw("ordered")) ord.ordered = read_date(*d, o.member_pointer("ordered"), start_epoch_).value_or(0);
+        if (const Json* d = o.raw("ordered"))
+          ord.ordered = read_date(*d, o.member_pointer("ordered"), start_epoch_).value_or(0);
         else ctx.error(o.member_pointer("ordered"), "required key is missing");
         ord.priority = static_cast<std::int32_t>(o.integer_or("priority", 0, -1'000'000, 1'000'000));
         if (const Json* tr = o.array("tranches", true)) {
-          if (tr->empty()) ctx.error(o.member_pointer("tranches"), "expected at least one tranche, found an empty array");
+          if (tr->empty())
+            ctx.error(o.member_pointer("tranches"), "expected at least one tranche, found an empty array");
           for (std::size_t k = 0; k < tr->size(); ++k) {
             ObjectReader t((*tr)[k], detail::pointer_append(o.member_pointer("tranches"), k), ctx);
             Tranche tranche;
             tranche.gpus = static_cast<std::uint64_t>(t.integer("gpus", 1, 100'000'000));
-            if (const Json* d = t.raw("due")) tranche.due = read_date(*d, t.member_pointer("due"), start_epoch_).value_or(0);
+            if (const Json* d = t.raw("due"))
+              tranche.due = read_date(*d, t.member_pointer("due"), start_epoch_).value_or(0);
             else ctx.error(t.member_pointer("due"), "required key is missing");
             t.finish();
             if (!ord.tranches.empty() && tranche.due < ord.tranches.back().due)
@@ -445,15 +469,16 @@ struct Loader {
         const std::uint64_t room = std::uint64_t{cl.nodes - cl.online_nodes_at_start} * cl.gpus_per_node;
         if (gpus > room)
           ctx.error("/orders", fmt::format("expected orders for cluster \"{}\" to fit its {} nodes not online at start "
-                                           "({} GPUs), found {} GPUs ordered", cl.id, cl.nodes - cl.online_nodes_at_start, room, gpus));
+                                           "({} GPUs), found {} GPUs ordered",
+                                           cl.id, cl.nodes - cl.online_nodes_at_start, room, gpus));
       }
     }
     if (const Json* events = top.array("events", false)) {
       for (std::size_t i = 0; i < events->size(); ++i) {
         ObjectReader e((*events)[i], detail::pointer_append("/events", i), ctx);
         Disruption d;
-        const std::string kind = e.choice("kind", {"supplier_capacity", "supplier_yield", "site_power_delay", "order_change",
-                                                   "hbm_generation_delay"});
+        const std::string kind = e.choice("kind", {"supplier_capacity", "supplier_yield", "site_power_delay",
+                                                   "order_change", "hbm_generation_delay"});
         std::optional<Seconds> from;
         if (const Json* v = e.raw("date")) from = read_date(*v, e.member_pointer("date"), start_epoch_);
         else ctx.error(e.member_pointer("date"), "required key is missing");
@@ -462,16 +487,19 @@ struct Loader {
           d.kind = kind == "supplier_capacity" ? Disruption::Kind::kSupplierCapacity : Disruption::Kind::kSupplierYield;
           const std::string who = e.string("supplier");
           if (auto it = supplier_index.find(who); it != supplier_index.end()) d.target = it->second;
-          else if (!who.empty()) ctx.error(e.member_pointer("supplier"), fmt::format("expected a supplier id, found \"{}\"", who));
+          else if (!who.empty())
+            ctx.error(e.member_pointer("supplier"), fmt::format("expected a supplier id, found \"{}\"", who));
           d.factor = e.number("factor", NumberRange::between(0, 100));
-          if (const Json* v = e.raw("until")) d.until = read_date(*v, e.member_pointer("until"), start_epoch_).value_or(0);
+          if (const Json* v = e.raw("until"))
+            d.until = read_date(*v, e.member_pointer("until"), start_epoch_).value_or(0);
           else ctx.error(e.member_pointer("until"), "required key is missing");
           ro.disruptions.push_back(d);
         } else if (kind == "order_change") {
           d.kind = Disruption::Kind::kOrderChange;
           const std::string who = e.string("order");
           if (auto it = order_index.find(who); it != order_index.end()) d.target = it->second;
-          else if (!who.empty()) ctx.error(e.member_pointer("order"), fmt::format("expected an order id, found \"{}\"", who));
+          else if (!who.empty())
+            ctx.error(e.member_pointer("order"), fmt::format("expected an order id, found \"{}\"", who));
           d.gpus_delta = e.integer("gpus", -100'000'000, 100'000'000);
           ro.disruptions.push_back(d);
         } else if (kind == "site_power_delay") {
@@ -485,13 +513,16 @@ struct Loader {
             for (auto& step : sb.power_mw.steps)
               if (step.from >= d.from) step.from += days * 86400.0;
           }
-          if (!found && !op.empty()) ctx.error(e.member_pointer("site"), fmt::format("expected a site of operator \"{}\", found \"{}\"", op, site));
+          if (!found && !op.empty())
+            ctx.error(e.member_pointer("site"),
+                      fmt::format("expected a site of operator \"{}\", found \"{}\"", op, site));
         } else if (kind == "hbm_generation_delay") {
           // Applied here: every supplier's capacity steps of this generation dated on or after `date` move later.
           const std::string gen = e.string("generation");
           const double days = e.number("days", NumberRange::between(0, 3650));
           if (!generation_seen.count(gen) && !gen.empty())
-            ctx.error(e.member_pointer("generation"), fmt::format("expected an HBM generation some supplier makes, found \"{}\"", gen));
+            ctx.error(e.member_pointer("generation"),
+                      fmt::format("expected an HBM generation some supplier makes, found \"{}\"", gen));
           for (auto& sup : ro.suppliers) {
             auto it = sup.stacks_per_month.find(gen);
             if (it == sup.stacks_per_month.end()) continue;
@@ -503,8 +534,10 @@ struct Loader {
       }
     }
     ro.enabled = !ro.orders.empty();
-    if (ro.enabled && !ro.allocation) ctx.error("/supply", "required when the scenario has orders: expected a supply section");
-    if (ro.enabled && !sc.horizon_s) ctx.error("/horizon_days", "required when the scenario has orders (a rollout needs an end)");
+    if (ro.enabled && !ro.allocation)
+      ctx.error("/supply", "required when the scenario has orders: expected a supply section");
+    if (ro.enabled && !sc.horizon_s)
+      ctx.error("/horizon_days", "required when the scenario has orders (a rollout needs an end)");
   }
 
   // What the run would cost, against options.limits: refused up front, naming the limit.
@@ -516,7 +549,9 @@ struct Loader {
     };
     const double horizon = sc.horizon_s.value_or(0);
     if (sc.horizon_s && *sc.horizon_s / 86400.0 > lim.max_horizon_days)
-      refuse("/horizon_days", fmt::format("horizon of {:.6g} days ({:.3g} years)", *sc.horizon_s / 86400.0, *sc.horizon_s / 86400.0 / 365.25),
+      refuse("/horizon_days",
+             fmt::format("horizon of {:.6g} days ({:.3g} years)", *sc.horizon_s / 86400.0,
+                         *sc.horizon_s / 86400.0 / 365.25),
              "max_horizon_days", lim.max_horizon_days);
     double nodes = 0, gpus = 0;
     for (const auto& c : sc.clusters) {
@@ -524,17 +559,20 @@ struct Loader {
       gpus += static_cast<double>(c.gpus());
     }
     if (nodes > lim.max_nodes)
-      refuse("/operators", fmt::format("the clusters have {:.6g} nodes in all (one simulated host each)", nodes), "max_nodes", lim.max_nodes);
-    if (gpus > lim.max_gpus) refuse("/operators", fmt::format("the clusters have {:.6g} GPUs in all", gpus), "max_gpus", lim.max_gpus);
+      refuse("/operators", fmt::format("the clusters have {:.6g} nodes in all (one simulated host each)", nodes),
+             "max_nodes", lim.max_nodes);
+    if (gpus > lim.max_gpus)
+      refuse("/operators", fmt::format("the clusters have {:.6g} GPUs in all", gpus), "max_gpus", lim.max_gpus);
     double jobs = 0;
     for (std::size_t i = 0; i < sc.workloads.size(); ++i) {
       const WorkloadSpec& w = sc.workloads[i];
       double n = static_cast<double>(w.records.size());
       if (w.kind == WorkloadSpec::Kind::kSynthetic) {
         const double span = std::max(0.0, horizon - w.start_s);
-        const double by_time = !sc.horizon_s ? INFINITY
+        const double by_time = !sc.horizon_s                                  ? INFINITY
                                : w.arrival == WorkloadSpec::Arrival::kPoisson ? w.rate_per_s * span
-                               : w.interval_s > 0 ? span / w.interval_s : INFINITY;
+                               : w.interval_s > 0                             ? span / w.interval_s
+                                                                              : INFINITY;
         n = w.count ? std::min(static_cast<double>(*w.count), by_time) : by_time;
       }
       jobs += n;
@@ -561,7 +599,8 @@ struct Loader {
     const auto refuse = [&](const std::string& where, const std::string& what) {
       ctx.error(where, fmt::format("{}, beyond the limit of {:.0f} days (max_horizon_days): without \"horizon_days\" a "
                                    "run lasts until every job has ended. Set \"horizon_days\", or raise the limit with "
-                                   "--limit max_horizon_days=N", what, lim.max_horizon_days));
+                                   "--limit max_horizon_days=N",
+                                   what, lim.max_horizon_days));
     };
     double last = 0;
     for (std::size_t i = 0; i < sc.workloads.size(); ++i) {
@@ -572,7 +611,8 @@ struct Loader {
         const TraceRecord* longest = nullptr;
         for (const TraceRecord& r : w.records) {
           if (!late || r.submit > late->submit) late = &r;
-          if (!longest || std::max(r.runtime, r.requested) > std::max(longest->runtime, longest->requested)) longest = &r;
+          if (!longest || std::max(r.runtime, r.requested) > std::max(longest->runtime, longest->requested))
+            longest = &r;
         }
         if (late && late->submit > limit_s)
           refuse(where, fmt::format("trace {}: job {} is submitted {:.6g} days after the start", w.path, late->id,

@@ -7,15 +7,15 @@
 
 #include <nlohmann/json.hpp>
 
-#include "gpufleet/policy_registry.hpp"
 #include "core/resource_limits.hpp"
+#include "gpufleet/policy_registry.hpp"
 #include "scenario/scenario.hpp"
 
 namespace gpufleet {
 
 struct LoadOptions {
   ResourceLimits limits;
-  std::optional<std::uint64_t> seed;  // overrides the scenario's seed
+  std::optional<std::uint64_t> seed;         // overrides the scenario's seed
   const PolicyRegistry* registry = nullptr;  // null: the built-ins
 };
 

@@ -5,8 +5,8 @@
 #include <fmt/format.h>
 
 #include "core/json_input.hpp"
-#include "scenario/scenario.hpp"
 #include "core/sha256.hpp"
+#include "scenario/scenario.hpp"
 
 namespace gpufleet {
 namespace {
@@ -39,7 +39,8 @@ std::optional<OJson> load_with_extends(const std::string& path, std::uint64_t ma
   for (const std::string& seen : chain) {
     std::error_code ec;
     if (fs::equivalent(seen, path, ec) && !ec) {
-      diags.add(chain.back(), "/extends", fmt::format("expected a chain of base scenarios without a cycle, found \"{}\" twice", path));
+      diags.add(chain.back(), "/extends",
+                fmt::format("expected a chain of base scenarios without a cycle, found \"{}\" twice", path));
       return std::nullopt;
     }
   }
@@ -48,7 +49,8 @@ std::optional<OJson> load_with_extends(const std::string& path, std::uint64_t ma
     return std::nullopt;
   }
   chain.push_back(path);
-  auto doc = read_json_file(path, chain.size() == 1 ? "scenario file" : "base scenario named by \"extends\"", max_bytes, diags);
+  auto doc = read_json_file(path, chain.size() == 1 ? "scenario file" : "base scenario named by \"extends\"", max_bytes,
+                            diags);
   if (!doc) return std::nullopt;
   if (!doc->is_object() || !doc->contains("extends")) return doc;
   const OJson ext = (*doc)["extends"];
@@ -106,8 +108,9 @@ void apply_set(OJson& doc, const std::string& assignment, Diagnostics& diags) {
   } catch (const nlohmann::json::exception&) {  // e.g. an array index beyond 64 bits
   }
   if (!parent_exists) {
-    diags.add("--set", ptr_text, fmt::format("expected an existing parent {}, found none in the scenario",
-                                             parent.empty() ? std::string("(document)") : parent.to_string()));
+    diags.add("--set", ptr_text,
+              fmt::format("expected an existing parent {}, found none in the scenario",
+                          parent.empty() ? std::string("(document)") : parent.to_string()));
     return;
   }
   OJson& container = doc[parent];
@@ -129,8 +132,9 @@ void apply_set(OJson& doc, const std::string& assignment, Diagnostics& diags) {
     if (i == container.size()) container.push_back(std::move(value));
     else container[i] = std::move(value);
   } else {
-    diags.add("--set", ptr_text,
-              fmt::format("expected {} to be an object or an array, found {}", parent.to_string(), container.type_name()));
+    diags.add(
+        "--set", ptr_text,
+        fmt::format("expected {} to be an object or an array, found {}", parent.to_string(), container.type_name()));
   }
 }
 
@@ -145,9 +149,9 @@ ResolvedScenario resolve_scenario(const std::string& path, const ScenarioOverrid
     const auto patch = read_json_file(patch_file, "patch file", limits.max_input_bytes(), diags);
     if (patch && doc) {
       if (!patch->is_object())
-        diags.add(patch_file, "", fmt::format("expected a JSON Merge Patch object (RFC 7396), found {}", patch->type_name()));
-      else
-        doc->merge_patch(*patch);
+        diags.add(patch_file, "",
+                  fmt::format("expected a JSON Merge Patch object (RFC 7396), found {}", patch->type_name()));
+      else doc->merge_patch(*patch);
     }
   }
   if (doc && !doc->is_object()) {

@@ -15,8 +15,8 @@
 
 #include <nlohmann/json.hpp>
 
-#include "gpufleet/diagnostics.hpp"
 #include "core/resource_limits.hpp"
+#include "gpufleet/diagnostics.hpp"
 
 namespace gpufleet {
 
@@ -27,10 +27,10 @@ struct ScenarioOverrides {
 };
 
 struct ResolvedScenario {
-  nlohmann::ordered_json doc;       // no "extends" left; trace paths relative to base_dir
-  std::string file;                 // the scenario file named by the user
-  std::string base_dir;             // folder of `file`
-  std::vector<std::string> chain;   // `file`, then the scenarios it extends, in order
+  nlohmann::ordered_json doc;      // no "extends" left; trace paths relative to base_dir
+  std::string file;                // the scenario file named by the user
+  std::string base_dir;            // folder of `file`
+  std::vector<std::string> chain;  // `file`, then the scenarios it extends, in order
 };
 
 inline constexpr int kMaxExtendsDepth = 16;

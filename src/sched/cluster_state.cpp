@@ -24,8 +24,7 @@ Seconds walltime_class_high(int c) { return std::ldexp(1.0, c); }
 void ClusterState::enqueue(std::uint32_t job, QueueKey key) {
   const QueueEntry e{key.primary, key.secondary, next_seq_++, job};
   queue_.insert(e);
-  if (indexes_.queue_buckets)
-    buckets_[QueueBucketKey{jobs_[job].gpus, walltime_class(jobs_[job].requested)}].insert(e);
+  if (indexes_.queue_buckets) buckets_[QueueBucketKey{jobs_[job].gpus, walltime_class(jobs_[job].requested)}].insert(e);
 }
 
 const std::map<QueueBucketKey, std::set<QueueEntry>>& ClusterState::queue_buckets() const {
@@ -76,8 +75,7 @@ void ClusterState::remove_running(std::uint32_t job) {
 WorkloadUsage ClusterState::usage(std::uint32_t workload, Seconds now) const {
   if (workload >= usage_.size()) return {};
   const UsageTally& u = usage_[workload];
-  return {u.running_gpus,
-          u.done_gpu_seconds + static_cast<double>(u.running_gpus) * now - u.running_gpu_start};
+  return {u.running_gpus, u.done_gpu_seconds + static_cast<double>(u.running_gpus) * now - u.running_gpu_start};
 }
 
 void ClusterState::rebuild_buckets() {

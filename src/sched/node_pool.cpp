@@ -43,7 +43,8 @@ std::uint32_t NodeBitset::find_next(std::uint32_t from) const {
 NodePool::NodePool(std::uint32_t node_count, std::uint32_t gpus_per_node, std::uint32_t rack_nodes)
     : NodePool(std::vector<std::uint32_t>(node_count, gpus_per_node), gpus_per_node, rack_nodes) {}
 
-NodePool::NodePool(std::uint32_t node_count, std::uint32_t gpus_per_node, std::uint32_t rack_nodes, std::uint32_t online)
+NodePool::NodePool(std::uint32_t node_count, std::uint32_t gpus_per_node, std::uint32_t rack_nodes,
+                   std::uint32_t online)
     : NodePool(std::vector<std::uint32_t>(node_count, 0), gpus_per_node, rack_nodes) {
   online_ = 0;
   bring_online(std::min(online, node_count));
@@ -88,8 +89,7 @@ std::uint32_t NodePool::next_with_at_least(std::uint32_t r, std::uint32_t from) 
   return best;
 }
 
-bool NodePool::histogram_fits(const std::vector<std::uint32_t>& hist, std::uint32_t gpus_per_node,
-                              std::uint32_t gpus) {
+bool NodePool::histogram_fits(const std::vector<std::uint32_t>& hist, std::uint32_t gpus_per_node, std::uint32_t gpus) {
   if (gpus == 0) return true;
   const std::uint32_t q = gpus / gpus_per_node;
   const std::uint32_t r = gpus % gpus_per_node;
@@ -115,8 +115,7 @@ void NodePool::move_node(std::uint32_t node, std::uint32_t new_free) {
 
 void NodePool::allocate(const std::vector<NodeSlice>& slices) {
   for (const auto& s : slices) {
-    GPUFLEET_CHECK(s.node < free_.size() && s.gpus >= 1 && s.gpus <= free_[s.node],
-                   "no GPU is allocated twice");
+    GPUFLEET_CHECK(s.node < free_.size() && s.gpus >= 1 && s.gpus <= free_[s.node], "no GPU is allocated twice");
     move_node(s.node, free_[s.node] - s.gpus);
     free_total_ -= s.gpus;
   }
@@ -124,8 +123,7 @@ void NodePool::allocate(const std::vector<NodeSlice>& slices) {
 
 void NodePool::release(const std::vector<NodeSlice>& slices) {
   for (const auto& s : slices) {
-    GPUFLEET_CHECK(s.node < free_.size() && free_[s.node] + s.gpus <= gpus_per_node_,
-                   "released GPUs were allocated");
+    GPUFLEET_CHECK(s.node < free_.size() && free_[s.node] + s.gpus <= gpus_per_node_, "released GPUs were allocated");
     move_node(s.node, free_[s.node] + s.gpus);
     free_total_ += s.gpus;
   }

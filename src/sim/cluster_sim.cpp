@@ -11,9 +11,10 @@ ClusterSim::ClusterSim(const Scenario& scenario, std::uint32_t cluster_index)
     : scenario_(scenario),
       policies_(scenario.clusters[cluster_index].scheduling),
       horizon_(scenario.horizon_s.value_or(kNever)),
-      state_(NodePool(scenario.clusters[cluster_index].nodes, scenario.clusters[cluster_index].gpus_per_node,
-                      scenario.clusters[cluster_index].rack_nodes, scenario.clusters[cluster_index].online_nodes_at_start),
-             scenario.clusters[cluster_index].scheduling.backfill->indexes()),
+      state_(
+          NodePool(scenario.clusters[cluster_index].nodes, scenario.clusters[cluster_index].gpus_per_node,
+                   scenario.clusters[cluster_index].rack_nodes, scenario.clusters[cluster_index].online_nodes_at_start),
+          scenario.clusters[cluster_index].scheduling.backfill->indexes()),
       empty_pool_(scenario.clusters[cluster_index].nodes, scenario.clusters[cluster_index].gpus_per_node,
                   scenario.clusters[cluster_index].rack_nodes) {
   for (std::uint32_t w = 0; w < scenario.workloads.size(); ++w) {
@@ -206,7 +207,8 @@ void ClusterSim::check_conservation() const {
   const NodePool& pool = state_.pool();
   for (std::uint32_t n = 0; n < per_node.size(); ++n) {
     const std::uint32_t size = n < pool.online_nodes() ? pool.gpus_per_node() : 0;
-    GPUFLEET_CHECK(per_node[n] + pool.free(n) == size, "every node's GPUs are free or held once; offline nodes hold none");
+    GPUFLEET_CHECK(per_node[n] + pool.free(n) == size,
+                   "every node's GPUs are free or held once; offline nodes hold none");
   }
   GPUFLEET_CHECK(queued == state_.queue().size() && running == state_.running_count(),
                  "every job is in exactly one state");

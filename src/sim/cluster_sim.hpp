@@ -18,8 +18,8 @@
 #include <vector>
 
 #include "gpufleet/cluster_state.hpp"
-#include "workload/job_source.hpp"
 #include "scenario/scenario.hpp"
+#include "workload/job_source.hpp"
 
 namespace gpufleet {
 
@@ -33,7 +33,7 @@ struct TimeseriesRow {
 
 // One cluster's outcome at the end of a run.
 struct ClusterResult {
-  std::vector<Job> jobs;  // admission order
+  std::vector<Job> jobs;                  // admission order
   std::vector<std::string> start_labels;  // Job::start_label indexes them
   std::vector<TimeseriesRow> timeseries;
   std::uint64_t events = 0;
@@ -100,9 +100,7 @@ class ClusterSim {
   // GPUs and jobs are conserved: every GPU free or held by one running job, no GPU on an
   // offline node held, every job in exactly one state. Throws InternalError naming the rule.
   void check_conservation() const;
-  double busy_now() const {
-    return static_cast<double>(state_.pool().capacity_gpus() - state_.pool().free_gpus());
-  }
+  double busy_now() const { return static_cast<double>(state_.pool().capacity_gpus() - state_.pool().free_gpus()); }
 
   const Scenario& scenario_;
   const SchedulingSetup& policies_;

@@ -77,7 +77,8 @@ double RolloutModel::site_installed_w(std::uint32_t site) const {
   double w = 0;
   for (std::uint32_t o = 0; o < spec_.orders.size(); ++o)
     if (cluster_site_[spec_.orders[o].cluster] == site)
-      w += static_cast<double>(delivered_[o] - stranded_[o] + installing_[o]) * facility_w_per_gpu(spec_.orders[o].cluster);
+      w += static_cast<double>(delivered_[o] - stranded_[o] + installing_[o]) *
+           facility_w_per_gpu(spec_.orders[o].cluster);
   return w;
 }
 
@@ -119,9 +120,8 @@ void RolloutModel::supply_step(Seconds t) {
   }
   SupplyBudget budget;
   budget.good_stacks = pool_good_;
-  budget.packaging_gpus = spec_.packaging_gpus_per_month.empty()
-                              ? std::numeric_limits<double>::infinity()
-                              : spec_.packaging_gpus_per_month.at(t) * months;
+  budget.packaging_gpus = spec_.packaging_gpus_per_month.empty() ? std::numeric_limits<double>::infinity()
+                                                                 : spec_.packaging_gpus_per_month.at(t) * months;
   // Site readiness: power headroom beyond the GPUs installed or already bound for the site.
   std::vector<double> site_ready(spec_.sites.size(), 0);
   std::vector<double> bound(spec_.sites.size(), 0);
@@ -259,7 +259,8 @@ std::vector<NodesOnline> RolloutModel::site_step(std::uint32_t site, Seconds t, 
     const std::uint64_t waiting = stranded_[o] - installing_[o];
     const double fw = facility_w_per_gpu(cluster);
     const double by_power = std::floor(std::max(0.0, power_left_w) / fw);
-    const auto n = static_cast<std::uint64_t>(std::min({static_cast<double>(waiting), std::floor(budget_gpus), by_power}));
+    const auto n =
+        static_cast<std::uint64_t>(std::min({static_cast<double>(waiting), std::floor(budget_gpus), by_power}));
     if (n == 0) continue;
     burning.push_back(BurnIn{t + sb.burn_in_s, o, n});
     budget_gpus -= static_cast<double>(n);

@@ -36,10 +36,10 @@ struct NodesOnline {
 };
 
 struct SiteEnergy {
-  double it_j = 0;        // IT energy so far
-  double facility_j = 0;  // IT energy x PUE
-  double peak_w = 0;      // highest daily-mean facility power
-  Seconds peak_t = 0;     // start of that day
+  double it_j = 0;                   // IT energy so far
+  double facility_j = 0;             // IT energy x PUE
+  double peak_w = 0;                 // highest daily-mean facility power
+  Seconds peak_t = 0;                // start of that day
   std::vector<double> daily_mean_w;  // facility power, mean of each day in order (day d: [d, d+1) days)
 };
 
@@ -91,7 +91,7 @@ class RolloutModel {
   std::vector<std::uint32_t> cluster_site_;      // rollout site index of each cluster
   std::vector<std::uint32_t> model_generation_;  // HBM generation index of each GPU model
   std::vector<std::string> generations_;
-  std::vector<double> pool_good_, pool_raw_;     // per generation, carried between steps
+  std::vector<double> pool_good_, pool_raw_;  // per generation, carried between steps
   std::vector<std::uint64_t> total_, allocated_, delivered_;
   std::vector<bool> change_applied_;
   std::vector<std::deque<Shipment>> in_transit_;  // per site, by arrival

@@ -3,11 +3,11 @@
 #include <algorithm>
 #include <cmath>
 
-#include "gpufleet/diagnostics.hpp"
-#include "sim/rollout_model.hpp"
-#include "scenario/scenario.hpp"
-#include "gpufleet/supply_policy.hpp"
 #include "core/time_format.hpp"
+#include "gpufleet/diagnostics.hpp"
+#include "gpufleet/supply_policy.hpp"
+#include "scenario/scenario.hpp"
+#include "sim/rollout_model.hpp"
 
 namespace gpufleet {
 namespace {
@@ -138,7 +138,8 @@ RolloutResult build_rollout_result(const Scenario& sc, const RolloutModel& model
 
   // Summary section.
   const auto date_or_null = [&](Seconds t) {
-    return t < 0 ? nlohmann::ordered_json() : nlohmann::ordered_json(format_date(static_cast<double>(sc.start_epoch_s) + t));
+    return t < 0 ? nlohmann::ordered_json()
+                 : nlohmann::ordered_json(format_date(static_cast<double>(sc.start_epoch_s) + t));
   };
   std::vector<double> op_it(n_ops + 1 + n_models, 0), op_fac(n_ops + 1 + n_models, 0);
   nlohmann::ordered_json sites = nlohmann::ordered_json::array();
@@ -157,17 +158,18 @@ RolloutResult build_rollout_result(const Scenario& sc, const RolloutModel& model
       series.capacity_mw.push_back(model.power_mw_at(s, static_cast<double>(d) * kDay));
     }
     out.site_power.push_back(std::move(series));
-    sites.push_back({{"operator", sc.operators[sb.op].id},
-                     {"site", sc.operators[sb.op].sites[sb.site].id},
-                     {"pue", r6(sb.pue)},
-                     {"it_mwh", r6(e.it_j / 3.6e9)},
-                     {"facility_mwh", r6(e.facility_j / 3.6e9)},
-                     {"peak_facility_mw", r6(e.peak_w / 1e6)},
-                     {"peak_date", e.peak_w > 0 ? date_or_null(e.peak_t) : nlohmann::ordered_json()},
-                     {"power_capacity_mw_then", std::isfinite(cap) ? nlohmann::ordered_json(r6(cap)) : nlohmann::ordered_json()},
-                     {"power_capacity_mw_at_end",
-                      std::isfinite(model.power_mw_at(s, end)) ? nlohmann::ordered_json(r6(model.power_mw_at(s, end)))
-                                                               : nlohmann::ordered_json()}});
+    sites.push_back(
+        {{"operator", sc.operators[sb.op].id},
+         {"site", sc.operators[sb.op].sites[sb.site].id},
+         {"pue", r6(sb.pue)},
+         {"it_mwh", r6(e.it_j / 3.6e9)},
+         {"facility_mwh", r6(e.facility_j / 3.6e9)},
+         {"peak_facility_mw", r6(e.peak_w / 1e6)},
+         {"peak_date", e.peak_w > 0 ? date_or_null(e.peak_t) : nlohmann::ordered_json()},
+         {"power_capacity_mw_then", std::isfinite(cap) ? nlohmann::ordered_json(r6(cap)) : nlohmann::ordered_json()},
+         {"power_capacity_mw_at_end", std::isfinite(model.power_mw_at(s, end))
+                                          ? nlohmann::ordered_json(r6(model.power_mw_at(s, end)))
+                                          : nlohmann::ordered_json()}});
   }
   // Peak facility power of a group of sites: the highest daily mean of their summed power.
   std::vector<double> op_peak_w(n_ops + 1, 0);

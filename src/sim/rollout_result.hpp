@@ -35,10 +35,10 @@ struct SitePowerSeries {
 };
 
 struct RolloutResult {
-  std::vector<RolloutRow> rows;   // by date, then operator (national last)
+  std::vector<RolloutRow> rows;             // by date, then operator (national last)
   std::vector<SitePowerSeries> site_power;  // parallel to RolloutSpec::sites
-  std::vector<OrderRow> orders;   // by order, then tranche
-  nlohmann::ordered_json summary;  // the "rollout" section of summary.json
+  std::vector<OrderRow> orders;             // by order, then tranche
+  nlohmann::ordered_json summary;           // the "rollout" section of summary.json
 };
 
 RolloutResult build_rollout_result(const Scenario& scenario, const RolloutModel& model, Seconds end);

@@ -7,10 +7,10 @@
 #include <string_view>
 #include <vector>
 
-#include "sim/cluster_sim.hpp"
 #include "gpufleet/job.hpp"
-#include "sim/rollout_result.hpp"
 #include "scenario/scenario.hpp"
+#include "sim/cluster_sim.hpp"
+#include "sim/rollout_result.hpp"
 
 namespace gpufleet {
 
@@ -33,7 +33,7 @@ struct RunResult {
   std::uint64_t events = 0;             // all clusters
   bool complete = true;
   StopReason stop_reason = StopReason::kNone;  // kNone exactly when complete
-  std::optional<RolloutResult> rollout;  // when the scenario has orders
+  std::optional<RolloutResult> rollout;        // when the scenario has orders
   // Facts about this process's run (vary between runs; written to run.json, not summary.json).
   double wall_time_s = 0;
   double peak_memory_mib = 0;

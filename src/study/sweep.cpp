@@ -7,13 +7,13 @@
 
 #include <fmt/format.h>
 
-#include "core/json_reader.hpp"
-#include "output/report.hpp"
 #include "core/json_input.hpp"
-#include "scenario/scenario_resolve.hpp"
-#include "metrics/stats.hpp"
-#include "output/svg_chart.hpp"
+#include "core/json_reader.hpp"
 #include "core/time_format.hpp"
+#include "metrics/stats.hpp"
+#include "output/report.hpp"
+#include "output/svg_chart.hpp"
+#include "scenario/scenario_resolve.hpp"
 
 namespace gpufleet {
 namespace {
@@ -146,12 +146,12 @@ OJson SweepSpec::to_json() const {
 }
 
 std::vector<std::string> default_metrics(bool rollout) {
-  std::vector<std::string> m = {"/total/wait_s/mean",       "/total/wait_s/p95",      "/total/bounded_slowdown/mean",
-                                "/total/utilisation",       "/total/jobs/completed",  "/total/gpu_hours"};
+  std::vector<std::string> m = {"/total/wait_s/mean", "/total/wait_s/p95",     "/total/bounded_slowdown/mean",
+                                "/total/utilisation", "/total/jobs/completed", "/total/gpu_hours"};
   if (rollout)
-    for (const char* p : {"/rollout/national/date_50pct_online", "/rollout/national/date_90pct_online",
-                          "/rollout/national/online_gpus", "/rollout/national/stranded_gpu_days",
-                          "/rollout/national/peak_facility_mw"})
+    for (const char* p :
+         {"/rollout/national/date_50pct_online", "/rollout/national/date_90pct_online", "/rollout/national/online_gpus",
+          "/rollout/national/stranded_gpu_days", "/rollout/national/peak_facility_mw"})
       m.emplace_back(p);
   return m;
 }
@@ -189,7 +189,8 @@ std::vector<SweepRun> enumerate_runs(const SweepSpec& spec, const Shard& shard) 
 std::optional<VaryAxis> parse_vary(const std::string& text, Diagnostics& diags) {
   const std::size_t eq = text.find('=');
   if (eq == std::string::npos || eq == 0 || text[0] != '/') {
-    diags.add("--vary", text, "expected POINTER=V1,V2,... with a JSON Pointer, e.g. /scheduling/backfill/policy=none,easy");
+    diags.add("--vary", text,
+              "expected POINTER=V1,V2,... with a JSON Pointer, e.g. /scheduling/backfill/policy=none,easy");
     return std::nullopt;
   }
   VaryAxis a;
@@ -253,13 +254,16 @@ SweepSpec load_sweep_spec(const std::string& path, const ResourceLimits& limits,
     for (std::size_t i = 0; i < a->size(); ++i) {
       if ((*a)[i].is_string() && (*a)[i].get<std::string>().rfind('/', 0) == 0)
         spec.metrics.push_back((*a)[i].get<std::string>());
-      else ctx.error(detail::pointer_append("/metrics", i), "expected a JSON Pointer into summary.json (string starting with '/')");
+      else
+        ctx.error(detail::pointer_append("/metrics", i),
+                  "expected a JSON Pointer into summary.json (string starting with '/')");
     }
   if (const nlohmann::json* v = r.raw("vary")) {
     if (v->is_object() && odoc["vary"].is_object()) {
       for (auto it = odoc["vary"].begin(); it != odoc["vary"].end(); ++it) {
         const std::string where = detail::pointer_append("/vary", it.key());
-        if (it.key().empty() || it.key()[0] != '/') ctx.error(where, "expected a JSON Pointer as the key (starting with '/')");
+        if (it.key().empty() || it.key()[0] != '/')
+          ctx.error(where, "expected a JSON Pointer as the key (starting with '/')");
         else if (!it.value().is_array() || it.value().empty()) ctx.error(where, "expected a non-empty array of values");
         else spec.vary.push_back(VaryAxis{it.key(), std::vector<OJson>(it.value().begin(), it.value().end())});
       }
@@ -271,7 +275,8 @@ SweepSpec load_sweep_spec(const std::string& path, const ResourceLimits& limits,
             !e["values"].is_array() || e["values"].empty() || e.size() != 2)
           ctx.error(where, "expected {\"pointer\": \"/...\", \"values\": [ ... ]} with a non-empty array");
         else
-          spec.vary.push_back(VaryAxis{e["pointer"].get<std::string>(), std::vector<OJson>(e["values"].begin(), e["values"].end())});
+          spec.vary.push_back(
+              VaryAxis{e["pointer"].get<std::string>(), std::vector<OJson>(e["values"].begin(), e["values"].end())});
       }
     } else {
       ctx.error("/vary", "expected an object {POINTER: [values]} or an array of {pointer, values}");
@@ -288,8 +293,10 @@ SweepSpec load_sweep_spec(const std::string& path, const ResourceLimits& limits,
       for (std::size_t i = 0; i < s->size(); ++i) {
         if (!(*s)[i].is_number_unsigned() || (*s)[i].get<std::uint64_t>() > kMaxSeed)
           ctx.error(detail::pointer_append("/seeds", i),
-                    fmt::format("expected an integer seed in [0, {}] (what --seed takes), found {}", kMaxSeed, (*s)[i].dump()));
-        else if (!seen.insert((*s)[i].get<std::uint64_t>()).second) ctx.error(detail::pointer_append("/seeds", i), "expected distinct seeds");
+                    fmt::format("expected an integer seed in [0, {}] (what --seed takes), found {}", kMaxSeed,
+                                (*s)[i].dump()));
+        else if (!seen.insert((*s)[i].get<std::uint64_t>()).second)
+          ctx.error(detail::pointer_append("/seeds", i), "expected distinct seeds");
         else spec.seeds.push_back((*s)[i].get<std::uint64_t>());
       }
     } else {
@@ -320,8 +327,7 @@ double metric_value(const nlohmann::json& summary, const std::string& pointer) {
                              : std::nullopt;
       if (t && start) return static_cast<double>(*t - *start) / 86400.0;
     }
-  } catch (const nlohmann::json::exception&) {
-  }
+  } catch (const nlohmann::json::exception&) {}
   return NAN;
 }
 
@@ -380,7 +386,8 @@ std::vector<RunRow> parse_compare_csv(const std::string& text, const std::string
       r.peak_memory_mib = to_double(f[k++]);
       rows.push_back(std::move(r));
     } catch (const std::exception&) {
-      diags.add(file, fmt::format("line {}", lineno), "expected numbers in the run, variant, seed, exit and metric fields");
+      diags.add(file, fmt::format("line {}", lineno),
+                "expected numbers in the run, variant, seed, exit and metric fields");
     }
   }
   if (lineno == 0) diags.add(file, "", "expected a compare.csv header, found an empty file");
@@ -392,8 +399,9 @@ std::string compare_markdown(const SweepSpec& spec, const std::vector<RunRow>& r
   const Header h = header(spec, rows);
   const auto stats = compute(spec, rows);
   std::string out = fmt::format("# Comparison: {}\n\n", title);
-  out += fmt::format("- Scenario: `{}`\n- Varied: {}\n- Seeds: {} ({}), the same for every variant (common random numbers)\n",
-                     spec.scenario, h.axes, spec.seeds.size(), h.seeds);
+  out += fmt::format(
+      "- Scenario: `{}`\n- Varied: {}\n- Seeds: {} ({}), the same for every variant (common random numbers)\n",
+      spec.scenario, h.axes, spec.seeds.size(), h.seeds);
   out += fmt::format("- Runs: {} of {} in this table; {} succeeded\n", h.runs, spec.run_count(), h.ok);
   out += "- Intervals: 95 %, Student's t over seeds; \"diff\" is paired by seed against variant 0\n\n";
   for (std::size_t m = 0; m < spec.metrics.size(); ++m) {
@@ -406,8 +414,9 @@ std::string compare_markdown(const SweepSpec& spec, const std::vector<RunRow>& r
       const Cell& c = stats[m][v];
       out += fmt::format("| {} |", v);
       for (const auto& l : variant_labels(spec, v)) out += fmt::format(" {} |", l);
-      out += fmt::format(" {} | {} | {} | {} | {} | {} |\n", c.value.n, num(c.value.mean), pm(c.value),
-                         v == 0 ? "-" : num(c.diff.mean), v == 0 ? "-" : pm(c.diff), v == 0 ? "-" : significant(c.diff));
+      out +=
+          fmt::format(" {} | {} | {} | {} | {} | {} |\n", c.value.n, num(c.value.mean), pm(c.value),
+                      v == 0 ? "-" : num(c.diff.mean), v == 0 ? "-" : pm(c.diff), v == 0 ? "-" : significant(c.diff));
     }
     out += "\n";
   }
@@ -418,11 +427,12 @@ std::string compare_html(const SweepSpec& spec, const std::vector<RunRow>& rows,
   const Header h = header(spec, rows);
   const auto stats = compute(spec, rows);
   using svg::escape;
-  std::string b = fmt::format("<header><h1>Comparison: {}</h1><p class=\"sub\">Scenario {} &#183; varied {} &#183; {} seeds ({}) "
-                              "&#183; {} of {} runs, {} succeeded</p><p class=\"sub\">Bars: mean over seeds; whiskers and "
-                              "intervals: 95 %, Student's t; diff: paired by seed against variant 0.</p></header>\n",
-                              escape(title), escape(spec.scenario), escape(h.axes), spec.seeds.size(), escape(h.seeds),
-                              h.runs, spec.run_count(), h.ok);
+  std::string b = fmt::format(
+      "<header><h1>Comparison: {}</h1><p class=\"sub\">Scenario {} &#183; varied {} &#183; {} seeds ({}) "
+      "&#183; {} of {} runs, {} succeeded</p><p class=\"sub\">Bars: mean over seeds; whiskers and "
+      "intervals: 95 %, Student's t; diff: paired by seed against variant 0.</p></header>\n",
+      escape(title), escape(spec.scenario), escape(h.axes), spec.seeds.size(), escape(h.seeds), h.runs,
+      spec.run_count(), h.ok);
   b += "<section id=\"comparison\">";
   for (std::size_t m = 0; m < spec.metrics.size(); ++m) {
     b += fmt::format("<h2>{}</h2>", escape(spec.metrics[m]));
@@ -433,30 +443,33 @@ std::string compare_html(const SweepSpec& spec, const std::vector<RunRow>& rows,
     for (std::size_t v = 0; v < spec.variant_count(); ++v) {
       std::string label;
       for (const auto& l : variant_labels(spec, v)) label += (label.empty() ? "" : " / ") + l;
-      chart.bars.push_back({label, std::isfinite(stats[m][v].value.mean) ? stats[m][v].value.mean : 0,
-                            stats[m][v].value.half_width});
+      chart.bars.push_back(
+          {label, std::isfinite(stats[m][v].value.mean) ? stats[m][v].value.mean : 0, stats[m][v].value.half_width});
     }
     b += svg::render(chart);
     b += "<table><thead><tr><th>variant</th>";
     for (const auto& a : spec.vary) b += "<th>" + escape(a.pointer) + "</th>";
-    b += "<th>n</th><th>mean</th><th>95 % CI</th><th>diff vs variant 0</th><th>95 % CI of diff</th><th>differs?</th></tr></thead><tbody>";
+    b += "<th>n</th><th>mean</th><th>95 % CI</th><th>diff vs variant 0</th><th>95 % CI of "
+         "diff</th><th>differs?</th></tr></thead><tbody>";
     for (std::size_t v = 0; v < spec.variant_count(); ++v) {
       const Cell& c = stats[m][v];
       b += fmt::format("<tr><td class=\"n\">{}</td>", v);
       for (const auto& l : variant_labels(spec, v)) b += "<td>" + escape(l) + "</td>";
-      b += fmt::format("<td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td>"
-                       "<td class=\"n\">{}</td><td>{}</td></tr>",
-                       c.value.n, num(c.value.mean), escape(pm(c.value)), v == 0 ? "-" : num(c.diff.mean),
-                       v == 0 ? "-" : escape(pm(c.diff)), v == 0 ? "-" : escape(significant(c.diff)));
+      b += fmt::format(
+          "<td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td>"
+          "<td class=\"n\">{}</td><td>{}</td></tr>",
+          c.value.n, num(c.value.mean), escape(pm(c.value)), v == 0 ? "-" : num(c.diff.mean),
+          v == 0 ? "-" : escape(pm(c.diff)), v == 0 ? "-" : escape(significant(c.diff)));
     }
     b += "</tbody></table>";
   }
   b += "</section>\n<section id=\"runs\"><h2>Runs</h2><table><thead><tr><th>run</th><th>variant</th><th>seed</th>"
        "<th>exit</th><th>wall time (s)</th><th>peak memory (MiB)</th></tr></thead><tbody>";
   for (const RunRow& r : rows)
-    b += fmt::format("<tr><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td>"
-                     "<td class=\"n\">{}</td><td class=\"n\">{}</td></tr>",
-                     r.index, r.variant, r.seed, r.exit_code, num(r.wall_time_s), num(r.peak_memory_mib));
+    b += fmt::format(
+        "<tr><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td>"
+        "<td class=\"n\">{}</td><td class=\"n\">{}</td></tr>",
+        r.index, r.variant, r.seed, r.exit_code, num(r.wall_time_s), num(r.peak_memory_mib));
   b += "</tbody></table></section>";
   return html_page("Comparison: " + title, b);
 }

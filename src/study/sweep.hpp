@@ -17,8 +17,8 @@
 
 #include <nlohmann/json.hpp>
 
-#include "gpufleet/diagnostics.hpp"
 #include "core/resource_limits.hpp"
+#include "gpufleet/diagnostics.hpp"
 
 namespace gpufleet {
 
@@ -28,12 +28,12 @@ struct VaryAxis {
 };
 
 struct SweepSpec {
-  std::string scenario;               // path as the runs are given it
-  std::vector<std::string> patches;   // --patch files for every run
-  std::vector<std::string> sets;      // --set assignments for every run (before the axes)
+  std::string scenario;              // path as the runs are given it
+  std::vector<std::string> patches;  // --patch files for every run
+  std::vector<std::string> sets;     // --set assignments for every run (before the axes)
   std::vector<VaryAxis> vary;
   std::vector<std::uint64_t> seeds;
-  std::vector<std::string> metrics;   // JSON Pointers into summary.json
+  std::vector<std::string> metrics;  // JSON Pointers into summary.json
 
   // Both saturate at SIZE_MAX instead of wrapping.
   std::size_t variant_count() const;

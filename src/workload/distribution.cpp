@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <cmath>
 
-
 namespace gpufleet {
 
 double Distribution::sample(Rng& rng) const {

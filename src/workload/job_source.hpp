@@ -4,8 +4,8 @@
 #include <memory>
 #include <optional>
 
-#include "gpufleet/job.hpp"
 #include "core/rng.hpp"
+#include "gpufleet/job.hpp"
 #include "workload/workload_spec.hpp"
 
 namespace gpufleet {
@@ -23,9 +23,9 @@ class JobSource {
 
 // What a source needs besides its workload's own spec.
 struct JobSourceContext {
-  std::uint64_t seed = 0;       // the scenario's seed
-  Seconds horizon = 0;          // no job is submitted after it (infinity: none)
-  double relative_speed = 1;    // of the cluster's GPU model: synthetic run times are divided by it
+  std::uint64_t seed = 0;     // the scenario's seed
+  Seconds horizon = 0;        // no job is submitted after it (infinity: none)
+  double relative_speed = 1;  // of the cluster's GPU model: synthetic run times are divided by it
 };
 
 // A source of `spec`'s jobs (`spec` must outlive it); jobs carry `workload_index` (their index

@@ -97,7 +97,8 @@ class SwfParser {
     if (stopped) diags_.add(name_, "", fmt::format("reading stopped after {} errors", errors_));
     else if (errors_ > kMaxErrors) diags_.add(name_, "", fmt::format("{} more errors not shown", errors_ - kMaxErrors));
     if (errors_ == 0 && out_.empty()) diags_.add(name_, "", "expected at least one job line, found none (empty trace)");
-    std::stable_sort(out_.begin(), out_.end(), [](const TraceRecord& a, const TraceRecord& b) { return a.submit < b.submit; });
+    std::stable_sort(out_.begin(), out_.end(),
+                     [](const TraceRecord& a, const TraceRecord& b) { return a.submit < b.submit; });
     return std::move(out_);
   }
 
@@ -125,8 +126,8 @@ std::vector<TraceRecord> read_swf(const std::string& path, bool perfect_estimate
   gzbuffer(f.get(), 1 << 17);
   SwfParser parser(path, perfect_estimates, diags);
   std::vector<char> buf(1 << 20);
-  std::string line;           // a line that spans two reads
-  std::uint64_t offset = 0;   // bytes read so far (after decompression)
+  std::string line;          // a line that spans two reads
+  std::uint64_t offset = 0;  // bytes read so far (after decompression)
   auto stop = [&](const std::string& message) {
     parser.next_line_number();
     parser.error(message);
@@ -141,9 +142,10 @@ std::vector<TraceRecord> read_swf(const std::string& path, bool perfect_estimate
     }
     if (n == 0) break;
     if (offset + static_cast<std::uint64_t>(n) > limits.max_bytes)
-      return stop(fmt::format("the trace is larger than {} once decompressed, the limit (max_trace_mib). If this is "
-                              "intended, raise it with --limit max_trace_mib=N (N in MiB)",
-                              format_bytes(static_cast<double>(limits.max_bytes))));
+      return stop(
+          fmt::format("the trace is larger than {} once decompressed, the limit (max_trace_mib). If this is "
+                      "intended, raise it with --limit max_trace_mib=N (N in MiB)",
+                      format_bytes(static_cast<double>(limits.max_bytes))));
     const char* p = buf.data();
     // A NUL byte ends the reading at once (a binary file); the lines before it are read as usual,
     // so the error names the line it is on.
@@ -167,9 +169,10 @@ std::vector<TraceRecord> read_swf(const std::string& path, bool perfect_estimate
       p = nl + 1;
       // Counted while reading, so a trace with more jobs than the limit never sits in memory whole.
       if (parser.records() > limits.max_records) {
-        parser.error(fmt::format("job line {} of the trace, more than the limit allows ({:.0f} jobs in all workloads "
-                                 "together: max_jobs). If this is intended, raise it with --limit max_jobs=N",
-                                 parser.records(), limits.max_jobs_in_all));
+        parser.error(
+            fmt::format("job line {} of the trace, more than the limit allows ({:.0f} jobs in all workloads "
+                        "together: max_jobs). If this is intended, raise it with --limit max_jobs=N",
+                        parser.records(), limits.max_jobs_in_all));
         return parser.finish();
       }
       if (parser.errors() > kMaxErrors) return parser.finish(/*stopped=*/true);

@@ -30,17 +30,17 @@ struct WorkloadSpec {
   // kSynthetic
   enum class Arrival { kPoisson, kInterval };
   Arrival arrival = Arrival::kPoisson;
-  double rate_per_s = 0;           // Poisson
-  Seconds interval_s = 0;          // fixed interval
-  Seconds start_s = 0;             // first arrival is after this offset
+  double rate_per_s = 0;               // Poisson
+  Seconds interval_s = 0;              // fixed interval
+  Seconds start_s = 0;                 // first arrival is after this offset
   std::optional<std::uint64_t> count;  // stop after this many jobs (else at the horizon)
   Distribution gpus;
   Distribution duration_s;
-  double walltime_factor = 1;      // requested walltime = factor * run time
+  double walltime_factor = 1;  // requested walltime = factor * run time
 
   // kSwf
-  std::string path;                // resolved against the scenario's folder
-  bool perfect_estimates = false;  // requested = run time (else the trace's field 9, run time if absent)
+  std::string path;                  // resolved against the scenario's folder
+  bool perfect_estimates = false;    // requested = run time (else the trace's field 9, run time if absent)
   std::vector<TraceRecord> records;  // sorted by submit time (stable); submit times already scaled
                                      // by the workload's "submit_scale" (< 1 compresses time: more load)
 };

@@ -31,7 +31,8 @@ TEST_CASE("the CLI prints every error as FILE: POINTER: message and exits 2", "[
   const char* argv[] = {"gpufleet", "validate", path.c_str()};
   CHECK(run_cli(3, argv, out, err) == kExitBadInput);
   CHECK_THAT(err.str(), Catch::Contains(path + ": /seed: expected an integer"));
-  CHECK_THAT(err.str(), Catch::Contains(path + ": /workloads/0/gpus/value: expected a number in [1, 1000000000], found number 0"));
+  CHECK_THAT(err.str(),
+             Catch::Contains(path + ": /workloads/0/gpus/value: expected a number in [1, 1000000000], found number 0"));
   CHECK_THAT(err.str(), Catch::Contains("2 errors found"));
 
   SECTION("not JSON at all") {

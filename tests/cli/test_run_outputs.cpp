@@ -49,7 +49,8 @@ TEST_CASE("same scenario and seed give byte-identical outputs across processes",
 
 TEST_CASE("every submitted job is accounted for in summary.json and jobs.csv", "[cli][accounting]") {
   TempDir out("acct");
-  REQUIRE(run_binary("run " + scenario_path("small-synthetic.json") + " --out " + out.str() + "/r", out.str() + "/log") == 0);
+  REQUIRE(run_binary("run " + scenario_path("small-synthetic.json") + " --out " + out.str() + "/r",
+                     out.str() + "/log") == 0);
   const Json s = Json::parse(read_text(out.path() / "r" / "summary.json"));
   const auto rows = parse_csv(read_text(out.path() / "r" / "jobs.csv"));
   REQUIRE(rows.size() > 1000);
@@ -93,7 +94,8 @@ TEST_CASE("a job larger than its cluster is rejected with a reason and never que
   doc["workloads"][0]["gpus"] = {{"dist", "discrete"}, {"values", {64, 4096}}, {"weights", {1, 1}}};
   doc["horizon_days"] = 3;
   write_text(dir.path() / "s.json", doc.dump());
-  REQUIRE(run_binary("run " + (dir.path() / "s.json").string() + " --out " + dir.str() + "/out -q", dir.str() + "/log") == 0);
+  REQUIRE(run_binary("run " + (dir.path() / "s.json").string() + " --out " + dir.str() + "/out -q",
+                     dir.str() + "/log") == 0);
   const auto rows = parse_csv(read_text(dir.path() / "out" / "jobs.csv"));
   std::size_t rejected = 0;
   for (std::size_t i = 1; i < rows.size(); ++i) {

@@ -47,10 +47,12 @@ TEST_CASE("input files: only regular files, and no larger than the cap", "[input
   };
   REQUIRE(::mkfifo((dir.path() / "fifo").c_str(), 0600) == 0);
   const std::vector<Case> cases = {
-      {"a FIFO (would block forever)", (dir.path() / "fifo").string(), 1024, "expected a regular file (scenario file), found a pipe (FIFO)"},
+      {"a FIFO (would block forever)", (dir.path() / "fifo").string(), 1024,
+       "expected a regular file (scenario file), found a pipe (FIFO)"},
       {"a character device", "/dev/zero", 1024, "found a character device"},
       {"a directory", dir.str(), 1024, "found a directory"},
-      {"a file over the cap", (dir.path() / "ok.json").string(), 4, "the scenario file is 8 bytes, larger than the limit of 4 bytes (max_input_mib)"},
+      {"a file over the cap", (dir.path() / "ok.json").string(), 4,
+       "the scenario file is 8 bytes, larger than the limit of 4 bytes (max_input_mib)"},
       {"a missing file", (dir.path() / "nope.json").string(), 1024, "does it exist?"},
       {"an empty path", "", 1024, "expected the path of the scenario file, found an empty string"},
   };
@@ -73,7 +75,8 @@ TEST_CASE("JSON reader: nesting is bounded, keys are unique, command-line values
   const std::vector<Case> cases = {
       {"64 levels are fine", nested(64), true, ""},
       {"65 levels are refused", nested(65), false, "byte 64: expected JSON nested at most 64 levels"},
-      {"100,000 levels, unterminated, are refused before the end", std::string(100000, '['), false, "nested at most 64"},
+      {"100,000 levels, unterminated, are refused before the end", std::string(100000, '['), false,
+       "nested at most 64"},
       {"a brace inside a string does not count", "[\"" + std::string(100, '[') + "\"]", true, ""},
       {"a repeated key, with its pointer", R"({"a": {"b": 1, "b": 2}})", false, "/a/b: expected each key once"},
       {"repeated keys in an array element", R"({"x": [0, {"k": 1, "k": 1}]})", false, "/x/1/k"},
@@ -89,7 +92,7 @@ TEST_CASE("JSON reader: nesting is bounded, keys are unique, command-line values
     if (!c.ok) CHECK_THAT(first_message(d), Catch::Contains(c.expect));
   }
   Diagnostics d;
-  CHECK(*parse_cli_value("easy", "--set", "/p", d) == "easy");   // not JSON: a string
+  CHECK(*parse_cli_value("easy", "--set", "/p", d) == "easy");  // not JSON: a string
   CHECK(*parse_cli_value("[1,2]", "--set", "/p", d) == nlohmann::ordered_json::array({1, 2}));
   CHECK(*parse_cli_value("", "--set", "/p", d) == "");
   CHECK(d.empty());
@@ -128,7 +131,8 @@ TEST_CASE("diagnostics are one printable line, however long or strange the input
   }
 }
 
-TEST_CASE("a result folder is replaced as a whole, never mixed, never a folder of the user's own", "[inputs][folders]") {
+TEST_CASE("a result folder is replaced as a whole, never mixed, never a folder of the user's own",
+          "[inputs][folders]") {
   TempDir dir("folder");
   const std::string out = (dir.path() / "res").string();
   {
@@ -162,7 +166,8 @@ TEST_CASE("a result folder is replaced as a whole, never mixed, never a folder o
   // Refused: a folder with a file gpufleet did not write (left as it was), a file, the current folder.
   fs::create_directories(dir.path() / "mine");
   write_text(dir.path() / "mine" / "notes.txt", "mine");
-  CHECK_THROWS_WITH(ResultFolder((dir.path() / "mine").string()), Catch::Contains("\"notes.txt\", which gpufleet did not write"));
+  CHECK_THROWS_WITH(ResultFolder((dir.path() / "mine").string()),
+                    Catch::Contains("\"notes.txt\", which gpufleet did not write"));
   CHECK(fs::exists(dir.path() / "mine" / "notes.txt"));
   CHECK_THROWS_WITH(ResultFolder((dir.path() / "mine" / "notes.txt").string()), Catch::Contains("not a folder"));
   fs::create_directory_symlink(out, dir.path() / "link");

@@ -7,8 +7,8 @@
 #include "engine/engine.hpp"
 #include "gpufleet/plan.hpp"
 #include "gpufleet/policy_registry.hpp"
-#include "scenario/scenario_loader.hpp"
 #include "policies/builtin.hpp"
+#include "scenario/scenario_loader.hpp"
 
 using namespace gpufleet;
 

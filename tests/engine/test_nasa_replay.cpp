@@ -9,8 +9,8 @@
 #include <map>
 #include <queue>
 
-#include <nlohmann/json.hpp>
 #include <zlib.h>
+#include <nlohmann/json.hpp>
 
 #include "../helpers.hpp"
 #include "engine/engine.hpp"
@@ -159,7 +159,8 @@ void compare_with_engine(const std::string& scenario, const std::vector<RefJob>&
   for (const Job& j : jobs) {
     REQUIRE(j.state == JobState::kCompleted);
     if (j.start != ref_start.at(j.id)) {
-      if (mismatches++ < 5) UNSCOPED_INFO("job " << j.id << ": engine " << j.start << ", reference " << ref_start.at(j.id));
+      if (mismatches++ < 5)
+        UNSCOPED_INFO("job " << j.id << ": engine " << j.start << ", reference " << ref_start.at(j.id));
     }
     if (j.start > j.submit) ++waited;
   }

@@ -10,8 +10,8 @@
 
 #include "../helpers.hpp"
 #include "engine/engine.hpp"
-#include "scenario/scenario_loader.hpp"
 #include "output/writers.hpp"
+#include "scenario/scenario_loader.hpp"
 
 using namespace gpufleet;
 using Json = nlohmann::json;

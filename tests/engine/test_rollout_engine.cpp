@@ -26,8 +26,8 @@
 
 #include "../helpers.hpp"
 #include "engine/engine.hpp"
-#include "scenario/scenario_loader.hpp"
 #include "output/writers.hpp"
+#include "scenario/scenario_loader.hpp"
 
 using namespace gpufleet;
 using Json = nlohmann::json;
@@ -75,7 +75,11 @@ TEST_CASE("a hand-computable rollout gives the dates worked out by hand", "[roll
 TEST_CASE("supplier and order disruptions change a hand-computable rollout as worked out", "[rollout][engine]") {
   Json doc = Json::parse(test::read_text(test::source_dir() + "/tests/data/rollout-hand.json"));
   doc["events"] = Json::array({
-      {{"kind", "supplier_capacity"}, {"date", "2025-01-01"}, {"supplier", "s1"}, {"factor", 0.5}, {"until", "2025-01-20"}},
+      {{"kind", "supplier_capacity"},
+       {"date", "2025-01-01"},
+       {"supplier", "s1"},
+       {"factor", 0.5},
+       {"until", "2025-01-20"}},
       {{"kind", "order_change"}, {"date", "2025-02-20"}, {"order", "o1"}, {"gpus", -504}},
   });
   const Scenario sc = load_scenario_json(doc, "rollout-hand-disrupted.json", test::source_dir() + "/tests/data");

@@ -15,16 +15,16 @@
 #include <nlohmann/json.hpp>
 
 #include "core/json_input.hpp"
-#include "sim/cluster_sim.hpp"
 #include "gpufleet/diagnostics.hpp"
+#include "metrics/summary.hpp"
 #include "output/result_diff.hpp"
-#include "sim/run_result.hpp"
+#include "output/writers.hpp"
 #include "scenario/scenario_loader.hpp"
 #include "scenario/scenario_resolve.hpp"
-#include "metrics/summary.hpp"
-#include "workload/swf_reader.hpp"
+#include "sim/cluster_sim.hpp"
+#include "sim/run_result.hpp"
 #include "study/sweep.hpp"
-#include "output/writers.hpp"
+#include "workload/swf_reader.hpp"
 
 namespace gpufleet::fuzz {
 
@@ -69,8 +69,10 @@ inline void simulate(const Scenario& sc, double stop, std::size_t max_instants) 
   run.stop_reason = StopReason::kSignal;  // as a stopped run
   const auto summary = build_summary(sc, run, {});
   promise(summary["total"]["jobs"]["submitted"].get<std::uint64_t>() ==
-          summary["total"]["jobs"]["completed"].get<std::uint64_t>() + summary["total"]["jobs"]["running"].get<std::uint64_t>() +
-              summary["total"]["jobs"]["queued"].get<std::uint64_t>() + summary["total"]["jobs"]["rejected"].get<std::uint64_t>());
+          summary["total"]["jobs"]["completed"].get<std::uint64_t>() +
+              summary["total"]["jobs"]["running"].get<std::uint64_t>() +
+              summary["total"]["jobs"]["queued"].get<std::uint64_t>() +
+              summary["total"]["jobs"]["rejected"].get<std::uint64_t>());
   (void)jobs_csv(sc, run);
   (void)timeseries_csv(sc, run);
 }
@@ -174,8 +176,7 @@ inline void results(std::string_view input) {
   try {
     const auto rows = parse_compare_csv(text, "compare.csv", spec);
     (void)compare_markdown(spec, rows, "fuzz");
-  } catch (const InputError&) {
-  }
+  } catch (const InputError&) {}
 }
 
 }  // namespace gpufleet::fuzz

@@ -4,8 +4,8 @@
 
 #include <filesystem>
 
-#include "harness.hpp"
 #include "../helpers.hpp"
+#include "harness.hpp"
 
 TEST_CASE("inputs the fuzzers found stay handled", "[fuzz]") {
   namespace fs = std::filesystem;

@@ -3,8 +3,8 @@
 
 #include <nlohmann/json.hpp>
 
-#include "output/result_diff.hpp"
 #include "core/sha256.hpp"
+#include "output/result_diff.hpp"
 
 using namespace gpufleet;
 using OJson = nlohmann::ordered_json;

@@ -61,8 +61,7 @@ TEST_CASE("none: stops at the first job that does not fit", "[policies][backfill
   StateBuilder b(4, 1);
   const auto j1 = b.queued(1, 10), j2 = b.queued(2, 10), j3 = b.queued(4, 10), j4 = b.queued(1, 10);
   (void)j4;
-  CHECK(run_pass(b.state, NoBackfill{}, 0) ==
-        std::vector<Started>{{j1, kStartInOrder}, {j2, kStartInOrder}});
+  CHECK(run_pass(b.state, NoBackfill{}, 0) == std::vector<Started>{{j1, kStartInOrder}, {j2, kStartInOrder}});
   (void)j3;
 }
 
@@ -98,9 +97,8 @@ TEST_CASE("easy: jobs that fit start in order before any reservation", "[policie
   StateBuilder b(4, 1);
   const auto j1 = b.queued(1, 10), j2 = b.queued(1, 10), big = b.queued(4, 10), small = b.queued(1, 5);
   // j1, j2 start in order; big is the head (shadow 10, when j1 and j2 end); small ends by 10 -> backfill.
-  CHECK(run_pass(b.state, EasyBackfill{}, 0) == std::vector<Started>{{j1, kStartInOrder},
-                                                                     {j2, kStartInOrder},
-                                                                     {small, EasyBackfill::kShort}});
+  CHECK(run_pass(b.state, EasyBackfill{}, 0) ==
+        std::vector<Started>{{j1, kStartInOrder}, {j2, kStartInOrder}, {small, EasyBackfill::kShort}});
   (void)big;
 }
 
@@ -117,11 +115,12 @@ TEST_CASE("conservative: every queued job holds a reservation", "[policies][back
   }
   {
     // Conservative protects the second job's reservation too, where EASY does not:
-    // 2 nodes of 1, both busy until 100. Queue: H1 (2 GPUs, 100 s), H2 (1 GPU, 100 s), L (1 GPU, 150 s) submitted later.
-    // At t=100 with nothing else: H1 runs [100,200); H2 at 200; L cannot start before H2.
+    // 2 nodes of 1, both busy until 100. Queue: H1 (2 GPUs, 100 s), H2 (1 GPU, 100 s), L (1 GPU, 150 s) submitted
+    // later. At t=100 with nothing else: H1 runs [100,200); H2 at 200; L cannot start before H2.
     StateBuilder b(2, 1);
     const auto h1 = b.queued(2, 100), h2 = b.queued(1, 100), l = b.queued(1, 150);
-    CHECK(run_pass(b.state, ConservativeBackfill{0}, 100) == std::vector<Started>{{h1, ConservativeBackfill::kReservationNow}});
+    CHECK(run_pass(b.state, ConservativeBackfill{0}, 100) ==
+          std::vector<Started>{{h1, ConservativeBackfill::kReservationNow}});
     (void)h2;
     (void)l;
   }
@@ -138,11 +137,13 @@ TEST_CASE("conservative: a job that fits beside all reservations starts now", "[
   b.running({{0, 1}, {1, 1}}, 0, 100);
   const auto h = b.queued(4, 50);
   const auto s = b.queued(2, 90);
-  CHECK(run_pass(b.state, ConservativeBackfill{0}, 10) == std::vector<Started>{{s, ConservativeBackfill::kReservationNow}});
+  CHECK(run_pass(b.state, ConservativeBackfill{0}, 10) ==
+        std::vector<Started>{{s, ConservativeBackfill::kReservationNow}});
   (void)h;
 }
 
-TEST_CASE("easy: the indexed pass for long queues starts exactly the jobs the linear scan starts", "[policies][backfill]") {
+TEST_CASE("easy: the indexed pass for long queues starts exactly the jobs the linear scan starts",
+          "[policies][backfill]") {
   std::uint64_t x = 2024;
   auto rnd = [&](std::uint32_t n) {
     x = x * 6364136223846793005ULL + 1442695040888963407ULL;

@@ -50,11 +50,13 @@ TEST_CASE("the registry lists every built-in and refuses duplicates", "[policies
 TEST_CASE("policy parameters are checked with their JSON pointer", "[policies][registry]") {
   Diagnostics diags;
   const auto& reg = builtin_policy_registry();
-  CHECK(reg.make_backfill({{"policy", "conservative"}, {"params", {{"max_reservations", 5}}}}, "s.json", "/scheduling/backfill", diags));
+  CHECK(reg.make_backfill({{"policy", "conservative"}, {"params", {{"max_reservations", 5}}}}, "s.json",
+                          "/scheduling/backfill", diags));
   CHECK(diags.empty());
-  CHECK_FALSE(reg.make_backfill({{"policy", "conservative"}, {"params", {{"max_reservations", -1}}}},
-                                "s.json", "/scheduling/backfill", diags));
-  CHECK_FALSE(reg.make_backfill({{"policy", "easy"}, {"params", {{"depth", 3}}}}, "s.json", "/scheduling/backfill", diags));
+  CHECK_FALSE(reg.make_backfill({{"policy", "conservative"}, {"params", {{"max_reservations", -1}}}}, "s.json",
+                                "/scheduling/backfill", diags));
+  CHECK_FALSE(
+      reg.make_backfill({{"policy", "easy"}, {"params", {{"depth", 3}}}}, "s.json", "/scheduling/backfill", diags));
   CHECK_FALSE(reg.make_placement({{"policy", "worst_fit"}}, "s.json", "/scheduling/placement", diags));
   REQUIRE(diags.size() == 3);
   CHECK(diags.items()[0].location == "/scheduling/backfill/params/max_reservations");

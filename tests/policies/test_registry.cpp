@@ -21,7 +21,10 @@ struct Seen {
 
 PolicyRegistry registry_with_params(Seen& seen) {
   PolicyRegistry reg;
-  reg.add_placement({PolicyKind::kPlacement, "params_probe", "test only", {
+  reg.add_placement({PolicyKind::kPlacement,
+                     "params_probe",
+                     "test only",
+                     {
                          integer_param("depth", 3, 1, 10, "an integer"),
                          number_param("share", 0.5, 0, 1, "a number"),
                          boolean_param("strict", false, "a flag"),
@@ -61,8 +64,9 @@ TEST_CASE("every parameter problem is reported with its pointer, and the factory
   Seen seen;
   const PolicyRegistry reg = registry_with_params(seen);
   Diagnostics diags;
-  const nlohmann::json spec = {{"policy", "params_probe"},
-                               {"params", {{"depth", 11}, {"share", "half"}, {"strict", 1}, {"mode", "c"}, {"colour", 1}}}};
+  const nlohmann::json spec = {
+      {"policy", "params_probe"},
+      {"params", {{"depth", 11}, {"share", "half"}, {"strict", 1}, {"mode", "c"}, {"colour", 1}}}};
   CHECK_FALSE(reg.make_placement(spec, "s.json", "/p", diags));
   CHECK(seen.depth == -1);  // the factory was not called
   std::vector<std::string> where;
@@ -98,10 +102,11 @@ TEST_CASE("declarations that contradict themselves are refused when added", "[po
   CHECK_THROWS_WITH(add(mistyped), Catch::Contains("the default is not an integer"));
   CHECK_THROWS_WITH(add(boolean_param("", true, "")), Catch::Contains("needs a name"));
   PolicyRegistry reg;
-  CHECK_THROWS_WITH(reg.add_queue_order({PolicyKind::kQueueOrder, "q", "test",
-                                         {boolean_param("b", true, ""), boolean_param("b", false, "")}},
-                                        [](const PolicyParams&) { return std::make_unique<policies::FcfsOrder>(); }),
-                    Catch::Contains("declares parameter \"b\" twice"));
+  CHECK_THROWS_WITH(
+      reg.add_queue_order(
+          {PolicyKind::kQueueOrder, "q", "test", {boolean_param("b", true, ""), boolean_param("b", false, "")}},
+          [](const PolicyParams&) { return std::make_unique<policies::FcfsOrder>(); }),
+      Catch::Contains("declares parameter \"b\" twice"));
   CHECK_THROWS_AS(reg.add_queue_order({PolicyKind::kQueueOrder, "q2", "test", {}}, nullptr), std::logic_error);
 }
 

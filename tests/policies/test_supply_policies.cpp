@@ -30,10 +30,11 @@ SupplyBudget budget(double gpus, double packaging = std::numeric_limits<double>:
 
 TEST_CASE("supply policies divide 800 GPUs' worth of HBM among three orders", "[rollout][supply]") {
   using V = std::vector<std::uint64_t>;
-  CHECK(FcfsOrders{}.allocate(demands(), budget(800)) == V{300, 500, 0});        // by order date: 1, then 0
-  CHECK(PrioritySupply{}.allocate(demands(), budget(800)) == V{0, 300, 500});    // 2 first, then by date: 1
-  CHECK(EarliestDueDate{}.allocate(demands(), budget(800)) == V{300, 0, 500});   // due 50, then 100
-  CHECK(SiteReadyFirst{}.allocate(demands(), budget(800)) == V{100, 200, 500});  // ready: 2 (500), 0 (100); rest by date: 1
+  CHECK(FcfsOrders{}.allocate(demands(), budget(800)) == V{300, 500, 0});       // by order date: 1, then 0
+  CHECK(PrioritySupply{}.allocate(demands(), budget(800)) == V{0, 300, 500});   // 2 first, then by date: 1
+  CHECK(EarliestDueDate{}.allocate(demands(), budget(800)) == V{300, 0, 500});  // due 50, then 100
+  CHECK(SiteReadyFirst{}.allocate(demands(), budget(800)) ==
+        V{100, 200, 500});  // ready: 2 (500), 0 (100); rest by date: 1
   // Pro rata: 800 of 2000 outstanding = 40 % each.
   CHECK(ProRata{}.allocate(demands(), budget(800)) == V{400, 200, 200});
 }

@@ -3,8 +3,8 @@
 
 #include <nlohmann/json.hpp>
 
-#include "scenario/scenario_loader.hpp"
 #include "core/sha256.hpp"
+#include "scenario/scenario_loader.hpp"
 
 using namespace gpufleet;
 using Json = nlohmann::json;
@@ -57,6 +57,7 @@ TEST_CASE("absurd scenarios are refused up front, naming the limit", "[limits]")
     FAIL("expected InputError");
   } catch (const InputError& e) {
     CHECK(e.diagnostics().size() == 2);
-    CHECK_THAT(messages(e), Catch::Contains("max_jobs=-1: expected a positive number") && Catch::Contains("NAME one of max_jobs"));
+    CHECK_THAT(messages(e),
+               Catch::Contains("max_jobs=-1: expected a positive number") && Catch::Contains("NAME one of max_jobs"));
   }
 }

@@ -2,9 +2,8 @@
 // JSON pointer (or line), all at once (the CLI's exit code: tests/cli/test_cli_errors.cpp).
 #include <catch2/catch.hpp>
 
-
-#include <nlohmann/json.hpp>
 #include <zlib.h>
+#include <nlohmann/json.hpp>
 
 #include "../helpers.hpp"
 #include "scenario/scenario_loader.hpp"
@@ -91,7 +90,8 @@ TEST_CASE("malformed scenario values are reported with their JSON pointer", "[sc
       {"unknown cluster", "/workloads/0/cluster", "nowhere", "/workloads/0/cluster", "found \"nowhere\""},
       {"bad date", "/start", "2025-02-30", "/start", "expected a UTC date"},
       {"negative horizon", "/horizon_days", -1, "/horizon_days", "found number -1"},
-      {"negative rate", "/workloads/0/arrival/rate_per_hour", -2, "/workloads/0/arrival/rate_per_hour", "found number -2"},
+      {"negative rate", "/workloads/0/arrival/rate_per_hour", -2, "/workloads/0/arrival/rate_per_hour",
+       "found number -2"},
       {"continuous GPU distribution", "/workloads/0/gpus", Json{{"dist", "exponential"}, {"mean", 2}},
        "/workloads/0/gpus/dist", "expected one of"},
       {"absurd GPU count", "/workloads/0/gpus", Json{{"dist", "uniform"}, {"min", 1}, {"max", 1e300}},
@@ -100,11 +100,12 @@ TEST_CASE("malformed scenario values are reported with their JSON pointer", "[sc
        "whole number"},
       {"weights mismatch", "/workloads/0/gpus", Json{{"dist", "discrete"}, {"values", {1, 2}}, {"weights", {1}}},
        "/workloads/0/gpus/weights", "expected 2 weights"},
-      {"walltime factor below 1", "/workloads/0/walltime_factor", 0.5, "/workloads/0/walltime_factor", "found number 0.5"},
+      {"walltime factor below 1", "/workloads/0/walltime_factor", 0.5, "/workloads/0/walltime_factor",
+       "found number 0.5"},
       {"unknown workload kind", "/workloads/0/kind", "csv", "/workloads/0/kind", "expected one of"},
       {"duplicate cluster id", "/operators/0/sites/0/clusters/1",
-       Json{{"id", "c"}, {"gpu_model", "g"}, {"nodes", 1}, {"gpus_per_node", 1}},
-       "/operators/0/sites/0/clusters/1/id", "unique cluster id"},
+       Json{{"id", "c"}, {"gpu_model", "g"}, {"nodes", 1}, {"gpus_per_node", 1}}, "/operators/0/sites/0/clusters/1/id",
+       "unique cluster id"},
       {"empty operators", "/operators", Json::array(), "/operators", "at least one operator"},
       {"wrong format version", "/format_version", 2, "/format_version", "expected an integer in [1, 1]"},
       {"bad id characters", "/operators/0/id", "a b", "/operators/0/id", "expected an id"},
@@ -224,7 +225,8 @@ TEST_CASE("every shipped scenario validates", "[scenario]") {
 }
 
 TEST_CASE("malformed rollout sections are reported with their JSON pointer", "[scenario][rollout]") {
-  const Json hand = Json::parse(gpufleet::test::read_text(gpufleet::test::source_dir() + "/tests/data/rollout-hand.json"));
+  const Json hand =
+      Json::parse(gpufleet::test::read_text(gpufleet::test::source_dir() + "/tests/data/rollout-hand.json"));
   struct Case {
     const char* name;
     std::string pointer;
@@ -233,7 +235,8 @@ TEST_CASE("malformed rollout sections are reported with their JSON pointer", "[s
     std::string fragment;
   };
   const std::vector<Case> cases = {
-      {"unknown supply policy", "/supply/allocation/policy", "lottery", "/supply/allocation/policy", "found \"lottery\""},
+      {"unknown supply policy", "/supply/allocation/policy", "lottery", "/supply/allocation/policy",
+       "found \"lottery\""},
       {"negative site power", "/operators/0/sites/0/power_mw/0/value", -1, "/operators/0/sites/0/power_mw/0/value",
        "found number -1"},
       {"power steps out of order", "/operators/0/sites/0/power_mw/1/from", "2024-12-01",
@@ -247,7 +250,10 @@ TEST_CASE("malformed rollout sections are reported with their JSON pointer", "[s
       {"no supplier for the generation", "/gpu_models/0/hbm_generation", "HBM9", "/orders/0/cluster",
        "expected an HBM supplier making \"HBM9\""},
       {"event for an unknown supplier", "/events",
-       Json::array({{{"kind", "supplier_capacity"}, {"date", "2025-01-01"}, {"supplier", "acme"}, {"factor", 0.5},
+       Json::array({{{"kind", "supplier_capacity"},
+                     {"date", "2025-01-01"},
+                     {"supplier", "acme"},
+                     {"factor", 0.5},
                      {"until", "2025-06-01"}}}),
        "/events/0/supplier", "found \"acme\""},
       {"idle power above TDP", "/gpu_models/0/idle_w", 2000, "/gpu_models/0/idle_w", "expected idle_w <= tdp_w"},

@@ -4,9 +4,9 @@
 #include <nlohmann/json.hpp>
 
 #include "../helpers.hpp"
+#include "core/sha256.hpp"
 #include "scenario/scenario_loader.hpp"
 #include "scenario/scenario_resolve.hpp"
-#include "core/sha256.hpp"
 
 using namespace gpufleet;
 using gpufleet::test::TempDir;
@@ -32,12 +32,12 @@ TEST_CASE("set overrides follow RFC 6901 and refuse what they cannot place", "[o
   OJson doc = OJson::parse(R"({"a": {"b": 1, "x/y": 2}, "list": [10, 20]})");
   Diagnostics d;
   apply_set(doc, "/a/b=3.5", d);
-  apply_set(doc, "/a/new=fcfs", d);            // not JSON: a string
-  apply_set(doc, "/a/quoted=\"7\"", d);        // JSON string
-  apply_set(doc, "/a/x~1y=[1,2]", d);          // escaped '/'
+  apply_set(doc, "/a/new=fcfs", d);      // not JSON: a string
+  apply_set(doc, "/a/quoted=\"7\"", d);  // JSON string
+  apply_set(doc, "/a/x~1y=[1,2]", d);    // escaped '/'
   apply_set(doc, "/list/1=21", d);
-  apply_set(doc, "/list/-=30", d);             // append
-  apply_set(doc, "/list/3=40", d);             // index == size: append
+  apply_set(doc, "/list/-=30", d);  // append
+  apply_set(doc, "/list/3=40", d);  // index == size: append
   REQUIRE(d.empty());
   CHECK(doc["a"]["b"] == 3.5);
   CHECK(doc["a"]["new"] == "fcfs");
@@ -59,17 +59,18 @@ TEST_CASE("extends, patches, sets and seed apply in that order; trace paths foll
   OJson base = OJson::parse(kScenario);
   base["workloads"].push_back({{"id", "log"}, {"cluster", "c"}, {"kind", "swf"}, {"path", "traces/a.swf"}});
   write_text(dir.path() / "base" / "base.json", base.dump());
-  write_text(dir.path() / "child.json",
-             R"({"extends": "base/base.json", "name": "child", "scheduling": {"backfill": {"policy": "none"}}, "seed": 9})");
+  write_text(
+      dir.path() / "child.json",
+      R"({"extends": "base/base.json", "name": "child", "scheduling": {"backfill": {"policy": "none"}}, "seed": 9})");
   write_text(dir.path() / "p1.json", R"({"seed": 11, "description": "patched", "horizon_days": null})");
   ScenarioOverrides o;
   o.patches = {(dir.path() / "p1.json").string()};
   o.sets = {"/seed=12", "/name=set"};
   ResolvedScenario r = resolve_scenario((dir.path() / "child.json").string(), o);
   CHECK(r.doc["name"] == "set");
-  CHECK(r.doc["seed"] == 12);                      // set after patch after extends
+  CHECK(r.doc["seed"] == 12);  // set after patch after extends
   CHECK(r.doc["description"] == "patched");
-  CHECK_FALSE(r.doc.contains("horizon_days"));      // null in a merge patch removes
+  CHECK_FALSE(r.doc.contains("horizon_days"));  // null in a merge patch removes
   CHECK_FALSE(r.doc.contains("extends"));
   CHECK(r.doc["scheduling"]["backfill"]["policy"] == "none");
   CHECK(r.doc["workloads"][1]["path"] == "base/traces/a.swf");  // rebased to the child's folder
@@ -92,5 +93,6 @@ TEST_CASE("extends, patches, sets and seed apply in that order; trace paths foll
     CHECK_THAT(messages(e), Catch::Contains("nope.json: cannot open patch file"));
   }
   write_text(dir.path() / "num.json", R"({"extends": 3})");
-  CHECK_THROWS_WITH(resolve_scenario((dir.path() / "num.json").string()), Catch::Contains("/extends: expected the path"));
+  CHECK_THROWS_WITH(resolve_scenario((dir.path() / "num.json").string()),
+                    Catch::Contains("/extends: expected the path"));
 }

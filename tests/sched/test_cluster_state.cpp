@@ -2,8 +2,8 @@
 #include <catch2/catch.hpp>
 
 #include "../helpers.hpp"
-#include "gpufleet/diagnostics.hpp"
 #include "gpufleet/cluster_state.hpp"
+#include "gpufleet/diagnostics.hpp"
 #include "gpufleet/plan.hpp"
 #include "policies/builtin.hpp"
 
@@ -94,6 +94,7 @@ TEST_CASE("start labels are interned per cluster and checked where they enter", 
   const QueueEntry e = *c.state.queue().begin();
   CHECK_THROWS_WITH(bad.try_start(e, StartReason{StartKind::kBackfill, "Has,Comma"}),
                     Catch::Contains("a label of lower-case letters, digits and '_'"));
-  CHECK_THROWS_WITH(bad.try_start(e, StartReason{StartKind::kNone, "ok"}), Catch::Contains("a start reason has a kind"));
+  CHECK_THROWS_WITH(bad.try_start(e, StartReason{StartKind::kNone, "ok"}),
+                    Catch::Contains("a start reason has a kind"));
   CHECK(c.state.job(k0).state == JobState::kQueued);
 }

@@ -4,17 +4,16 @@
 #include <nlohmann/json.hpp>
 
 #include "../helpers.hpp"
-#include "sim/cluster_sim.hpp"
-#include "scenario/scenario_loader.hpp"
 #include "gpufleet/policy_registry.hpp"
+#include "scenario/scenario_loader.hpp"
+#include "sim/cluster_sim.hpp"
 
 using namespace gpufleet;
 using Json = nlohmann::json;
 
 namespace {
 
-Scenario trace_scenario(const test::TempDir& dir, const std::string& swf, const std::string& backfill,
-                        int nodes = 4) {
+Scenario trace_scenario(const test::TempDir& dir, const std::string& swf, const std::string& backfill, int nodes = 4) {
   test::write_text(dir.path() / "t.swf", swf);
   Json doc = {{"format_version", 1},
               {"name", "cs"},
@@ -23,8 +22,11 @@ Scenario trace_scenario(const test::TempDir& dir, const std::string& swf, const 
               {"gpu_models", {{{"id", "g"}}}},
               {"operators",
                {{{"id", "o"},
-                 {"sites", {{{"id", "s"}, {"clusters", {{{"id", "c"}, {"gpu_model", "g"}, {"nodes", nodes}, {"gpus_per_node", 1}}}}}}}}}},
-              {"workloads", {{{"id", "t"}, {"cluster", "c"}, {"kind", "swf"}, {"path", "t.swf"}, {"requested_time", "perfect"}}}},
+                 {"sites",
+                  {{{"id", "s"},
+                    {"clusters", {{{"id", "c"}, {"gpu_model", "g"}, {"nodes", nodes}, {"gpus_per_node", 1}}}}}}}}}},
+              {"workloads",
+               {{{"id", "t"}, {"cluster", "c"}, {"kind", "swf"}, {"path", "t.swf"}, {"requested_time", "perfect"}}}},
               {"scheduling", {{"backfill", {{"policy", backfill}}}}},
               {"outputs", {{"timeseries_interval_s", 10}}}};
   return load_scenario_json(doc, "cs.json", dir.str());
@@ -122,13 +124,20 @@ TEST_CASE("a queue order keyed on every pass sees the usage of the moment, one k
   reg.add_queue_order({PolicyKind::kQueueOrder, "usage_on_arrival", "test", {}},
                       [](const PolicyParams&) { return std::make_unique<UsageOrder>(QueueOrder::Keying::kOnArrival); });
   auto starts = [&](const std::string& order) {
-    Json doc = {{"format_version", 1}, {"name", "rekey"}, {"seed", 1}, {"start", "2025-01-01"},
-                {"gpu_models", {{{"id", "g"}}}},
-                {"operators", {{{"id", "o"}, {"sites", {{{"id", "s"}, {"clusters", {{{"id", "c"}, {"gpu_model", "g"},
-                                {"nodes", 1}, {"gpus_per_node", 1}}}}}}}}}},
-                {"workloads", {{{"id", "a"}, {"cluster", "c"}, {"kind", "swf"}, {"path", "a.swf"}, {"requested_time", "perfect"}},
-                               {{"id", "b"}, {"cluster", "c"}, {"kind", "swf"}, {"path", "b.swf"}, {"requested_time", "perfect"}}}},
-                {"scheduling", {{"queue", {{"policy", order}}}}}};
+    Json doc = {
+        {"format_version", 1},
+        {"name", "rekey"},
+        {"seed", 1},
+        {"start", "2025-01-01"},
+        {"gpu_models", {{{"id", "g"}}}},
+        {"operators",
+         {{{"id", "o"},
+           {"sites",
+            {{{"id", "s"}, {"clusters", {{{"id", "c"}, {"gpu_model", "g"}, {"nodes", 1}, {"gpus_per_node", 1}}}}}}}}}},
+        {"workloads",
+         {{{"id", "a"}, {"cluster", "c"}, {"kind", "swf"}, {"path", "a.swf"}, {"requested_time", "perfect"}},
+          {{"id", "b"}, {"cluster", "c"}, {"kind", "swf"}, {"path", "b.swf"}, {"requested_time", "perfect"}}}},
+        {"scheduling", {{"queue", {{"policy", order}}}}}};
     LoadOptions lo;
     lo.registry = &reg;
     const Scenario sc = load_scenario_json(doc, "rekey.json", dir.str(), lo);

@@ -66,14 +66,16 @@ TEST_CASE("compare.csv round-trips exactly and the summary tables pair by seed",
   const auto back = parse_compare_csv(csv, "x.csv", spec);
   REQUIRE(back.size() == 6);
   for (std::size_t k = 0; k < 6; ++k)
-    CHECK((back[k].metrics[0] == rows[k].metrics[0] || (std::isnan(back[k].metrics[0]) && std::isnan(rows[k].metrics[0]))));
+    CHECK((back[k].metrics[0] == rows[k].metrics[0] ||
+           (std::isnan(back[k].metrics[0]) && std::isnan(rows[k].metrics[0]))));
   CHECK(compare_csv(spec, back) == csv);
   const std::string md = compare_markdown(spec, rows, "t");
   // Variant 1 has seeds 1 and 3 only: paired differences (9.0-10.1, 10.9-11.7) have mean -0.95.
   CHECK_THAT(md, Catch::Contains("| 1 | b | 2 | 9.95 |"));
   CHECK_THAT(md, Catch::Contains("| -0.95 |"));
   CHECK_THROWS_WITH(parse_compare_csv("wrong header\n", "x.csv", spec), Catch::Contains("x.csv: line 1"));
-  CHECK_THROWS_WITH(parse_compare_csv(csv + "1,2\n", "x.csv", spec), Catch::Contains("line 8: expected 9 fields, found 2"));
+  CHECK_THROWS_WITH(parse_compare_csv(csv + "1,2\n", "x.csv", spec),
+                    Catch::Contains("line 8: expected 9 fields, found 2"));
 }
 
 TEST_CASE("metric values: numbers as they are, dates as days after the start", "[sweep]") {

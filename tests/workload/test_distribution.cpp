@@ -22,9 +22,9 @@ TEST_CASE("every distribution's sample moments match its formula", "[rng][distri
     d.mean = 5;
     const Moments m = moments(n, [&] { return d.sample(rng); });
     CHECK(m.min > 0);
-    CHECK(m.mean == Approx(5).epsilon(0.01));   // standard error 0.16 %
+    CHECK(m.mean == Approx(5).epsilon(0.01));  // standard error 0.16 %
     CHECK(m.var == Approx(25).epsilon(0.03));
-    CHECK(m.max <= 5 * 53 * std::log(2.0));     // 53-bit uniforms bound the tail
+    CHECK(m.max <= 5 * 53 * std::log(2.0));  // 53-bit uniforms bound the tail
   }
   SECTION("lognormal: median exp(mu), mean exp(mu + sigma^2 / 2)") {
     Distribution d;

@@ -32,7 +32,8 @@ TEST_CASE("trace limits are counted while reading", "[inputs][swf]") {
     lim.max_jobs_in_all = 10;
     CHECK(read_swf((dir.path() / "t.swf").string(), false, d, lim).empty() == false);
     REQUIRE(d.size() == 1);
-    CHECK_THAT(first_message(d), Catch::Contains("line 11: job line 11 of the trace, more than the limit allows (10 jobs"));
+    CHECK_THAT(first_message(d),
+               Catch::Contains("line 11: job line 11 of the trace, more than the limit allows (10 jobs"));
   }
   {
     Diagnostics d;
