@@ -109,7 +109,9 @@ int run_cli(int argc, const char* const* argv, std::ostream& out, std::ostream& 
                   "Wall-clock seconds between progress updates; 0 shows every update the engine offers, about 500 "
                   "per run (default 0.2)")
       ->check(finite_range(0, 3600));
-  run->add_flag("-v,--verbose", run_args.verbose, "More log output on stderr (repeat for more)");
+  run->add_flag("-v,--verbose", run_args.verbose,
+                "Log on stderr: -v the rollout's milestones and the first rejection of each kind, -vv every "
+                "scheduling decision and allocation, -vvv SimGrid's own logs (results are the same)");
 
   cli::RunArgs validate_args;
   auto* validate = app.add_subcommand("validate", "Check a scenario (and the traces it names); print every error");

@@ -53,10 +53,14 @@ extern "C" void on_stop_signal(int sig) {
   }
 }
 
+// The engine's named loggers on stderr, "[name] message" (each message starts with the simulated
+// date). Quiet by default (warnings only); -v shows the rollout's milestones and the first
+// rejection of each kind, -vv every scheduling decision and allocation, -vvv SimGrid's own logs.
 void setup_logging(int verbose, bool quiet) {
-  for (const char* name : {"engine", "sched"}) {
+  for (const char* name : {"engine", "supply", "site", "sched"}) {
     auto logger = spdlog::get(name);
     if (!logger) logger = spdlog::stderr_color_mt(name);
+    logger->set_pattern("[%n] %v");
     logger->set_level(quiet          ? spdlog::level::off
                       : verbose >= 2 ? spdlog::level::debug
                       : verbose == 1 ? spdlog::level::info

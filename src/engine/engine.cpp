@@ -7,15 +7,20 @@
 
 #include <cerrno>
 
+#include <array>
 #include <chrono>
 #include <exception>
+#include <functional>
+#include <map>
 #include <memory>
+#include <string_view>
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 #include <simgrid/s4u.hpp>
 
 #include "core/process_info.hpp"
+#include "core/time_format.hpp"
 #include "gpufleet/diagnostics.hpp"
 #include "sim/rollout_model.hpp"
 #include "sim/rollout_result.hpp"
@@ -138,187 +143,408 @@ void check_engine_config(const std::vector<std::string>& config) {
   throw InputError(std::move(diags));
 }
 
-RunResult run_scenario(const Scenario& sc, const EngineOptions& options) {
-  if (g_engine_used) throw InternalError("SimGrid allows one engine per process; run_scenario() was called twice");
-  g_engine_used = true;
-  const auto wall_start = std::chrono::steady_clock::now();
+namespace {
 
-  std::vector<std::string> args = engine_args(options.simgrid_config, options.simgrid_logs);
+// What the actors of one run share: the first failure, and the stop.
+struct RunControl {
+  std::exception_ptr failure;
+  bool stopping = false;  // set by the watcher on a stop request or a run-time limit
+  Seconds stopped_at = 0;
+  StopReason stop_reason = StopReason::kNone;
+  bool done() const { return failure || stopping; }
+};
+
+// An actor's behaviour, run so that no exception escapes it (SimGrid would abort the process):
+// the first one is kept and rethrown after Engine::run().
+template <class Behaviour>
+std::function<void()> guarded(RunControl& control, Behaviour behaviour) {
+  return [behaviour = std::move(behaviour), &control]() mutable {
+    try {
+      behaviour();
+    } catch (...) {
+      if (!control.failure) control.failure = std::current_exception();
+    }
+  };
+}
+
+// Calls step(t) at t = 0, period, 2 period, ... (computed as k * period: no drift from repeated
+// addition) while t <= horizon, sleeping until each on SimGrid's clock, until the run stops. The
+// stop is checked after every wait, so nothing moves past the stop time.
+template <class Step>
+void every(Seconds period, Seconds horizon, const RunControl& control, Step&& step) {
+  for (std::uint64_t k = 0; static_cast<double>(k) * period <= horizon && !control.done(); ++k) {
+    const Seconds t = static_cast<double>(k) * period;
+    if (t > sg4::Engine::get_clock()) sg4::this_actor::sleep_until(t);
+    if (control.stopping) return;
+    step(t);
+  }
+}
+
+// Simulated time as the calendar date and time it is in the scenario.
+std::string sim_time(const Scenario& sc, Seconds t) { return format_utc(static_cast<double>(sc.start_epoch_s) + t); }
+
+// A cluster whose nodes are all there from the start: sleeps until its next event.
+class FixedClusterActor {
+ public:
+  FixedClusterActor(ClusterSim& sim, const RunControl& control) : sim_(sim), control_(control) {}
+  void operator()() const {
+    for (Seconds t = sim_.next_event_time(); t != ClusterSim::kNever; t = sim_.next_event_time()) {
+      if (control_.done()) return;
+      if (t > sg4::Engine::get_clock()) sg4::this_actor::sleep_until(t);
+      if (control_.stopping) return;
+      sim_.advance_to(t);
+    }
+  }
+
+ private:
+  ClusterSim& sim_;
+  const RunControl& control_;
+};
+
+// A cluster that receives nodes during the run: waits for its next event on a condition variable,
+// which a site actor notifies when nodes come online (so it wakes at once for them).
+class GrowingClusterActor {
+ public:
+  GrowingClusterActor(ClusterSim& sim, sg4::ConditionVariablePtr wake, Seconds horizon, const RunControl& control)
+      : sim_(sim), wake_(std::move(wake)), mutex_(sg4::Mutex::create()), horizon_(horizon), control_(control) {}
+  void operator()() const {
+    std::unique_lock<sg4::Mutex> lock(*mutex_);
+    while (!control_.done()) {
+      const Seconds next = std::min(sim_.next_event_time(), horizon_);
+      if (next > sg4::Engine::get_clock()) wake_->wait_until(lock, next);
+      if (control_.stopping) return;
+      const Seconds now = sg4::Engine::get_clock();
+      const Seconds t = sim_.next_event_time();
+      if (t <= now) sim_.advance_to(t);
+      else if (now >= horizon_) return;
+    }
+  }
+
+ private:
+  ClusterSim& sim_;
+  sg4::ConditionVariablePtr wake_;
+  sg4::MutexPtr mutex_;
+  Seconds horizon_;
+  const RunControl& control_;
+};
+
+// Logs a cluster's decisions (logger "sched"): the first rejection of each kind at info (-v),
+// every start and rejection at debug (-vv). Reads; never changes the simulation.
+class SchedLog final : public ClusterObserver {
+ public:
+  SchedLog(const Scenario& sc, std::uint32_t cluster, std::shared_ptr<spdlog::logger> log)
+      : sc_(sc), cluster_(cluster), log_(std::move(log)) {}
+  void on_start(Seconds t, const Job& job, std::string_view label) override {
+    if (!log_->should_log(spdlog::level::debug)) return;
+    log_->debug("{} cluster {}: job {} of {} ({} GPUs) starts on {} node(s), {}, after {:.0f} s queued",
+                sim_time(sc_, t), sc_.clusters[cluster_].id, job.id, sc_.workloads[job.workload].id, job.gpus,
+                job.alloc.size(), label, t - job.submit);
+  }
+  void on_reject(Seconds t, const Job& job) override {
+    const auto kind = static_cast<std::size_t>(job.reject_reason);
+    const bool first = kind < seen_.size() && !seen_[kind];
+    if (kind < seen_.size()) seen_[kind] = true;
+    const auto level = first ? spdlog::level::info : spdlog::level::debug;
+    if (!log_->should_log(level)) return;
+    log_->log(level, "{} cluster {}: {}job {} of {} ({} GPUs) rejected: {}", sim_time(sc_, t),
+              sc_.clusters[cluster_].id, first ? "first " : "", job.id, sc_.workloads[job.workload].id, job.gpus,
+              to_string(job.reject_reason));
+  }
+
+ private:
+  const Scenario& sc_;
+  std::uint32_t cluster_;
+  std::shared_ptr<spdlog::logger> log_;
+  std::array<bool, 8> seen_{};  // by RejectReason
+};
+
+// The supply chain (logger "supply"): one supply step every `supply_step_s`. Logs each order's
+// first allocated GPUs and the step that completes it (info), every allocation (debug).
+class SupplyActor {
+ public:
+  SupplyActor(const Scenario& sc, RolloutModel& model, Seconds horizon, const RunControl& control)
+      : sc_(sc), model_(model), horizon_(horizon), control_(control), log_(spdlog::get("supply")) {}
+  void operator()() {
+    allocated_.assign(sc_.rollout.orders.size(), 0);
+    ordered_.assign(sc_.rollout.orders.size(), 0);
+    every(sc_.rollout.supply_step_s, horizon_, control_, [this](Seconds t) {
+      model_.supply_step(t);
+      if (log_) report(t);
+    });
+  }
+
+ private:
+  // What the model logged since the last report (orders placed or changed, GPUs allocated).
+  void report(Seconds t) {
+    std::vector<std::int64_t> now(allocated_.size(), 0);
+    for (; scanned_ < model_.log().size(); ++scanned_) {
+      const std::size_t i = scanned_;
+      const RolloutLogEntry& e = model_.log()[i];
+      now[e.order] += e.allocated;
+      ordered_[e.order] += e.ordered;
+    }
+    for (std::size_t o = 0; o < now.size(); ++o) {
+      if (now[o] == 0) continue;
+      const bool first = allocated_[o] == 0;
+      allocated_[o] += now[o];
+      const bool complete = ordered_[o] > 0 && allocated_[o] >= ordered_[o];
+      const auto level = first || complete ? spdlog::level::info : spdlog::level::debug;
+      if (!log_->should_log(level)) continue;
+      log_->log(level, "{} order {}: {} GPUs allocated ({} of {}){}", sim_time(sc_, t), sc_.rollout.orders[o].id,
+                now[o], allocated_[o], ordered_[o],
+                complete ? ", the whole order"
+                : first  ? ", its first"
+                         : "");
+    }
+  }
+
+  const Scenario& sc_;
+  RolloutModel& model_;
+  Seconds horizon_;
+  const RunControl& control_;
+  std::shared_ptr<spdlog::logger> log_;
+  std::vector<std::int64_t> allocated_, ordered_;
+  std::size_t scanned_ = 0;
+};
+
+// One site's build-out (logger "site"): a step every day at 00:00 with the day's use of its
+// clusters; nodes that come online join their clusters at once. Logs nodes coming online and
+// the days the site starts and stops waiting for power (info).
+class SiteActor {
+ public:
+  SiteActor(const Scenario& sc, RolloutModel& model, std::uint32_t site, std::vector<std::unique_ptr<ClusterSim>>& sims,
+            std::vector<sg4::ConditionVariablePtr>& wake, Seconds horizon, const RunControl& control)
+      : sc_(sc),
+        model_(model),
+        site_(site),
+        clusters_(sc.operators[sc.rollout.sites[site].op].sites[sc.rollout.sites[site].site].clusters),
+        sims_(sims),
+        wake_(wake),
+        horizon_(horizon),
+        control_(control),
+        log_(spdlog::get("site")) {}
+
+  void operator()() {
+    std::vector<double> busy_prev(clusters_.size(), 0), online_prev(clusters_.size(), 0);
+    every(86400.0, horizon_, control_, [&](Seconds t) {
+      std::vector<ClusterUse> use(clusters_.size());
+      for (std::size_t i = 0; i < clusters_.size(); ++i) {
+        const ClusterSim& cs = *sims_[clusters_[i]];
+        const double busy = cs.busy_gpu_seconds_until(t), online = cs.online_gpu_seconds_until(t);
+        use[i] = ClusterUse{busy - busy_prev[i], online - online_prev[i]};
+        busy_prev[i] = busy;
+        online_prev[i] = online;
+      }
+      for (const NodesOnline& n : model_.site_step(site_, t, use)) {
+        sims_[n.cluster]->add_nodes(t, n.nodes);
+        wake_[n.cluster]->notify_all();
+        if (!log_) continue;
+        auto [it, fresh] = online_.try_emplace(n.cluster, sc_.clusters[n.cluster].online_nodes_at_start);
+        it->second += n.nodes;
+        log_->info("{} cluster {}: {} node(s) online ({} of {})", sim_time(sc_, t), sc_.clusters[n.cluster].id, n.nodes,
+                   it->second, sc_.clusters[n.cluster].nodes);
+      }
+      if (log_) report_power(t);
+    });
+  }
+
+ private:
+  void report_power(Seconds t) {
+    const std::uint64_t waiting = model_.waiting_for_power(site_);
+    const std::string& name = sc_.operators[sc_.rollout.sites[site_].op].sites[sc_.rollout.sites[site_].site].id;
+    if (waiting > 0 && !blocked_)
+      log_->info("{} site {}: blocked on power: {} delivered GPUs wait ({:.1f} MW available)", sim_time(sc_, t), name,
+                 waiting, model_.power_mw_at(site_, t));
+    else if (waiting == 0 && blocked_) log_->info("{} site {}: no longer blocked on power", sim_time(sc_, t), name);
+    blocked_ = waiting > 0;
+  }
+
+  const Scenario& sc_;
+  RolloutModel& model_;
+  std::uint32_t site_;
+  std::vector<std::uint32_t> clusters_;
+  std::vector<std::unique_ptr<ClusterSim>>& sims_;
+  std::vector<sg4::ConditionVariablePtr>& wake_;
+  Seconds horizon_;
+  const RunControl& control_;
+  std::shared_ptr<spdlog::logger> log_;
+  std::map<std::uint32_t, std::uint64_t> online_;  // nodes online per cluster, for the log
+  bool blocked_ = false;
+};
+
+// Reports progress, notices a stop request and enforces the run-time limits; ends when it is the
+// only actor left. A stop is cooperative: it sets `stopping` and wakes the clusters waiting on
+// condition variables; every actor then returns before touching its model.
+// (Actor::kill_all() would be shorter, but with SimGrid's thread contexts, which the sanitizer
+// build uses, it deadlocks joining a killed actor.)
+class Watcher {
+ public:
+  Watcher(const Scenario& sc, const EngineOptions& options, const std::vector<std::unique_ptr<ClusterSim>>& sims,
+          const std::vector<sg4::ConditionVariablePtr>& wake, RunControl& control)
+      : sc_(sc),
+        options_(options),
+        sims_(sims),
+        wake_(wake),
+        control_(control),
+        step_(sc.horizon_s ? std::max(1.0, *sc.horizon_s / 500) : 3600.0),
+        time_limit_(sc.horizon_s ? ClusterSim::kNever : options.time_limit_s),
+        horizon_(sc.horizon_s.value_or(ClusterSim::kNever)) {}
+
+  void operator()() const {
+    for (std::uint64_t k = 1;; ++k) {
+      const Seconds now = sg4::Engine::get_clock();
+      if (const StopReason why = limit_reached(now); why != StopReason::kNone) {
+        stop(now, why);
+        return;
+      }
+      if (sg4::Engine::get_instance()->get_actor_count() <= 1) return;
+      if (options_.progress) {
+        std::uint64_t events = 0;
+        for (const auto& sim : sims_) events += sim->events_processed();
+        options_.progress(now, events);
+      }
+      const Seconds next = std::min(static_cast<double>(k) * step_, time_limit_);
+      if (next > horizon_) return;
+      sg4::this_actor::sleep_until(next);
+    }
+  }
+
+ private:
+  StopReason limit_reached(Seconds now) const {
+    if (options_.stop_flag && *options_.stop_flag) return StopReason::kSignal;
+    if (now >= time_limit_) return StopReason::kMaxHorizonDays;
+    double samples = 0;
+    for (const auto& sim : sims_) samples += static_cast<double>(sim->timeseries().size());
+    if (samples > options_.max_samples) return StopReason::kMaxTimeseriesRows;
+    return StopReason::kNone;
+  }
+  void stop(Seconds now, StopReason why) const {
+    control_.stop_reason = why;
+    control_.stopping = true;
+    control_.stopped_at = now;
+    for (const auto& cv : wake_)
+      if (cv) cv->notify_all();
+    if (auto log = spdlog::get("engine")) log->info("{} stopping the run: {}", sim_time(sc_, now), to_string(why));
+  }
+
+  const Scenario& sc_;
+  const EngineOptions& options_;
+  const std::vector<std::unique_ptr<ClusterSim>>& sims_;
+  const std::vector<sg4::ConditionVariablePtr>& wake_;
+  RunControl& control_;
+  Seconds step_, time_limit_, horizon_;
+};
+
+// SimGrid's command line for the engine; it must outlive the engine (SimGrid keeps argv).
+struct EngineArgs {
+  std::vector<std::string> args;
   std::vector<char*> argv;
-  for (auto& a : args) argv.push_back(a.data());
-  int argc = static_cast<int>(argv.size());
-  // SimGrid's engine installs its own SIGINT handler (it prints the actors and exits with 1);
-  // the caller's handlers for SIGINT and SIGTERM are put back, so that a stop request reaches
-  // the watcher below and the run ends with partial results instead.
+  int argc = 0;
+};
+
+// The engine, with the caller's SIGINT/SIGTERM handlers kept: SimGrid's engine installs its own
+// SIGINT handler (it prints the actors and exits with 1); putting the caller's back lets a stop
+// request reach the watcher, so the run ends with partial results.
+std::unique_ptr<sg4::Engine> create_engine(const EngineOptions& options, EngineArgs& a) {
+  a.args = engine_args(options.simgrid_config, options.simgrid_logs);
+  for (auto& arg : a.args) a.argv.push_back(arg.data());
+  a.argc = static_cast<int>(a.argv.size());
   struct sigaction old_int {
   }, old_term{};
   sigaction(SIGINT, nullptr, &old_int);
   sigaction(SIGTERM, nullptr, &old_term);
-  sg4::Engine engine(&argc, argv.data());
+  auto engine = std::make_unique<sg4::Engine>(&a.argc, a.argv.data());
   sigaction(SIGINT, &old_int, nullptr);
   sigaction(SIGTERM, &old_term, nullptr);
+  return engine;
+}
 
-  sg4::Host* supply_host = nullptr;
-  const std::vector<sg4::Host*> controllers = build_platform(sc, supply_host);
-
-  std::vector<std::unique_ptr<ClusterSim>> sims;
-  for (std::uint32_t c = 0; c < sc.clusters.size(); ++c) sims.push_back(std::make_unique<ClusterSim>(sc, c));
-  std::unique_ptr<RolloutModel> rollout;
-  if (sc.rollout.enabled) rollout = std::make_unique<RolloutModel>(sc);
-
-  std::exception_ptr failure;
-  bool stopping = false;  // set by the watcher on a stop request (see below)
-  Seconds stopped_at = 0;
-  bool deadlock = false;
-  sg4::Engine::on_deadlock_cb([&deadlock] { deadlock = true; });
-  // An exception must not escape an actor (SimGrid would abort the process):
-  // it is kept and rethrown after run().
-  auto guarded = [&failure](auto body) {
-    return [body, &failure]() mutable {
-      try {
-        body();
-      } catch (...) {
-        if (!failure) failure = std::current_exception();
-      }
-    };
-  };
-
-  // Clusters that receive nodes during the run wait on a condition variable
-  // (a site actor wakes them when nodes come online); the others just sleep.
-  std::vector<bool> dynamic(sc.clusters.size(), false);
-  for (const Order& o : sc.rollout.orders) dynamic[o.cluster] = true;
-  std::vector<sg4::ConditionVariablePtr> wake(sc.clusters.size());
-  const Seconds horizon = sc.horizon_s.value_or(ClusterSim::kNever);
-
-  // One scheduler actor per cluster: waits until its cluster's next event, then
-  // lets the ClusterSim process that instant.
-  for (std::uint32_t c = 0; c < sc.clusters.size(); ++c) {
-    ClusterSim* sim = sims[c].get();
-    if (!dynamic[c]) {
-      sg4::Actor::create("sched:" + sc.clusters[c].id, controllers[c], guarded([sim, &failure, &stopping] {
-                           for (Seconds t = sim->next_event_time(); t != ClusterSim::kNever;
-                                t = sim->next_event_time()) {
-                             if (failure || stopping) return;
-                             if (t > sg4::Engine::get_clock()) sg4::this_actor::sleep_until(t);
-                             if (stopping) return;
-                             sim->advance_to(t);
-                           }
-                         }));
-      continue;
-    }
-    wake[c] = sg4::ConditionVariable::create();
-    sg4::Actor::create("sched:" + sc.clusters[c].id, controllers[c],
-                       guarded([sim, cv = wake[c], mutex = sg4::Mutex::create(), horizon, &failure, &stopping] {
-                         std::unique_lock<sg4::Mutex> lock(*mutex);
-                         while (!failure && !stopping) {
-                           const Seconds next = std::min(sim->next_event_time(), horizon);
-                           if (next > sg4::Engine::get_clock()) cv->wait_until(lock, next);
-                           if (stopping) return;
-                           const Seconds now = sg4::Engine::get_clock();
-                           const Seconds t = sim->next_event_time();
-                           if (t <= now) sim->advance_to(t);
-                           else if (now >= horizon) return;
-                         }
-                       }));
-  }
-
-  if (rollout) {
-    RolloutModel* model = rollout.get();
-    const Seconds step = sc.rollout.supply_step_s;
-    sg4::Actor::create("supply", supply_host, guarded([model, step, horizon, &failure, &stopping] {
-                         for (std::uint64_t k = 0; static_cast<double>(k) * step <= horizon && !failure && !stopping;
-                              ++k) {
-                           const Seconds t = static_cast<double>(k) * step;  // no drift from repeated addition
-                           if (t > sg4::Engine::get_clock()) sg4::this_actor::sleep_until(t);
-                           if (stopping) return;
-                           model->supply_step(t);
-                         }
-                       }));
-    for (std::uint32_t s = 0; s < sc.rollout.sites.size(); ++s) {
-      const SiteBuild& sb = sc.rollout.sites[s];
-      const auto& site_clusters = sc.operators[sb.op].sites[sb.site].clusters;
-      sg4::Actor::create(
-          "site:" + sc.operators[sb.op].id + "/" + sc.operators[sb.op].sites[sb.site].id, controllers[site_clusters[0]],
-          guarded([model, s, site_clusters, &sims, &wake, horizon, &failure, &stopping] {
-            std::vector<double> busy_prev(site_clusters.size(), 0), online_prev(site_clusters.size(), 0);
-            for (std::uint64_t day = 0; static_cast<double>(day) * 86400.0 <= horizon && !failure && !stopping; ++day) {
-              const Seconds t = static_cast<double>(day) * 86400.0;
-              if (t > sg4::Engine::get_clock()) sg4::this_actor::sleep_until(t);
-              if (stopping) return;
-              std::vector<ClusterUse> use(site_clusters.size());
-              for (std::size_t i = 0; i < site_clusters.size(); ++i) {
-                const ClusterSim& cs = *sims[site_clusters[i]];
-                const double busy = cs.busy_gpu_seconds_until(t), online = cs.online_gpu_seconds_until(t);
-                use[i] = ClusterUse{busy - busy_prev[i], online - online_prev[i]};
-                busy_prev[i] = busy;
-                online_prev[i] = online;
-              }
-              for (const NodesOnline& n : model->site_step(s, t, use)) {
-                sims[n.cluster]->add_nodes(t, n.nodes);
-                wake[n.cluster]->notify_all();
-              }
-            }
-          }));
-    }
-  }
-  // The watcher reports progress, notices a stop request and enforces the run-time limits; it ends
-  // when it is the only actor left. A stop is cooperative: every actor checks `stopping` after each
-  // wait and returns before touching its model, so nothing moves past the stop time.
-  // (Actor::kill_all() would be shorter, but with SimGrid's thread contexts, which the sanitizer
-  // build uses, it deadlocks joining a killed actor.)
-  StopReason stop_reason = StopReason::kNone;
-  {
-    const Seconds step = sc.horizon_s ? std::max(1.0, *sc.horizon_s / 500) : 3600.0;
-    const Seconds time_limit = sc.horizon_s ? ClusterSim::kNever : options.time_limit_s;
-    sg4::Actor::create("watcher", supply_host, guarded([&, step, time_limit] {
-                         for (std::uint64_t k = 1;; ++k) {
-                           const Seconds now = sg4::Engine::get_clock();
-                           double samples = 0;
-                           for (const auto& sim : sims) samples += static_cast<double>(sim->timeseries().size());
-                           if (options.stop_flag && *options.stop_flag) stop_reason = StopReason::kSignal;
-                           else if (now >= time_limit) stop_reason = StopReason::kMaxHorizonDays;
-                           else if (samples > options.max_samples) stop_reason = StopReason::kMaxTimeseriesRows;
-                           if (stop_reason != StopReason::kNone) {
-                             stopping = true;
-                             stopped_at = now;
-                             for (const auto& cv : wake)
-                               if (cv) cv->notify_all();
-                             return;
-                           }
-                           if (sg4::Engine::get_instance()->get_actor_count() <= 1) return;
-                           if (options.progress) {
-                             std::uint64_t events = 0;
-                             for (const auto& sim : sims) events += sim->events_processed();
-                             options.progress(now, events);
-                           }
-                           const Seconds next = std::min(static_cast<double>(k) * step, time_limit);
-                           if (next > horizon) return;
-                           sg4::this_actor::sleep_until(next);
-                         }
-                       }));
-  }
-
-  engine.run();
-  if (failure) std::rethrow_exception(failure);
-  if (deadlock) throw InternalError("SimGrid reported a deadlock");
-
+// The end of the run and its results, built by the same code for a complete and a stopped run.
+RunResult collect(const Scenario& sc, const RunControl& control, std::vector<std::unique_ptr<ClusterSim>>& sims,
+                  const RolloutModel* rollout) {
   RunResult result;
   Seconds end = 0;
-  if (stopping) end = stopped_at;
+  if (control.stopping) end = control.stopped_at;
   else if (sc.horizon_s) end = *sc.horizon_s;
   else  // drained: the last instant any cluster processed (the watcher may have slept past it)
     for (const auto& sim : sims) end = std::max(end, sim->last_time());
   result.end_time = end;
-  result.complete = !stopping;
-  result.stop_reason = stop_reason;
+  result.complete = !control.stopping;
+  result.stop_reason = control.stop_reason;
   for (auto& sim : sims) {
     result.clusters.push_back(sim->take_result(end));
     result.events += result.clusters.back().events;
   }
   if (rollout) result.rollout = build_rollout_result(sc, *rollout, end);
+  return result;
+}
+
+}  // namespace
+
+RunResult run_scenario(const Scenario& sc, const EngineOptions& options) {
+  if (g_engine_used) throw InternalError("SimGrid allows one engine per process; run_scenario() was called twice");
+  g_engine_used = true;
+  const auto wall_start = std::chrono::steady_clock::now();
+  EngineArgs engine_args_kept;
+  const std::unique_ptr<sg4::Engine> engine = create_engine(options, engine_args_kept);
+  sg4::Host* supply_host = nullptr;
+  const std::vector<sg4::Host*> controllers = build_platform(sc, supply_host);
+  const auto engine_log = spdlog::get("engine");
+  if (engine_log)
+    engine_log->info("{} platform: {} hosts in {} clusters; simulating {}", sim_time(sc, 0), engine->get_host_count(),
+                     sc.clusters.size(),
+                     sc.horizon_s ? fmt::format("{:.0f} days", *sc.horizon_s / 86400) : "until drained");
+
+  RunControl control;
+  bool deadlock = false;
+  sg4::Engine::on_deadlock_cb([&deadlock] { deadlock = true; });
+  const Seconds horizon = sc.horizon_s.value_or(ClusterSim::kNever);
+  std::vector<std::unique_ptr<ClusterSim>> sims;
+  for (std::uint32_t c = 0; c < sc.clusters.size(); ++c) sims.push_back(std::make_unique<ClusterSim>(sc, c));
+  std::vector<std::unique_ptr<SchedLog>> sched_logs;
+  if (auto log = spdlog::get("sched"); log && log->should_log(spdlog::level::info)) {
+    for (std::uint32_t c = 0; c < sc.clusters.size(); ++c) {
+      sched_logs.push_back(std::make_unique<SchedLog>(sc, c, log));
+      sims[c]->set_observer(sched_logs.back().get());
+    }
+  }
+  std::unique_ptr<RolloutModel> rollout;
+  if (sc.rollout.enabled) rollout = std::make_unique<RolloutModel>(sc);
+
+  // One scheduler actor per cluster; those that receive nodes wait on a condition variable.
+  std::vector<bool> growing(sc.clusters.size(), false);
+  for (const Order& o : sc.rollout.orders) growing[o.cluster] = true;
+  std::vector<sg4::ConditionVariablePtr> wake(sc.clusters.size());
+  for (std::uint32_t c = 0; c < sc.clusters.size(); ++c) {
+    const std::string name = "sched:" + sc.clusters[c].id;
+    if (!growing[c]) {
+      sg4::Actor::create(name, controllers[c], guarded(control, FixedClusterActor(*sims[c], control)));
+      continue;
+    }
+    wake[c] = sg4::ConditionVariable::create();
+    sg4::Actor::create(name, controllers[c],
+                       guarded(control, GrowingClusterActor(*sims[c], wake[c], horizon, control)));
+  }
+  if (rollout) {
+    sg4::Actor::create("supply", supply_host, guarded(control, SupplyActor(sc, *rollout, horizon, control)));
+    for (std::uint32_t s = 0; s < sc.rollout.sites.size(); ++s) {
+      const SiteBuild& sb = sc.rollout.sites[s];
+      const auto& site = sc.operators[sb.op].sites[sb.site];
+      sg4::Actor::create("site:" + sc.operators[sb.op].id + "/" + site.id, controllers[site.clusters[0]],
+                         guarded(control, SiteActor(sc, *rollout, s, sims, wake, horizon, control)));
+    }
+  }
+  sg4::Actor::create("watcher", supply_host, guarded(control, Watcher(sc, options, sims, wake, control)));
+
+  engine->run();
+  if (control.failure) std::rethrow_exception(control.failure);
+  if (deadlock) throw InternalError("SimGrid reported a deadlock");
+  RunResult result = collect(sc, control, sims, rollout.get());
   result.wall_time_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
   result.peak_memory_mib = peak_memory_mib();
-  if (auto log = spdlog::get("engine")) log->debug("[t={:.0f}s] run finished: {} events", end, result.events);
+  if (engine_log)
+    engine_log->info("{} run finished: {} events in {:.2f} s of wall time", sim_time(sc, result.end_time),
+                     result.events, result.wall_time_s);
   return result;
 }
 

@@ -58,6 +58,7 @@ void ClusterSim::admit(Job job) {
   }
   const bool rejected = job.reject_reason != RejectReason::kNone;
   if (rejected) job.state = JobState::kRejected;
+  if (rejected && observer_) observer_->on_reject(job.submit, job);
   const QueueKey key = policies_.queue->key(job, QueueContext{job.submit, state_});
   const std::uint32_t index = state_.add_job(std::move(job));
   if (!rejected) state_.enqueue(index, key);
@@ -85,6 +86,7 @@ void ClusterSim::schedule(Seconds now) {
   for (const StartDecision& d : plan.decisions()) {
     state_.dequeue(d.entry);
     push(now + state_.job(d.entry.job).runtime, Kind::kCompletion, d.entry.job);
+    if (observer_) observer_->on_start(now, state_.job(d.entry.job), d.reason.label);
   }
 }
 

@@ -14,6 +14,7 @@
 #include <memory>
 #include <queue>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
@@ -43,6 +44,17 @@ struct ClusterResult {
   double online_gpu_s = 0;  // GPU-seconds online over [0, end]
 };
 
+// Optional hooks on what a ClusterSim decides, for logging: called synchronously, they see the
+// job as it is then and must not change the simulation (outputs are identical with or without).
+class ClusterObserver {
+ public:
+  virtual ~ClusterObserver() = default;
+  // A job started at t (after its scheduling pass); `label` is its start reason's label.
+  virtual void on_start(Seconds /*t*/, const Job& /*job*/, std::string_view /*label*/) {}
+  // A job was rejected on arrival at t (job.reject_reason says why).
+  virtual void on_reject(Seconds /*t*/, const Job& /*job*/) {}
+};
+
 class ClusterSim {
  public:
   static constexpr Seconds kNever = std::numeric_limits<Seconds>::infinity();
@@ -70,6 +82,8 @@ class ClusterSim {
     return online_gpu_s_ + static_cast<double>(state_.pool().capacity_gpus()) * (t - integrated_to_);
   }
 
+  // Null (the default): no calls. The observer must outlive the ClusterSim's use.
+  void set_observer(ClusterObserver* observer) { observer_ = observer; }
   const ClusterState& state() const { return state_; }
   ClusterState& state() { return state_; }
   const std::vector<TimeseriesRow>& timeseries() const { return samples_; }
@@ -119,6 +133,7 @@ class ClusterSim {
   Seconds last_time_ = 0;
   double busy_gpu_s_ = 0, online_gpu_s_ = 0;
   Seconds integrated_to_ = 0;
+  ClusterObserver* observer_ = nullptr;
   [[maybe_unused]] std::uint64_t checked_at_ = 0;  // debug builds: events_ / 65536 at the last conservation check
 };
 

@@ -35,7 +35,8 @@ RolloutModel::RolloutModel(const Scenario& sc)
       burn_in_(spec_.sites.size()),
       ready_remainder_(spec_.orders.size(), 0),
       installing_(spec_.orders.size(), 0),
-      energy_(spec_.sites.size()) {
+      energy_(spec_.sites.size()),
+      waiting_for_power_(spec_.sites.size(), 0) {
   for (std::uint32_t s = 0; s < spec_.sites.size(); ++s)
     for (std::uint32_t c : sc.operators[spec_.sites[s].op].sites[spec_.sites[s].site].clusters) cluster_site_[c] = s;
   for (std::uint32_t m = 0; m < sc.gpu_models.size(); ++m) {
@@ -253,14 +254,16 @@ std::vector<NodesOnline> RolloutModel::site_step(std::uint32_t site, Seconds t, 
   // Installation: today's installer capacity, within the site's power.
   double budget_gpus = sb.install_gpus_per_day;
   double power_left_w = power_mw_at(site, t) * 1e6 - site_installed_w(site);
+  waiting_for_power_[site] = 0;
   for (std::uint32_t o = 0; o < spec_.orders.size() && budget_gpus >= 1; ++o) {
     const std::uint32_t cluster = spec_.orders[o].cluster;
     if (cluster_site_[cluster] != site) continue;
     const std::uint64_t waiting = stranded_[o] - installing_[o];
     const double fw = facility_w_per_gpu(cluster);
     const double by_power = std::floor(std::max(0.0, power_left_w) / fw);
-    const auto n =
-        static_cast<std::uint64_t>(std::min({static_cast<double>(waiting), std::floor(budget_gpus), by_power}));
+    const double without_power = std::min(static_cast<double>(waiting), std::floor(budget_gpus));
+    const auto n = static_cast<std::uint64_t>(std::min(without_power, by_power));
+    if (by_power < without_power) waiting_for_power_[site] += static_cast<std::uint64_t>(without_power) - n;
     if (n == 0) continue;
     burning.push_back(BurnIn{t + sb.burn_in_s, o, n});
     budget_gpus -= static_cast<double>(n);

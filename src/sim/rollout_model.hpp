@@ -70,6 +70,9 @@ class RolloutModel {
   // Facility watts one installed GPU of this cluster draws at full load.
   double facility_w_per_gpu(std::uint32_t cluster) const;
   double power_mw_at(std::uint32_t site, Seconds t) const;
+  // GPUs delivered to `site` that its last site_step left uninstalled for want of power (installers
+  // and the day's rate would have taken them): 0 when power did not bind that day.
+  std::uint64_t waiting_for_power(std::uint32_t site) const { return waiting_for_power_[site]; }
 
  private:
   struct Shipment {
@@ -100,6 +103,7 @@ class RolloutModel {
   std::vector<std::uint64_t> ready_remainder_;    // per order: burnt-in GPUs short of a whole node
   std::vector<std::uint64_t> installing_;         // per order: installed, burning in or short of a whole node
   std::vector<SiteEnergy> energy_;
+  std::vector<std::uint64_t> waiting_for_power_;  // per site, as of its last site_step
   std::vector<RolloutLogEntry> log_;
 };
 

@@ -3,7 +3,7 @@
 
   workflows_test.py CASE GPUFLEET SOURCE_DIR WORK_DIR
 
-Cases: report, diff, check, golden, compare_jobs, shards, interrupt, limits, progress, chromium.
+Cases: report, diff, check, golden, compare_jobs, shards, interrupt, limits, progress, logging, chromium.
 Exit 0 pass, 1 fail, 77 skipped (a missing optional tool or ../shared/data)."""
 import csv
 import fcntl
@@ -301,6 +301,51 @@ elif case == "progress":
     for d in ("pipe", "always"):
         check((work / "tty/jobs.csv").read_bytes() == (work / d / "jobs.csv").read_bytes(),
               f"outputs identical with and without the progress line ({d})")
+
+elif case == "logging":
+    # Quiet by default; -v the rollout's milestones, each with its simulated date; -vv every
+    # scheduling decision; the result files are the same whatever the verbosity.
+    def digests(folder):
+        return {f.name: hashlib.sha256(f.read_bytes()).hexdigest() for f in sorted(folder.iterdir())
+                if f.is_file() and f.name != "run.json"}
+    runs = {}
+    for flags in ([], ["-v"], ["-vv"], ["-v", "-q"]):
+        name = "v" + str(len(flags) and flags[0].count("v")) + ("q" if "-q" in flags else "")
+        p = run("run", HAND, "--out", work / name, "--progress", "never", *flags, expect=0)
+        runs[name] = (p, digests(work / name))
+    logged = lambda name: [l for l in runs[name][0].stderr.splitlines() if l.startswith("[")]
+    check(not logged("v0"), f"no log lines by default ({logged('v0')[:2]})")
+    check(not logged("v1q"), "-q silences -v")
+    v1 = logged("v1")
+    dated = [l for l in v1 if l.split("] ", 1)[1][:4] == "2025"]
+    check(len(v1) > 5 and len(dated) == len(v1), f"every -v line starts with its simulated date ({len(dated)} of {len(v1)})")
+    # The milestones of tests/data/rollout-hand.json (one order of 1,504 GPUs, a site short of power).
+    for want in ("[supply] 2025-01-01T00:00:00Z order o1: 1000 GPUs allocated (1000 of 1504), its first",
+                 "order o1: 504 GPUs allocated (1504 of 1504), the whole order",
+                 "[site] 2025-01-18T00:00:00Z cluster c: 25 node(s) online (25 of 250)",
+                 "site dc: blocked on power", "site dc: no longer blocked on power",
+                 "cluster c: 13 node(s) online (188 of 250)"):
+        check(any(want in l for l in v1), f"-v shows: {want}")
+    check(not any("starts on" in l for l in v1), "-v does not list scheduling decisions")
+    small = work / "small-vv"
+    p = run("run", SMALL, "--out", small, "--progress", "never", "-vv", expect=0)
+    starts = [l for l in p.stderr.splitlines() if l.startswith("[sched]") and " starts on " in l]
+    jobs = list(csv.DictReader(open(small / "jobs.csv")))
+    started = [j for j in jobs if j["start_s"]]
+    check(len(starts) == len(started), f"-vv logs one line per started job ({len(starts)} lines, {len(started)} started in jobs.csv)")
+    # Rejections: the first of each kind per cluster at -v, every one at -vv.
+    big = ["--set", "/workloads/0/gpus/values/2=1024"]  # pub-training's largest jobs: twice pub-h100's 512 GPUs
+    p1 = run("run", SMALL, "--out", work / "big-v", "--progress", "never", "-v", *big, expect=0)
+    p2 = run("run", SMALL, "--out", work / "big-vv", "--progress", "never", "-vv", *big, expect=0)
+    rejected = sum(1 for j in csv.DictReader(open(work / "big-vv/jobs.csv")) if j["state"] == "rejected")
+    first = [l for l in p1.stderr.splitlines() if "rejected:" in l]
+    every = [l for l in p2.stderr.splitlines() if "rejected:" in l]
+    check(rejected > 1 and len(first) == 1 and "first job" in first[0] and "larger_than_cluster" in first[0]
+          and "pub-h100" in first[0], f"-v: one line for the first of {rejected} rejections ({first})")
+    check(len(every) == rejected, f"-vv: a line per rejection ({len(every)} lines, {rejected} in jobs.csv)")
+    q = run("run", SMALL, "--out", work / "small-q", "-q", expect=0)
+    check(digests(small) == digests(work / "small-q"), "small-synthetic: every result file identical with -vv and -q")
+    check(runs["v0"][1] == runs["v1"][1] == runs["v2"][1], "rollout-hand: every result file identical at every verbosity")
 
 elif case == "chromium":
     browser = shutil.which("chromium")
