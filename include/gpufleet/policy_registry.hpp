@@ -53,13 +53,13 @@ class PolicyRegistry {
   // `file` at JSON Pointer `pointer`. Every problem (not an object, an unknown name, a parameter
   // not declared, of the wrong type or out of range) is added to `diags` with its location;
   // returns null exactly when it added one.
-  std::unique_ptr<QueueOrder> make_queue_order(const nlohmann::json& spec, const std::string& file,
+  std::unique_ptr<QueueOrder> make_queue_order(const nlohmann::ordered_json& spec, const std::string& file,
                                                const std::string& pointer, Diagnostics& diags) const;
-  std::unique_ptr<PlacementPolicy> make_placement(const nlohmann::json& spec, const std::string& file,
+  std::unique_ptr<PlacementPolicy> make_placement(const nlohmann::ordered_json& spec, const std::string& file,
                                                   const std::string& pointer, Diagnostics& diags) const;
-  std::unique_ptr<BackfillPolicy> make_backfill(const nlohmann::json& spec, const std::string& file,
+  std::unique_ptr<BackfillPolicy> make_backfill(const nlohmann::ordered_json& spec, const std::string& file,
                                                 const std::string& pointer, Diagnostics& diags) const;
-  std::unique_ptr<SupplyAllocationPolicy> make_supply(const nlohmann::json& spec, const std::string& file,
+  std::unique_ptr<SupplyAllocationPolicy> make_supply(const nlohmann::ordered_json& spec, const std::string& file,
                                                       const std::string& pointer, Diagnostics& diags) const;
 
   // All registered policies, by kind (queue, backfill, placement, supply) then name.
@@ -78,8 +78,8 @@ class PolicyRegistry {
   template <class P>
   void add(Table<P>& table, PolicyKind kind, PolicyInfo info, Factory<P> make);
   template <class P>
-  std::unique_ptr<P> make(const Table<P>& table, PolicyKind kind, const nlohmann::json& spec, const std::string& file,
-                          const std::string& pointer, Diagnostics& diags) const;
+  std::unique_ptr<P> make(const Table<P>& table, PolicyKind kind, const nlohmann::ordered_json& spec,
+                          const std::string& file, const std::string& pointer, Diagnostics& diags) const;
   bool known(PolicyKind kind, const std::string& name) const;
 
   Table<QueueOrder> queue_orders_;

@@ -80,53 +80,45 @@ std::string short_duration(double s) {
   return fmt::format("{:.1f}d", s / 86400);
 }
 
-void print_run_table(std::ostream& out, const Scenario& sc, const RunResult& run, const nlohmann::ordered_json& summary,
+void print_run_table(std::ostream& out, const Scenario& sc, const RunResult& run, const Summary& summary,
                      const std::string& dir) {
-  fmt::print(out, "gpufleet {} | {} | seed {} | {} -> {}{}\n", GPUFLEET_VERSION, sc.name, sc.seed,
-             format_utc(static_cast<double>(sc.start_epoch_s)),
-             format_utc(static_cast<double>(sc.start_epoch_s) + run.end_time), run.complete ? "" : " (INTERRUPTED)");
-  auto row = [&](const std::string& name, const nlohmann::ordered_json& s) {
-    const auto& jobs = s["jobs"];
-    fmt::print(out, "{:<18} {:>8} {:>10} {:>8} {:>8} {:>8} {:>11} {:>11} {:>5.1f}%\n", name,
-               s["gpus"].get<std::uint64_t>(), jobs["completed"].get<std::uint64_t>(),
-               jobs["running"].get<std::uint64_t>(), jobs["queued"].get<std::uint64_t>(),
-               jobs["rejected"].get<std::uint64_t>(), short_duration(s["wait_s"]["mean"].get<double>()),
-               short_duration(s["wait_s"]["p95"].get<double>()), 100.0 * s["utilisation"].get<double>());
+  const double epoch = static_cast<double>(sc.start_epoch_s);
+  fmt::print(out, "gpufleet {} | {} | seed {} | {} -> {}{}\n", GPUFLEET_VERSION, sc.name, sc.seed, format_utc(epoch),
+             format_utc(epoch + run.end_time), run.complete ? "" : " (INTERRUPTED)");
+  auto row = [&](const std::string& name, std::uint64_t gpus, const JobStats& s) {
+    fmt::print(out, "{:<18} {:>8} {:>10} {:>8} {:>8} {:>8} {:>11} {:>11} {:>5.1f}%\n", name, gpus, s.completed,
+               s.running, s.queued, s.rejected, short_duration(s.wait_s.mean), short_duration(s.wait_s.p95),
+               100.0 * s.utilisation);
   };
-  if (summary.contains("rollout")) {
+  if (summary.rollout) {
     // The rollout first: what a policy analyst asks (when is it online, what is stranded, what power).
-    const auto& ro = summary["rollout"];
-    const auto date = [](const nlohmann::ordered_json& v) {
-      return v.is_null() ? std::string("-") : v.get<std::string>();
+    const RolloutSummary& ro = *summary.rollout;
+    const auto date = [epoch](const std::optional<Seconds>& t) {
+      return t ? format_date(epoch + *t) : std::string("-");
     };
-    fmt::print(out, "rollout (supply policy {})\n", ro["supply_policy"].get<std::string>());
+    fmt::print(out, "rollout (supply policy {})\n", ro.supply_policy);
     fmt::print(out, "{:<10} {:>8} {:>8} {:>8} {:>11} {:>11} {:>11} {:>13} {:>9}\n", "operator", "ordered", "online",
                "stranded", "50% online", "90% online", "100% online", "stranded GPU-d", "GWh");
-    auto rrow = [&](const std::string& name, const nlohmann::ordered_json& g) {
-      fmt::print(out, "{:<10} {:>8} {:>8} {:>8} {:>11} {:>11} {:>11} {:>13.0f} {:>9.1f}\n", name,
-                 g["ordered_gpus"].get<std::int64_t>(), g["online_gpus"].get<std::int64_t>(),
-                 g["stranded_gpus"].get<std::int64_t>(), date(g["date_50pct_online"]), date(g["date_90pct_online"]),
-                 date(g["date_100pct_online"]), g["stranded_gpu_days"].get<double>(),
-                 g["facility_mwh"].get<double>() / 1000);
+    auto rrow = [&](const std::string& name, const RolloutGroup& g) {
+      fmt::print(out, "{:<10} {:>8} {:>8} {:>8} {:>11} {:>11} {:>11} {:>13.0f} {:>9.1f}\n", name, g.ordered_gpus,
+                 g.online_gpus, g.stranded_gpus, date(g.date_50pct_online), date(g.date_90pct_online),
+                 date(g.date_100pct_online), g.stranded_gpu_days, g.facility_mwh / 1000);
     };
-    for (const auto& o : ro["operators"]) rrow(o["id"].get<std::string>(), o);
-    rrow("all", ro["national"]);
+    for (const OperatorRollout& o : ro.operators) rrow(o.id, o.group);
+    rrow("all", ro.national);
     fmt::print(out, "{:<24} {:>14} {:>12} {:>12}\n", "site", "peak MW (day)", "grid MW then", "grid MW end");
-    for (const auto& s : ro["sites"]) {
-      const auto mw = [](const nlohmann::ordered_json& v) {
-        return v.is_null() ? std::string("unlimited") : fmt::format("{:.1f}", v.get<double>());
-      };
-      fmt::print(out, "{:<24} {:>14.1f} {:>12} {:>12}\n",
-                 s["operator"].get<std::string>() + "/" + s["site"].get<std::string>(),
-                 s["peak_facility_mw"].get<double>(), mw(s["power_capacity_mw_then"]),
-                 mw(s["power_capacity_mw_at_end"]));
-    }
+    const auto mw = [](const std::optional<double>& v) {
+      return v ? fmt::format("{:.1f}", *v) : std::string("unlimited");
+    };
+    for (const SiteRollout& s : ro.sites)
+      fmt::print(out, "{:<24} {:>14.1f} {:>12} {:>12}\n", s.op + "/" + s.site, s.peak_facility_mw,
+                 mw(s.power_capacity_mw_then), mw(s.power_capacity_mw_at_end));
     fmt::print(out, "\n");
   }
   fmt::print(out, "{:<18} {:>8} {:>10} {:>8} {:>8} {:>8} {:>11} {:>11} {:>6}\n", "cluster", "GPUs", "completed",
              "running", "queued", "rejected", "wait mean", "wait p95", "util");
-  for (const auto& c : summary["clusters"]) row(c["id"].get<std::string>(), c);
-  if (summary["clusters"].size() > 1) row("all", summary["total"]);
+  for (const ClusterSummary& c : summary.clusters) row(c.id, c.gpus, c.stats);
+  if (summary.clusters.size() > 1) row("all", summary.total_gpus, summary.total);
   fmt::print(out, "{} events in {:.2f} s ({:.0f} events/s), peak memory {:.0f} MiB; results in {}\n", run.events,
              run.wall_time_s, run.wall_time_s > 0 ? static_cast<double>(run.events) / run.wall_time_s : 0.0,
              run.peak_memory_mib, dir);
@@ -190,12 +182,12 @@ Loaded load(const RunArgs& a) {
   LoadOptions lo;
   lo.limits = l.limits;
   lo.registry = a.registry;
-  l.scenario = load_scenario_json(nlohmann::json::parse(l.resolved.doc.dump()), a.scenario, l.resolved.base_dir, lo);
+  l.scenario = load_scenario_json(l.resolved.doc, a.scenario, l.resolved.base_dir, lo);
   return l;
 }
 
 struct RunOutcome {
-  nlohmann::ordered_json summary;
+  Summary summary;  // as written (to_json(summary) is summary.json)
   bool complete = true;
   std::string dir;
 };
@@ -357,7 +349,7 @@ int cmd_check(const CheckArgs& a, std::ostream& out, std::ostream& err) {
   if (!o.complete) return interrupted_exit_code();
   if (a.update) {
     try {
-      write_file_atomic(a.expect, o.summary.dump(2) + "\n");
+      write_file_atomic(a.expect, to_json(o.summary).dump(2) + "\n");
     } catch (const std::runtime_error& e) {
       Diagnostics d;
       d.add(a.expect, "", fmt::format("cannot write the expectation: {}", e.what()));
@@ -367,8 +359,8 @@ int cmd_check(const CheckArgs& a, std::ostream& out, std::ostream& err) {
     fmt::print(out, "{}: expectation written from {}\n", a.expect, o.dir);
     return kExitOk;
   }
-  const int rc =
-      diff_report(expected, o.summary, a.expect, (std::filesystem::path(o.dir) / "summary.json").string(), a.diff, out);
+  const int rc = diff_report(expected, to_json(o.summary), a.expect,
+                             (std::filesystem::path(o.dir) / "summary.json").string(), a.diff, out);
   fmt::print(out, "{}\n", rc == kExitOk ? "check passed" : "check FAILED: the run differs from the expectation");
   return rc;
 }

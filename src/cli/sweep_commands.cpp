@@ -23,6 +23,7 @@
 #include "core/result_folder.hpp"
 #include "core/sha256.hpp"
 #include "gpufleet/cli.hpp"
+#include "metrics/summary_fields.hpp"
 #include "scenario/scenario_loader.hpp"
 
 extern char** environ;
@@ -63,7 +64,7 @@ void validate_variants(const SweepSpec& spec, const ResourceLimits& limits, cons
       LoadOptions lo;
       lo.limits = limits;
       lo.registry = registry;  // the children are this same binary (/proc/self/exe), with these policies
-      load_scenario_json(nlohmann::json::parse(r.doc.dump()), spec.scenario, r.base_dir, lo);
+      load_scenario_json(r.doc, spec.scenario, r.base_dir, lo);
     } catch (const InputError& e) {
       std::string label;
       for (const auto& s : run.sets) label += (label.empty() ? "" : ", ") + s;
@@ -94,7 +95,7 @@ RunRow collect(const SweepSpec& spec, const SweepRun& run, const fs::path& dir, 
   // missing values stay NaN.
   if (const auto summary = read_back(dir / "summary.json", limits); summary && summary->is_object()) {
     const nlohmann::json plain = nlohmann::json::parse(summary->dump());
-    row.complete = plain.value("/run/complete"_json_pointer, false);
+    row.complete = plain.value(nlohmann::json::json_pointer(std::string(summary_fields::kRunComplete)), false);
     for (std::size_t m = 0; m < spec.metrics.size(); ++m) row.metrics[m] = metric_value(plain, spec.metrics[m]);
   }
   if (const auto run_json = read_back(dir / "run.json", limits); run_json && run_json->is_object()) {

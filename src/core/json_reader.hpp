@@ -20,7 +20,7 @@
 
 namespace gpufleet::detail {
 
-using Json = nlohmann::json;
+using Json = nlohmann::ordered_json;  // the one JSON type of the scenario path (key order kept)
 
 std::string pointer_append(const std::string& pointer, const std::string& key);
 std::string pointer_append(const std::string& pointer, std::size_t index);

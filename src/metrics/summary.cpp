@@ -14,14 +14,34 @@ double r6(double x) {
   return v == 0 ? 0.0 : v;  // no "-0"
 }
 
+Quantiles rounded(Quantiles q) {
+  q.mean = r6(q.mean);
+  q.p50 = r6(q.p50);
+  q.p95 = r6(q.p95);
+  q.p99 = r6(q.p99);
+  q.max = r6(q.max);
+  return q;
+}
+
+// The statistics as published: every float rounded to 6 decimal places.
+JobStats rounded(JobStats s) {
+  s.wait_s = rounded(s.wait_s);
+  s.bounded_slowdown = rounded(s.bounded_slowdown);
+  s.turnaround_s = rounded(s.turnaround_s);
+  s.gpu_hours = r6(s.gpu_hours);
+  s.makespan_s = r6(s.makespan_s);
+  s.utilisation = r6(s.utilisation);
+  return s;
+}
+
 nlohmann::ordered_json quantiles_json(const Quantiles& q) {
   nlohmann::ordered_json j;
   j["n"] = q.n;
-  j["mean"] = r6(q.mean);
-  j["p50"] = r6(q.p50);
-  j["p95"] = r6(q.p95);
-  j["p99"] = r6(q.p99);
-  j["max"] = r6(q.max);
+  j["mean"] = q.mean;
+  j["p50"] = q.p50;
+  j["p95"] = q.p95;
+  j["p99"] = q.p99;
+  j["max"] = q.max;
   return j;
 }
 
@@ -35,9 +55,9 @@ nlohmann::ordered_json stats_json(const JobStats& s) {
   j["wait_s"] = quantiles_json(s.wait_s);
   j["turnaround_s"] = quantiles_json(s.turnaround_s);
   j["bounded_slowdown"] = quantiles_json(s.bounded_slowdown);
-  j["gpu_hours"] = r6(s.gpu_hours);
-  j["utilisation"] = r6(s.utilisation);
-  j["makespan_s"] = r6(s.makespan_s);
+  j["gpu_hours"] = s.gpu_hours;
+  j["utilisation"] = s.utilisation;
+  j["makespan_s"] = s.makespan_s;
   return j;
 }
 
@@ -96,33 +116,21 @@ JobStats compute_job_stats(const std::vector<const Job*>& jobs, Seconds end, Sec
   return s;
 }
 
-nlohmann::ordered_json build_summary(const Scenario& sc, const RunResult& run, const nlohmann::ordered_json& inputs) {
-  nlohmann::ordered_json out;
-  out["format"] = "gpufleet-summary/1";
-  out["gpufleet_version"] = GPUFLEET_VERSION;
-  out["scenario"] = {
-      {"name", sc.name},
-      {"seed", sc.seed},
-      {"start", format_utc(static_cast<double>(sc.start_epoch_s))},
-      {"horizon_s", sc.horizon_s ? nlohmann::ordered_json(r6(*sc.horizon_s)) : nlohmann::ordered_json()}};
-  if (!inputs.is_null()) out["inputs"] = inputs;
-  std::uint64_t after_horizon = 0, passes = 0;
+Summary build_summary(const Scenario& sc, const RunResult& run) {
+  Summary out;
+  out.scenario = {sc.name, sc.seed, sc.start_epoch_s,
+                  sc.horizon_s ? std::optional<Seconds>(r6(*sc.horizon_s)) : std::nullopt};
+  out.run.complete = run.complete;
+  out.run.stop_reason = run.stop_reason;
+  out.run.end_time_s = r6(run.end_time);
+  out.run.end_date = format_utc(static_cast<double>(sc.start_epoch_s) + run.end_time);
+  out.run.events_processed = run.events;
   for (const auto& c : run.clusters) {
-    after_horizon += c.trace_records_after_horizon;
-    passes += c.scheduling_passes;
+    out.run.trace_records_after_horizon += c.trace_records_after_horizon;
+    out.run.scheduling_passes += c.scheduling_passes;
   }
-  out["run"] = {
-      {"complete", run.complete},
-      {"stop_reason", run.stop_reason == StopReason::kNone ? nlohmann::ordered_json()
-                                                           : nlohmann::ordered_json(to_string(run.stop_reason))},
-      {"end_time_s", r6(run.end_time)},
-      {"end_date", format_utc(static_cast<double>(sc.start_epoch_s) + run.end_time)},
-      {"events_processed", run.events},
-      {"scheduling_passes", passes},
-      {"trace_records_after_horizon", after_horizon}};
-  out["parameters"] = {{"bsld_tau_s", r6(sc.bsld_tau_s)},
-                       {"quantiles", "nearest-rank"},
-                       {"timeseries_interval_s", r6(sc.timeseries_interval_s)}};
+  out.bsld_tau_s = r6(sc.bsld_tau_s);
+  out.timeseries_interval_s = r6(sc.timeseries_interval_s);
 
   const Seconds end = run.end_time;
   const Seconds tau = sc.bsld_tau_s;
@@ -143,47 +151,97 @@ nlohmann::ordered_json build_summary(const Scenario& sc, const RunResult& run, c
       by_operator[sc.clusters[c].op].push_back(&j);
     }
   }
-
-  out["total"] = stats_json(compute_job_stats(all, end, tau, total_online_s));
-  out["total"]["gpus"] = static_cast<std::uint64_t>(total_capacity);
-
-  auto& ops = out["operators"] = nlohmann::ordered_json::array();
-  for (std::size_t o = 0; o < sc.operators.size(); ++o) {
-    nlohmann::ordered_json j;
-    j["id"] = sc.operators[o].id;
-    j["gpus"] = static_cast<std::uint64_t>(op_capacity[o]);
-    j.update(stats_json(compute_job_stats(by_operator[o], end, tau, op_online_s[o])));
-    ops.push_back(std::move(j));
-  }
-  auto& cls = out["clusters"] = nlohmann::ordered_json::array();
+  out.total = rounded(compute_job_stats(all, end, tau, total_online_s));
+  out.total_gpus = static_cast<std::uint64_t>(total_capacity);
+  for (std::size_t o = 0; o < sc.operators.size(); ++o)
+    out.operators.push_back({sc.operators[o].id, static_cast<std::uint64_t>(op_capacity[o]),
+                             rounded(compute_job_stats(by_operator[o], end, tau, op_online_s[o]))});
   for (std::size_t c = 0; c < sc.clusters.size(); ++c) {
     const ClusterSpec& cl = sc.clusters[c];
-    nlohmann::ordered_json j;
-    j["id"] = cl.id;
-    j["operator"] = sc.operators[cl.op].id;
-    j["site"] = sc.operators[cl.op].sites[cl.site].id;
-    j["gpu_model"] = sc.gpu_models[cl.gpu_model].id;
-    j["nodes"] = cl.nodes;
-    j["gpus_per_node"] = cl.gpus_per_node;
-    j["gpus"] = cl.gpus();
-    j["policies"] = {{"queue", std::string(cl.scheduling.queue->name())},
-                     {"backfill", std::string(cl.scheduling.backfill->name())},
-                     {"placement", std::string(cl.scheduling.placement->name())}};
-    j.update(stats_json(compute_job_stats(by_cluster[c], end, tau, run.clusters[c].online_gpu_s)));
-    j["trace_records_after_horizon"] = run.clusters[c].trace_records_after_horizon;
-    cls.push_back(std::move(j));
+    ClusterSummary cs;
+    cs.id = cl.id;
+    cs.op = sc.operators[cl.op].id;
+    cs.site = sc.operators[cl.op].sites[cl.site].id;
+    cs.gpu_model = sc.gpu_models[cl.gpu_model].id;
+    cs.nodes = cl.nodes;
+    cs.gpus_per_node = cl.gpus_per_node;
+    cs.gpus = cl.gpus();
+    cs.queue = std::string(cl.scheduling.queue->name());
+    cs.backfill = std::string(cl.scheduling.backfill->name());
+    cs.placement = std::string(cl.scheduling.placement->name());
+    cs.stats = rounded(compute_job_stats(by_cluster[c], end, tau, run.clusters[c].online_gpu_s));
+    cs.trace_records_after_horizon = run.clusters[c].trace_records_after_horizon;
+    out.clusters.push_back(std::move(cs));
   }
-  auto& wls = out["workloads"] = nlohmann::ordered_json::array();
   for (std::size_t w = 0; w < sc.workloads.size(); ++w) {
     const WorkloadSpec& ws = sc.workloads[w];
-    nlohmann::ordered_json j;
-    j["id"] = ws.id;
-    j["cluster"] = sc.clusters[ws.cluster].id;
-    j["kind"] = ws.kind == WorkloadSpec::Kind::kSwf ? "swf" : "synthetic";
-    j.update(stats_json(compute_job_stats(by_workload[w], end, tau, run.clusters[ws.cluster].online_gpu_s)));
+    out.workloads.push_back(
+        {ws.id, sc.clusters[ws.cluster].id, ws.kind == WorkloadSpec::Kind::kSwf ? "swf" : "synthetic",
+         rounded(compute_job_stats(by_workload[w], end, tau, run.clusters[ws.cluster].online_gpu_s))});
+  }
+  if (run.rollout) out.rollout = run.rollout->summary;
+  return out;
+}
+
+nlohmann::ordered_json to_json(const Summary& s) {
+  using OJson = nlohmann::ordered_json;
+  const double epoch = static_cast<double>(s.scenario.start_epoch_s);
+  OJson out;
+  out["format"] = "gpufleet-summary/1";
+  out["gpufleet_version"] = GPUFLEET_VERSION;
+  out["scenario"] = {{"name", s.scenario.name},
+                     {"seed", s.scenario.seed},
+                     {"start", format_utc(epoch)},
+                     {"horizon_s", s.scenario.horizon_s ? OJson(*s.scenario.horizon_s) : OJson()}};
+  if (!s.inputs.is_null()) out["inputs"] = s.inputs;
+  out["run"] = {{"complete", s.run.complete},
+                {"stop_reason", s.run.stop_reason == StopReason::kNone ? OJson() : OJson(to_string(s.run.stop_reason))},
+                {"end_time_s", s.run.end_time_s},
+                {"end_date", s.run.end_date},
+                {"events_processed", s.run.events_processed},
+                {"scheduling_passes", s.run.scheduling_passes},
+                {"trace_records_after_horizon", s.run.trace_records_after_horizon}};
+  out["parameters"] = {
+      {"bsld_tau_s", s.bsld_tau_s}, {"quantiles", "nearest-rank"}, {"timeseries_interval_s", s.timeseries_interval_s}};
+  out["total"] = stats_json(s.total);
+  out["total"]["gpus"] = s.total_gpus;
+  auto& ops = out["operators"] = OJson::array();
+  for (const OperatorSummary& o : s.operators) {
+    OJson j;
+    j["id"] = o.id;
+    j["gpus"] = o.gpus;
+    j.update(stats_json(o.stats));
+    ops.push_back(std::move(j));
+  }
+  auto& cls = out["clusters"] = OJson::array();
+  for (const ClusterSummary& c : s.clusters) {
+    OJson j;
+    j["id"] = c.id;
+    j["operator"] = c.op;
+    j["site"] = c.site;
+    j["gpu_model"] = c.gpu_model;
+    j["nodes"] = c.nodes;
+    j["gpus_per_node"] = c.gpus_per_node;
+    j["gpus"] = c.gpus;
+    j["policies"] = {{"queue", c.queue}, {"backfill", c.backfill}, {"placement", c.placement}};
+    j.update(stats_json(c.stats));
+    j["trace_records_after_horizon"] = c.trace_records_after_horizon;
+    cls.push_back(std::move(j));
+  }
+  auto& wls = out["workloads"] = OJson::array();
+  for (const WorkloadSummary& w : s.workloads) {
+    OJson j;
+    j["id"] = w.id;
+    j["cluster"] = w.cluster;
+    j["kind"] = w.kind;
+    j.update(stats_json(w.stats));
     wls.push_back(std::move(j));
   }
-  if (run.rollout) out["rollout"] = run.rollout->summary;
+  if (s.rollout) out["rollout"] = to_json(*s.rollout, s.scenario.start_epoch_s);
+  if (!s.outputs.empty()) {
+    auto& files = out["outputs"] = OJson::object();
+    for (const OutputFile& f : s.outputs) files[f.name] = {{"bytes", f.bytes}, {"sha256", f.sha256}};
+  }
   return out;
 }
 

@@ -4,6 +4,7 @@
 #include <array>
 #include <cmath>
 #include <map>
+#include <optional>
 
 #include <fmt/format.h>
 
@@ -13,7 +14,6 @@
 namespace gpufleet {
 namespace {
 
-using OJson = nlohmann::ordered_json;
 using svg::escape;
 using svg::grouped;
 
@@ -32,10 +32,11 @@ svg.chart{max-width:100%;height:auto;display:block;margin:8px 0 20px}
 code{background:#f5f5f5;padding:1px 4px}footer{margin-top:2em;color:#666;font-size:.85em}
 )";
 
-std::string num(const OJson& v, int decimals = 0) {
-  if (v.is_null()) return "-";
-  if (v.is_string()) return escape(v.get<std::string>());
-  return grouped(v.get<double>(), decimals);
+std::string num(double v, int decimals = 0) { return grouped(v, decimals); }
+
+// A simulated time as the calendar date, "-" for none.
+std::string date(const std::optional<Seconds>& t, double epoch) {
+  return t ? escape(format_date(epoch + *t)) : std::string("-");
 }
 
 std::string duration(double s) {
@@ -99,9 +100,9 @@ std::string html_page(const std::string& title, const std::string& body) {
       escape(title), kStyle, body);
 }
 
-std::string report_html(const Scenario& sc, const RunResult& run, const OJson& summary) {
+std::string report_html(const Scenario& sc, const RunResult& run, const Summary& summary) {
   const double epoch = static_cast<double>(sc.start_epoch_s);
-  const OJson& total = summary["total"];
+  const JobStats& total = summary.total;
   std::string b;
   b += fmt::format(
       "<header><h1>{}</h1><p class=\"sub\">{}</p><p class=\"sub\">Simulated {} to {} &#183; seed {} &#183; gpufleet "
@@ -116,16 +117,15 @@ std::string report_html(const Scenario& sc, const RunResult& run, const OJson& s
 
   // Key numbers.
   b += "<section id=\"key-numbers\"><h2>Key numbers</h2><div class=\"cards\">";
-  b += card(grouped(total["gpus"].get<double>()), "GPUs in the scenario");
-  const OJson& jobs = total["jobs"];
-  b += card(grouped(jobs["submitted"].get<double>()), "jobs submitted");
-  b += card(grouped(jobs["completed"].get<double>()), "jobs completed");
-  b += card(duration(total["wait_s"]["mean"].get<double>()), "mean wait (started jobs)");
-  b += card(fmt::format("{:.1f} %", 100 * total["utilisation"].get<double>()), "GPU utilisation (of online GPU-time)");
-  if (summary.contains("rollout")) {
-    const OJson& nat = summary["rollout"]["national"];
-    b += card(num(nat["date_90pct_online"]), "90 % of ordered GPUs online");
-    b += card(grouped(nat["stranded_gpu_days"].get<double>()), "GPU-days delivered but not online");
+  b += card(grouped(static_cast<double>(summary.total_gpus)), "GPUs in the scenario");
+  b += card(grouped(static_cast<double>(total.submitted)), "jobs submitted");
+  b += card(grouped(static_cast<double>(total.completed)), "jobs completed");
+  b += card(duration(total.wait_s.mean), "mean wait (started jobs)");
+  b += card(fmt::format("{:.1f} %", 100 * total.utilisation), "GPU utilisation (of online GPU-time)");
+  if (summary.rollout) {
+    const RolloutGroup& nat = summary.rollout->national;
+    b += card(date(nat.date_90pct_online, epoch), "90 % of ordered GPUs online");
+    b += card(grouped(nat.stranded_gpu_days), "GPU-days delivered but not online");
   }
   b += "</div></section>\n";
 
@@ -166,14 +166,14 @@ std::string report_html(const Scenario& sc, const RunResult& run, const OJson& s
              "100 % online", "stranded GPU-days", "energy (GWh)", "peak power (MW)"},
             {false, true, true, true, false, false, false, true, true, true},
             {}};
-    auto add = [&](const std::string& name, const OJson& g) {
-      t.rows.push_back({escape(name), num(g["ordered_gpus"]), num(g["online_gpus"]), num(g["stranded_gpus"]),
-                        num(g["date_50pct_online"]), num(g["date_90pct_online"]), num(g["date_100pct_online"]),
-                        num(g["stranded_gpu_days"]), grouped(g["facility_mwh"].get<double>() / 1000, 1),
-                        num(g["peak_facility_mw"], 1)});
+    auto add = [&](const std::string& name, const RolloutGroup& g) {
+      t.rows.push_back({escape(name), num(static_cast<double>(g.ordered_gpus)), num(static_cast<double>(g.online_gpus)),
+                        num(static_cast<double>(g.stranded_gpus)), date(g.date_50pct_online, epoch),
+                        date(g.date_90pct_online, epoch), date(g.date_100pct_online, epoch), num(g.stranded_gpu_days),
+                        grouped(g.facility_mwh / 1000, 1), num(g.peak_facility_mw, 1)});
     };
-    for (const auto& o : summary["rollout"]["operators"]) add(o["id"].get<std::string>(), o);
-    add("all", summary["rollout"]["national"]);
+    for (const OperatorRollout& o : ro.summary.operators) add(o.id, o.group);
+    add("all", ro.summary.national);
     b += t.html();
     b += "</section>\n";
 
@@ -193,12 +193,11 @@ std::string report_html(const Scenario& sc, const RunResult& run, const OJson& s
     Table st{{"site", "PUE", "peak facility MW", "on", "grid MW then", "grid MW at end", "energy (GWh)"},
              {false, true, true, false, true, true, true},
              {}};
-    for (const auto& s : summary["rollout"]["sites"])
-      st.rows.push_back({escape(s["operator"].get<std::string>() + "/" + s["site"].get<std::string>()),
-                         num(s["pue"], 2), num(s["peak_facility_mw"], 1), num(s["peak_date"]),
-                         s["power_capacity_mw_then"].is_null() ? "unlimited" : num(s["power_capacity_mw_then"], 1),
-                         s["power_capacity_mw_at_end"].is_null() ? "unlimited" : num(s["power_capacity_mw_at_end"], 1),
-                         grouped(s["facility_mwh"].get<double>() / 1000, 1)});
+    const auto mw = [](const std::optional<double>& v) { return v ? num(*v, 1) : std::string("unlimited"); };
+    for (const SiteRollout& s : ro.summary.sites)
+      st.rows.push_back({escape(s.op + "/" + s.site), num(s.pue, 2), num(s.peak_facility_mw, 1),
+                         date(s.peak_date, epoch), mw(s.power_capacity_mw_then), mw(s.power_capacity_mw_at_end),
+                         grouped(s.facility_mwh / 1000, 1)});
     b += st.html();
     b += "</section>\n";
   }
@@ -242,15 +241,13 @@ std::string report_html(const Scenario& sc, const RunResult& run, const OJson& s
             "p95 wait", "utilisation", "policies"},
            {false, false, false, true, true, true, true, true, true, true, true, false},
            {}};
-  for (const auto& c : summary["clusters"]) {
-    const auto& j = c["jobs"];
-    ct.rows.push_back(
-        {escape(c["id"].get<std::string>()), escape(c["operator"].get<std::string>()),
-         escape(c["gpu_model"].get<std::string>()), num(c["gpus"]), num(j["completed"]), num(j["running"]),
-         num(j["queued"]), num(j["rejected"]), duration(c["wait_s"]["mean"].get<double>()),
-         duration(c["wait_s"]["p95"].get<double>()), fmt::format("{:.1f} %", 100 * c["utilisation"].get<double>()),
-         escape(c["policies"]["queue"].get<std::string>() + " / " + c["policies"]["backfill"].get<std::string>() +
-                " / " + c["policies"]["placement"].get<std::string>())});
+  for (const ClusterSummary& c : summary.clusters) {
+    const JobStats& j = c.stats;
+    ct.rows.push_back({escape(c.id), escape(c.op), escape(c.gpu_model), num(static_cast<double>(c.gpus)),
+                       num(static_cast<double>(j.completed)), num(static_cast<double>(j.running)),
+                       num(static_cast<double>(j.queued)), num(static_cast<double>(j.rejected)),
+                       duration(j.wait_s.mean), duration(j.wait_s.p95), fmt::format("{:.1f} %", 100 * j.utilisation),
+                       escape(c.queue + " / " + c.backfill + " / " + c.placement)});
   }
   b += ct.html();
   b += "<p>Jobs at the end: completed, still running, still queued, or rejected (they could never fit). Utilisation "
@@ -260,18 +257,18 @@ std::string report_html(const Scenario& sc, const RunResult& run, const OJson& s
   Table wt{{"workload", "cluster", "kind", "submitted", "completed", "mean wait", "mean bounded slowdown"},
            {false, false, false, true, true, true, true},
            {}};
-  for (const auto& w : summary["workloads"])
-    wt.rows.push_back({escape(w["id"].get<std::string>()), escape(w["cluster"].get<std::string>()),
-                       escape(w["kind"].get<std::string>()), num(w["jobs"]["submitted"]), num(w["jobs"]["completed"]),
-                       duration(w["wait_s"]["mean"].get<double>()), num(w["bounded_slowdown"]["mean"], 2)});
+  for (const WorkloadSummary& w : summary.workloads)
+    wt.rows.push_back({escape(w.id), escape(w.cluster), escape(w.kind), num(static_cast<double>(w.stats.submitted)),
+                       num(static_cast<double>(w.stats.completed)), duration(w.stats.wait_s.mean),
+                       num(w.stats.bounded_slowdown.mean, 2)});
   b += wt.html();
   b += "</section>\n";
 
   b += "<footer id=\"provenance\"><p>Produced by gpufleet " GPUFLEET_VERSION ". ";
-  if (summary.contains("inputs")) {
+  if (!summary.inputs.is_null()) {  // the provenance document (see Summary::inputs)
     b += fmt::format("Scenario (as run, in scenario.json) SHA-256 <code>{}</code>.",
-                     escape(summary["inputs"]["scenario_sha256"].get<std::string>()));
-    for (const auto& t : summary["inputs"]["traces"])
+                     escape(summary.inputs["scenario_sha256"].get<std::string>()));
+    for (const auto& t : summary.inputs["traces"])
       b += fmt::format(" Trace {} SHA-256 <code>{}</code>.", escape(t["path"].get<std::string>()),
                        escape(t["sha256"].get<std::string>()));
   }

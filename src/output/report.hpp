@@ -4,14 +4,13 @@
 
 #include <string>
 
-#include <nlohmann/json.hpp>
-
+#include "metrics/summary.hpp"
 #include "scenario/scenario.hpp"
 #include "sim/run_result.hpp"
 
 namespace gpufleet {
 
-std::string report_html(const Scenario& scenario, const RunResult& run, const nlohmann::ordered_json& summary);
+std::string report_html(const Scenario& scenario, const RunResult& run, const Summary& summary);
 
 // A complete HTML page around `body` with the reports' style sheet.
 std::string html_page(const std::string& title, const std::string& body);

@@ -125,24 +125,23 @@ std::string run_json(const Scenario& sc, const RunResult& run, const std::string
   return j.dump(2) + "\n";
 }
 
-nlohmann::ordered_json write_results(const std::string& dir, const Scenario& sc, const RunResult& run,
-                                     const WriteOptions& options) {
+Summary write_results(const std::string& dir, const Scenario& sc, const RunResult& run, const WriteOptions& options) {
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);
   if (ec) throw std::runtime_error(fmt::format("{}: cannot create output folder: {}", dir, ec.message()));
   const std::filesystem::path d(dir);
   // Every file but run.json (which measures this process) is listed with its size and SHA-256 in
   // summary.json's "outputs": a results folder can be checked file by file against its summary.
-  nlohmann::ordered_json outputs = nlohmann::ordered_json::object();
+  std::vector<OutputFile> outputs;
   auto write = [&](const char* name, const std::string& content) {
     write_file_atomic((d / name).string(), content);
-    outputs[name] = {{"bytes", content.size()}, {"sha256", sha256_hex(content)}};
+    outputs.push_back({name, content.size(), sha256_hex(content)});
   };
   std::string scenario_sha;
   if (!options.resolved_scenario.is_null()) {
     const std::string text = options.resolved_scenario.dump(2) + "\n";
     write("scenario.json", text);
-    scenario_sha = outputs["scenario.json"]["sha256"].get<std::string>();
+    scenario_sha = outputs.back().sha256;
   }
   write("jobs.csv", jobs_csv(sc, run));
   write("timeseries.csv", timeseries_csv(sc, run));
@@ -152,10 +151,11 @@ nlohmann::ordered_json write_results(const std::string& dir, const Scenario& sc,
     write("orders.csv", orders_csv(sc, run));
   }
   // summary.json last: its presence says the others are complete.
-  nlohmann::ordered_json summary = build_summary(sc, run, options.inputs);
+  Summary summary = build_summary(sc, run);
+  summary.inputs = options.inputs;
   if (options.report) write("report.html", report_html(sc, run, summary));
-  summary["outputs"] = std::move(outputs);
-  write_file_atomic((d / "summary.json").string(), summary.dump(2) + "\n");
+  summary.outputs = std::move(outputs);
+  write_file_atomic((d / "summary.json").string(), to_json(summary).dump(2) + "\n");
   return summary;
 }
 

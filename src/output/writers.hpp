@@ -6,6 +6,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "metrics/summary.hpp"
 #include "scenario/scenario.hpp"
 #include "sim/run_result.hpp"
 
@@ -30,9 +31,9 @@ struct WriteOptions {
 
 // Creates `dir` if needed and writes scenario.json, jobs.csv, timeseries.csv, run.json,
 // report.html (and rollout.csv, orders.csv), then summary.json last, with an "outputs" section
-// listing every other file but run.json with its bytes and SHA-256; returns the summary.
-// Throws std::runtime_error when a file cannot be written.
-nlohmann::ordered_json write_results(const std::string& dir, const Scenario& scenario, const RunResult& run,
-                                     const WriteOptions& options = {});
+// listing every other file but run.json with its bytes and SHA-256; returns the summary (as
+// written: to_json() of it is summary.json). Throws std::runtime_error when a file cannot be written.
+Summary write_results(const std::string& dir, const Scenario& scenario, const RunResult& run,
+                      const WriteOptions& options = {});
 
 }  // namespace gpufleet

@@ -132,13 +132,13 @@ void PolicyRegistry::add_supply(PolicyInfo info, Factory<SupplyAllocationPolicy>
 }
 
 template <class P>
-std::unique_ptr<P> PolicyRegistry::make(const Table<P>& table, PolicyKind kind, const nlohmann::json& spec,
+std::unique_ptr<P> PolicyRegistry::make(const Table<P>& table, PolicyKind kind, const nlohmann::ordered_json& spec,
                                         const std::string& file, const std::string& pointer, Diagnostics& diags) const {
   const detail::ReadContext ctx{file, &diags};
   const std::size_t errors_before = diags.size();
   detail::ObjectReader r(spec, pointer, ctx);
   const std::string name = r.string("policy");
-  const nlohmann::json* params_json = r.object("params", false);
+  const nlohmann::ordered_json* params_json = r.object("params", false);
   r.finish();
   if (diags.size() != errors_before) return nullptr;  // not an object, no name, not a string
   auto it = table.find(name);                         // an empty name is just a name that is not registered
@@ -149,7 +149,7 @@ std::unique_ptr<P> PolicyRegistry::make(const Table<P>& table, PolicyKind kind, 
                                                       fmt::join(known_names, ", "), name));
     return nullptr;
   }
-  static const nlohmann::json kEmpty = nlohmann::json::object();
+  static const nlohmann::ordered_json kEmpty = nlohmann::ordered_json::object();
   detail::ObjectReader params_reader(params_json ? *params_json : kEmpty, r.member_pointer("params"), ctx);
   const PolicyParams params = read_params(it->second.info.params, params_reader);
   if (diags.size() != errors_before) return nullptr;
@@ -166,20 +166,23 @@ std::unique_ptr<P> PolicyRegistry::make(const Table<P>& table, PolicyKind kind, 
   return policy;
 }
 
-std::unique_ptr<QueueOrder> PolicyRegistry::make_queue_order(const nlohmann::json& spec, const std::string& file,
-                                                             const std::string& pointer, Diagnostics& diags) const {
+std::unique_ptr<QueueOrder> PolicyRegistry::make_queue_order(const nlohmann::ordered_json& spec,
+                                                             const std::string& file, const std::string& pointer,
+                                                             Diagnostics& diags) const {
   return make(queue_orders_, PolicyKind::kQueueOrder, spec, file, pointer, diags);
 }
-std::unique_ptr<PlacementPolicy> PolicyRegistry::make_placement(const nlohmann::json& spec, const std::string& file,
-                                                                const std::string& pointer, Diagnostics& diags) const {
+std::unique_ptr<PlacementPolicy> PolicyRegistry::make_placement(const nlohmann::ordered_json& spec,
+                                                                const std::string& file, const std::string& pointer,
+                                                                Diagnostics& diags) const {
   return make(placements_, PolicyKind::kPlacement, spec, file, pointer, diags);
 }
-std::unique_ptr<BackfillPolicy> PolicyRegistry::make_backfill(const nlohmann::json& spec, const std::string& file,
-                                                              const std::string& pointer, Diagnostics& diags) const {
+std::unique_ptr<BackfillPolicy> PolicyRegistry::make_backfill(const nlohmann::ordered_json& spec,
+                                                              const std::string& file, const std::string& pointer,
+                                                              Diagnostics& diags) const {
   return make(backfills_, PolicyKind::kBackfill, spec, file, pointer, diags);
 }
-std::unique_ptr<SupplyAllocationPolicy> PolicyRegistry::make_supply(const nlohmann::json& spec, const std::string& file,
-                                                                    const std::string& pointer,
+std::unique_ptr<SupplyAllocationPolicy> PolicyRegistry::make_supply(const nlohmann::ordered_json& spec,
+                                                                    const std::string& file, const std::string& pointer,
                                                                     Diagnostics& diags) const {
   return make(supplies_, PolicyKind::kSupply, spec, file, pointer, diags);
 }

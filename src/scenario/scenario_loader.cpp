@@ -699,7 +699,7 @@ struct Loader {
 
 }  // namespace
 
-Scenario load_scenario_json(const nlohmann::json& doc, const std::string& file, const std::string& base_dir,
+Scenario load_scenario_json(const nlohmann::ordered_json& doc, const std::string& file, const std::string& base_dir,
                             const LoadOptions& options) {
   Loader loader(options, file, base_dir);
   return loader.load(doc);
@@ -709,7 +709,7 @@ Scenario load_scenario(const std::string& path, const LoadOptions& options) {
   ScenarioOverrides none;
   none.seed = options.seed;
   const ResolvedScenario r = resolve_scenario(path, none);
-  return load_scenario_json(nlohmann::json::parse(r.doc.dump()), path, r.base_dir, options);
+  return load_scenario_json(r.doc, path, r.base_dir, options);
 }
 
 }  // namespace gpufleet

@@ -26,7 +26,7 @@ Scenario load_scenario(const std::string& path, const LoadOptions& options = {})
 
 // The same for a document already in memory; `file` names it in messages and
 // trace paths are resolved against `base_dir`.
-Scenario load_scenario_json(const nlohmann::json& doc, const std::string& file, const std::string& base_dir,
+Scenario load_scenario_json(const nlohmann::ordered_json& doc, const std::string& file, const std::string& base_dir,
                             const LoadOptions& options = {});
 
 }  // namespace gpufleet

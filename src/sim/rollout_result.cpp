@@ -137,12 +137,8 @@ RolloutResult build_rollout_result(const Scenario& sc, const RolloutModel& model
   }
 
   // Summary section.
-  const auto date_or_null = [&](Seconds t) {
-    return t < 0 ? nlohmann::ordered_json()
-                 : nlohmann::ordered_json(format_date(static_cast<double>(sc.start_epoch_s) + t));
-  };
+  const auto reached = [](Seconds t) { return t < 0 ? std::nullopt : std::optional<Seconds>(t); };
   std::vector<double> op_it(n_ops + 1 + n_models, 0), op_fac(n_ops + 1 + n_models, 0);
-  nlohmann::ordered_json sites = nlohmann::ordered_json::array();
   for (std::uint32_t s = 0; s < spec.sites.size(); ++s) {
     const SiteBuild& sb = spec.sites[s];
     const SiteEnergy& e = model.energy()[s];
@@ -150,7 +146,7 @@ RolloutResult build_rollout_result(const Scenario& sc, const RolloutModel& model
     op_fac[sb.op] += e.facility_j;
     op_it[n_ops] += e.it_j;
     op_fac[n_ops] += e.facility_j;
-    const double cap = model.power_mw_at(s, e.peak_t);
+    const double cap = model.power_mw_at(s, e.peak_t), cap_end = model.power_mw_at(s, end);
     SitePowerSeries series;
     series.name = sc.operators[sb.op].id + "/" + sc.operators[sb.op].sites[sb.site].id;
     for (std::size_t d = 0; d < e.daily_mean_w.size(); ++d) {
@@ -158,18 +154,17 @@ RolloutResult build_rollout_result(const Scenario& sc, const RolloutModel& model
       series.capacity_mw.push_back(model.power_mw_at(s, static_cast<double>(d) * kDay));
     }
     out.site_power.push_back(std::move(series));
-    sites.push_back(
-        {{"operator", sc.operators[sb.op].id},
-         {"site", sc.operators[sb.op].sites[sb.site].id},
-         {"pue", r6(sb.pue)},
-         {"it_mwh", r6(e.it_j / 3.6e9)},
-         {"facility_mwh", r6(e.facility_j / 3.6e9)},
-         {"peak_facility_mw", r6(e.peak_w / 1e6)},
-         {"peak_date", e.peak_w > 0 ? date_or_null(e.peak_t) : nlohmann::ordered_json()},
-         {"power_capacity_mw_then", std::isfinite(cap) ? nlohmann::ordered_json(r6(cap)) : nlohmann::ordered_json()},
-         {"power_capacity_mw_at_end", std::isfinite(model.power_mw_at(s, end))
-                                          ? nlohmann::ordered_json(r6(model.power_mw_at(s, end)))
-                                          : nlohmann::ordered_json()}});
+    SiteRollout site;
+    site.op = sc.operators[sb.op].id;
+    site.site = sc.operators[sb.op].sites[sb.site].id;
+    site.pue = r6(sb.pue);
+    site.it_mwh = r6(e.it_j / 3.6e9);
+    site.facility_mwh = r6(e.facility_j / 3.6e9);
+    site.peak_facility_mw = r6(e.peak_w / 1e6);
+    if (e.peak_w > 0) site.peak_date = reached(e.peak_t);
+    if (std::isfinite(cap)) site.power_capacity_mw_then = r6(cap);
+    if (std::isfinite(cap_end)) site.power_capacity_mw_at_end = r6(cap_end);
+    out.summary.sites.push_back(std::move(site));
   }
   // Peak facility power of a group of sites: the highest daily mean of their summed power.
   std::vector<double> op_peak_w(n_ops + 1, 0);
@@ -194,47 +189,100 @@ RolloutResult build_rollout_result(const Scenario& sc, const RolloutModel& model
   }
   auto group = [&](std::uint32_t op) {
     const Track& tr = tracks[op];
-    nlohmann::ordered_json j;
-    j["ordered_gpus"] = tr.c.ordered;
-    j["delivered_gpus"] = tr.c.delivered;
-    j["online_gpus"] = tr.c.online;
-    j["stranded_gpus"] = tr.c.delivered - tr.c.online;
-    j["to_deliver_gpus"] = tr.c.ordered - tr.c.delivered;
-    j["date_50pct_online"] = date_or_null(tr.reached[0]);
-    j["date_90pct_online"] = date_or_null(tr.reached[1]);
-    j["date_100pct_online"] = date_or_null(tr.reached[2]);
-    j["stranded_gpu_days"] = r6(tr.stranded_gpu_s / kDay);
-    j["hbm_stacks_consumed"] = r6(tr.c.raw_stacks);
-    j["it_mwh"] = r6(op_it[op] / 3.6e9);
-    j["facility_mwh"] = r6(op_fac[op] / 3.6e9);
-    j["peak_facility_mw"] = r6(op_peak_w[op] / 1e6);
-    j["peak_date"] = date_or_null(op_peak_t[op]);
-    return j;
+    RolloutGroup g;
+    g.ordered_gpus = tr.c.ordered;
+    g.delivered_gpus = tr.c.delivered;
+    g.online_gpus = tr.c.online;
+    g.stranded_gpus = tr.c.delivered - tr.c.online;
+    g.to_deliver_gpus = tr.c.ordered - tr.c.delivered;
+    g.date_50pct_online = reached(tr.reached[0]);
+    g.date_90pct_online = reached(tr.reached[1]);
+    g.date_100pct_online = reached(tr.reached[2]);
+    g.stranded_gpu_days = r6(tr.stranded_gpu_s / kDay);
+    g.hbm_stacks_consumed = r6(tr.c.raw_stacks);
+    g.it_mwh = r6(op_it[op] / 3.6e9);
+    g.facility_mwh = r6(op_fac[op] / 3.6e9);
+    g.peak_facility_mw = r6(op_peak_w[op] / 1e6);
+    g.peak_date = reached(op_peak_t[op]);
+    return g;
   };
-  out.summary["supply_policy"] = std::string(spec.allocation->name());
-  out.summary["national"] = group(static_cast<std::uint32_t>(n_ops));
-  auto& ops = out.summary["operators"] = nlohmann::ordered_json::array();
-  for (std::uint32_t op = 0; op < n_ops; ++op) {
-    nlohmann::ordered_json j;
-    j["id"] = sc.operators[op].id;
-    j.update(group(op));
-    ops.push_back(std::move(j));
-  }
-  auto& models = out.summary["gpu_models"] = nlohmann::ordered_json::array();
+  out.summary.supply_policy = std::string(spec.allocation->name());
+  out.summary.national = group(static_cast<std::uint32_t>(n_ops));
+  for (std::uint32_t op = 0; op < n_ops; ++op) out.summary.operators.push_back({sc.operators[op].id, group(op)});
   for (std::uint32_t m = 0; m < n_models; ++m) {
     const Track& tr = tracks[n_ops + 1 + m];
     if (final_ordered[n_ops + 1 + m] == 0) continue;
-    models.push_back({{"id", sc.gpu_models[m].id},
-                      {"hbm_generation", sc.gpu_models[m].hbm_generation},
-                      {"ordered_gpus", tr.c.ordered},
-                      {"delivered_gpus", tr.c.delivered},
-                      {"online_gpus", tr.c.online},
-                      {"date_50pct_online", date_or_null(tr.reached[0])},
-                      {"date_90pct_online", date_or_null(tr.reached[1])},
-                      {"date_100pct_online", date_or_null(tr.reached[2])},
-                      {"stranded_gpu_days", r6(tr.stranded_gpu_s / kDay)}});
+    GpuModelRollout gm;
+    gm.id = sc.gpu_models[m].id;
+    gm.hbm_generation = sc.gpu_models[m].hbm_generation;
+    gm.ordered_gpus = tr.c.ordered;
+    gm.delivered_gpus = tr.c.delivered;
+    gm.online_gpus = tr.c.online;
+    gm.date_50pct_online = reached(tr.reached[0]);
+    gm.date_90pct_online = reached(tr.reached[1]);
+    gm.date_100pct_online = reached(tr.reached[2]);
+    gm.stranded_gpu_days = r6(tr.stranded_gpu_s / kDay);
+    out.summary.gpu_models.push_back(std::move(gm));
   }
-  out.summary["sites"] = std::move(sites);
+  return out;
+}
+
+nlohmann::ordered_json to_json(const RolloutSummary& s, std::int64_t start_epoch_s) {
+  using OJson = nlohmann::ordered_json;
+  const auto date = [&](const std::optional<Seconds>& t) {
+    return t ? OJson(format_date(static_cast<double>(start_epoch_s) + *t)) : OJson();
+  };
+  const auto mw = [](const std::optional<double>& v) { return v ? OJson(*v) : OJson(); };
+  const auto group = [&](const RolloutGroup& g) {
+    OJson j;
+    j["ordered_gpus"] = g.ordered_gpus;
+    j["delivered_gpus"] = g.delivered_gpus;
+    j["online_gpus"] = g.online_gpus;
+    j["stranded_gpus"] = g.stranded_gpus;
+    j["to_deliver_gpus"] = g.to_deliver_gpus;
+    j["date_50pct_online"] = date(g.date_50pct_online);
+    j["date_90pct_online"] = date(g.date_90pct_online);
+    j["date_100pct_online"] = date(g.date_100pct_online);
+    j["stranded_gpu_days"] = g.stranded_gpu_days;
+    j["hbm_stacks_consumed"] = g.hbm_stacks_consumed;
+    j["it_mwh"] = g.it_mwh;
+    j["facility_mwh"] = g.facility_mwh;
+    j["peak_facility_mw"] = g.peak_facility_mw;
+    j["peak_date"] = date(g.peak_date);
+    return j;
+  };
+  OJson out;
+  out["supply_policy"] = s.supply_policy;
+  out["national"] = group(s.national);
+  auto& ops = out["operators"] = OJson::array();
+  for (const OperatorRollout& o : s.operators) {
+    OJson j;
+    j["id"] = o.id;
+    j.update(group(o.group));
+    ops.push_back(std::move(j));
+  }
+  auto& models = out["gpu_models"] = OJson::array();
+  for (const GpuModelRollout& m : s.gpu_models)
+    models.push_back({{"id", m.id},
+                      {"hbm_generation", m.hbm_generation},
+                      {"ordered_gpus", m.ordered_gpus},
+                      {"delivered_gpus", m.delivered_gpus},
+                      {"online_gpus", m.online_gpus},
+                      {"date_50pct_online", date(m.date_50pct_online)},
+                      {"date_90pct_online", date(m.date_90pct_online)},
+                      {"date_100pct_online", date(m.date_100pct_online)},
+                      {"stranded_gpu_days", m.stranded_gpu_days}});
+  auto& sites = out["sites"] = OJson::array();
+  for (const SiteRollout& site : s.sites)
+    sites.push_back({{"operator", site.op},
+                     {"site", site.site},
+                     {"pue", site.pue},
+                     {"it_mwh", site.it_mwh},
+                     {"facility_mwh", site.facility_mwh},
+                     {"peak_facility_mw", site.peak_facility_mw},
+                     {"peak_date", date(site.peak_date)},
+                     {"power_capacity_mw_then", mw(site.power_capacity_mw_then)},
+                     {"power_capacity_mw_at_end", mw(site.power_capacity_mw_at_end)}});
   return out;
 }
 

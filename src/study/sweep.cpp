@@ -11,6 +11,7 @@
 #include "core/json_reader.hpp"
 #include "core/time_format.hpp"
 #include "metrics/stats.hpp"
+#include "metrics/summary_fields.hpp"
 #include "output/report.hpp"
 #include "output/svg_chart.hpp"
 #include "scenario/scenario_resolve.hpp"
@@ -146,13 +147,9 @@ OJson SweepSpec::to_json() const {
 }
 
 std::vector<std::string> default_metrics(bool rollout) {
-  std::vector<std::string> m = {"/total/wait_s/mean", "/total/wait_s/p95",     "/total/bounded_slowdown/mean",
-                                "/total/utilisation", "/total/jobs/completed", "/total/gpu_hours"};
+  std::vector<std::string> m(summary_fields::kDefaultMetrics.begin(), summary_fields::kDefaultMetrics.end());
   if (rollout)
-    for (const char* p :
-         {"/rollout/national/date_50pct_online", "/rollout/national/date_90pct_online", "/rollout/national/online_gpus",
-          "/rollout/national/stranded_gpu_days", "/rollout/national/peak_facility_mw"})
-      m.emplace_back(p);
+    m.insert(m.end(), summary_fields::kDefaultRolloutMetrics.begin(), summary_fields::kDefaultRolloutMetrics.end());
   return m;
 }
 
@@ -230,7 +227,7 @@ SweepSpec load_sweep_spec(const std::string& path, const ResourceLimits& limits,
   const std::optional<OJson> read = read_json_file(path, "sweep file", limits.max_input_bytes(), diags);
   if (!read) throw InputError(std::move(diags));
   const OJson& odoc = *read;
-  const nlohmann::json doc = nlohmann::json::parse(odoc.dump());  // what ObjectReader reads
+  const OJson& doc = odoc;  // ObjectReader reads ordered JSON, like the scenario path
   detail::ReadContext ctx{path, &diags};
   detail::ObjectReader r(doc, "", ctx);
   SweepSpec spec;
@@ -258,7 +255,7 @@ SweepSpec load_sweep_spec(const std::string& path, const ResourceLimits& limits,
         ctx.error(detail::pointer_append("/metrics", i),
                   "expected a JSON Pointer into summary.json (string starting with '/')");
     }
-  if (const nlohmann::json* v = r.raw("vary")) {
+  if (const OJson* v = r.raw("vary")) {
     if (v->is_object() && odoc["vary"].is_object()) {
       for (auto it = odoc["vary"].begin(); it != odoc["vary"].end(); ++it) {
         const std::string where = detail::pointer_append("/vary", it.key());
@@ -285,7 +282,7 @@ SweepSpec load_sweep_spec(const std::string& path, const ResourceLimits& limits,
     ctx.error("/vary", "expected at least one axis to vary (missing key)");
   }
   const std::uint64_t first = base_seed_override.value_or(1);
-  if (const nlohmann::json* s = r.raw("seeds")) {
+  if (const OJson* s = r.raw("seeds")) {
     if (s->is_number_unsigned() && s->get<std::uint64_t>() >= 1 && s->get<std::uint64_t>() <= 10000) {
       for (std::uint64_t i = 0; i < s->get<std::uint64_t>(); ++i) spec.seeds.push_back(first + i);
     } else if (s->is_array() && !s->empty()) {
@@ -321,9 +318,9 @@ double metric_value(const nlohmann::json& summary, const std::string& pointer) {
     if (v.is_boolean()) return v.get<bool>() ? 1 : 0;
     if (v.is_string()) {
       const auto t = parse_utc(v.get<std::string>().substr(0, 10));
-      const auto start = summary.contains("scenario") && summary["scenario"].contains("start") &&
-                                 summary["scenario"]["start"].is_string()
-                             ? parse_utc(summary["scenario"]["start"].get<std::string>())
+      const nlohmann::json::json_pointer start_at(std::string(summary_fields::kScenarioStart));
+      const auto start = summary.contains(start_at) && summary.at(start_at).is_string()
+                             ? parse_utc(summary.at(start_at).get<std::string>())
                              : std::nullopt;
       if (t && start) return static_cast<double>(*t - *start) / 86400.0;
     }

@@ -67,12 +67,10 @@ inline void simulate(const Scenario& sc, double stop, std::size_t max_instants) 
     for (const auto& row : c.timeseries) run.end_time = std::max(run.end_time, row.t);
   run.complete = false;
   run.stop_reason = StopReason::kSignal;  // as a stopped run
-  const auto summary = build_summary(sc, run, {});
-  promise(summary["total"]["jobs"]["submitted"].get<std::uint64_t>() ==
-          summary["total"]["jobs"]["completed"].get<std::uint64_t>() +
-              summary["total"]["jobs"]["running"].get<std::uint64_t>() +
-              summary["total"]["jobs"]["queued"].get<std::uint64_t>() +
-              summary["total"]["jobs"]["rejected"].get<std::uint64_t>());
+  const Summary summary = build_summary(sc, run);
+  const JobStats& t = summary.total;
+  promise(t.submitted == t.completed + t.running + t.queued + t.rejected);
+  (void)to_json(summary).dump();
   (void)jobs_csv(sc, run);
   (void)timeseries_csv(sc, run);
 }
