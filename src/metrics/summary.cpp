@@ -193,7 +193,20 @@ nlohmann::ordered_json to_json(const Summary& s) {
                      {"seed", s.scenario.seed},
                      {"start", format_utc(epoch)},
                      {"horizon_s", s.scenario.horizon_s ? OJson(*s.scenario.horizon_s) : OJson()}};
-  if (!s.inputs.is_null()) out["inputs"] = s.inputs;
+  if (s.inputs) {
+    const Provenance& p = *s.inputs;
+    OJson in;
+    in["scenario_sha256"] = p.scenario_sha256;
+    in["scenario_files"] = p.scenario_files;
+    auto& patches = in["patches"] = OJson::array();
+    for (const FileHash& f : p.patches) patches.push_back({{"path", f.path}, {"sha256", f.sha256}});
+    in["sets"] = p.sets;
+    auto& traces = in["traces"] = OJson::array();
+    for (const TraceHash& t : p.traces)
+      traces.push_back(
+          {{"workload", t.workload}, {"path", t.file.path}, {"bytes", t.file.bytes}, {"sha256", t.file.sha256}});
+    out["inputs"] = std::move(in);
+  }
   out["run"] = {{"complete", s.run.complete},
                 {"stop_reason", s.run.stop_reason == StopReason::kNone ? OJson() : OJson(to_string(s.run.stop_reason))},
                 {"end_time_s", s.run.end_time_s},

@@ -265,12 +265,11 @@ std::string report_html(const Scenario& sc, const RunResult& run, const Summary&
   b += "</section>\n";
 
   b += "<footer id=\"provenance\"><p>Produced by gpufleet " GPUFLEET_VERSION ". ";
-  if (!summary.inputs.is_null()) {  // the provenance document (see Summary::inputs)
+  if (summary.inputs) {
     b += fmt::format("Scenario (as run, in scenario.json) SHA-256 <code>{}</code>.",
-                     escape(summary.inputs["scenario_sha256"].get<std::string>()));
-    for (const auto& t : summary.inputs["traces"])
-      b += fmt::format(" Trace {} SHA-256 <code>{}</code>.", escape(t["path"].get<std::string>()),
-                       escape(t["sha256"].get<std::string>()));
+                     escape(summary.inputs->scenario_sha256));
+    for (const TraceHash& t : summary.inputs->traces)
+      b += fmt::format(" Trace {} SHA-256 <code>{}</code>.", escape(t.file.path), escape(t.file.sha256));
   }
   b += " Numbers: summary.json; series: jobs.csv, timeseries.csv";
   if (run.rollout) b += ", rollout.csv, orders.csv";

@@ -25,7 +25,7 @@ std::string run_json(const Scenario& scenario, const RunResult& run, const std::
 
 struct WriteOptions {
   nlohmann::ordered_json resolved_scenario;  // written as scenario.json when not null
-  nlohmann::ordered_json inputs;             // summary.json's "inputs" section when not null
+  std::optional<Provenance> inputs;          // summary.json's "inputs" section when given
   bool report = true;                        // report.html
 };
 

@@ -166,35 +166,32 @@ ResolvedScenario resolve_scenario(const std::string& path, const ScenarioOverrid
   return out;
 }
 
-nlohmann::ordered_json describe_inputs(const ResolvedScenario& r, const ScenarioOverrides& o, const Scenario& sc) {
-  OJson in;
-  in["scenario_sha256"] = sha256_hex(r.doc.dump(2) + "\n");
-  in["scenario_files"] = r.chain;
+Provenance describe_inputs(const ResolvedScenario& r, const ScenarioOverrides& o, const Scenario& sc) {
+  Provenance in;
+  in.scenario_sha256 = sha256_hex(r.doc.dump(2) + "\n");
+  in.scenario_files = r.chain;
   Diagnostics diags;
-  OJson patches = OJson::array();
   for (const std::string& p : o.patches) {
     try {
-      patches.push_back({{"path", p}, {"sha256", sha256_file(p)}});
+      in.patches.push_back({p, sha256_file(p), 0});
     } catch (const std::runtime_error& e) {
       diags.add(p, "", e.what());
     }
   }
-  in["patches"] = std::move(patches);
-  in["sets"] = o.sets;
-  OJson traces = OJson::array();
+  in.sets = o.sets;
   for (std::size_t w = 0; w < sc.workloads.size(); ++w) {
     const WorkloadSpec& ws = sc.workloads[w];
     if (ws.kind != WorkloadSpec::Kind::kSwf) continue;
     std::uint64_t bytes = 0;
     try {
       const std::string digest = sha256_file(ws.path, &bytes);
-      const OJson& written = r.doc.at("workloads").at(w).at("path");
-      traces.push_back({{"workload", ws.id}, {"path", written}, {"bytes", bytes}, {"sha256", digest}});
+      // The path as the scenario writes it (the loader checked it is a string).
+      const std::string written = r.doc.at("workloads").at(w).at("path").get<std::string>();
+      in.traces.push_back({ws.id, {written, digest, bytes}});
     } catch (const std::runtime_error& e) {
       diags.add(ws.path, "", e.what());
     }
   }
-  in["traces"] = std::move(traces);
   if (!diags.empty()) throw InputError(std::move(diags));
   return in;
 }

@@ -17,6 +17,7 @@
 
 #include "core/resource_limits.hpp"
 #include "gpufleet/diagnostics.hpp"
+#include "gpufleet/results.hpp"
 
 namespace gpufleet {
 
@@ -52,7 +53,7 @@ struct Scenario;
 // (scenario.json), the files it came from, the overrides, and each trace file's
 // path (as written in the scenario), size and SHA-256. Throws InputError when a
 // file cannot be read.
-nlohmann::ordered_json describe_inputs(const ResolvedScenario& resolved, const ScenarioOverrides& overrides,
-                                       const Scenario& scenario);
+Provenance describe_inputs(const ResolvedScenario& resolved, const ScenarioOverrides& overrides,
+                           const Scenario& scenario);
 
 }  // namespace gpufleet

@@ -8,24 +8,12 @@
 #include <vector>
 
 #include "gpufleet/job.hpp"
+#include "gpufleet/results.hpp"
 #include "scenario/scenario.hpp"
 #include "sim/cluster_sim.hpp"
 #include "sim/rollout_result.hpp"
 
 namespace gpufleet {
-
-// Why a run ended before its horizon (or before draining); the names appear in summary.json.
-enum class StopReason { kNone, kSignal, kMaxHorizonDays, kMaxTimeseriesRows };
-
-inline std::string_view to_string(StopReason r) {
-  switch (r) {
-    case StopReason::kNone: return "";
-    case StopReason::kSignal: return "signal";
-    case StopReason::kMaxHorizonDays: return "max_horizon_days";
-    case StopReason::kMaxTimeseriesRows: return "max_timeseries_rows";
-  }
-  return "?";
-}
 
 struct RunResult {
   std::vector<ClusterResult> clusters;  // parallel to Scenario::clusters

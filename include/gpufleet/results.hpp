@@ -1,0 +1,147 @@
+// A run's results as values: what summary.json holds, typed. For a program that embeds gpufleet
+// (simulation.hpp returns a Summary) and for gpufleet's own report and tables, which read these
+// fields rather than JSON keys. Times are simulated seconds since the scenario's start (Seconds);
+// dates are such times, written as calendar dates in summary.json.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "gpufleet/job.hpp"
+
+namespace gpufleet {
+
+// Why a run ended before its horizon (or before draining); the names appear in summary.json.
+enum class StopReason { kNone, kSignal, kMaxHorizonDays, kMaxTimeseriesRows };
+
+inline std::string_view to_string(StopReason r) {
+  switch (r) {
+    case StopReason::kNone: return "";
+    case StopReason::kSignal: return "signal";
+    case StopReason::kMaxHorizonDays: return "max_horizon_days";
+    case StopReason::kMaxTimeseriesRows: return "max_timeseries_rows";
+  }
+  return "?";
+}
+
+struct Quantiles {
+  double mean = 0, p50 = 0, p95 = 0, p99 = 0, max = 0;
+  std::uint64_t n = 0;
+};
+
+// Job statistics of a group of jobs (all, an operator, a cluster, a workload) at the end of a run.
+struct JobStats {
+  std::uint64_t submitted = 0, completed = 0, running = 0, queued = 0, rejected = 0;
+  Quantiles wait_s;            // over started jobs (completed + running)
+  Quantiles bounded_slowdown;  // over completed jobs
+  Quantiles turnaround_s;      // over completed jobs
+  double gpu_hours = 0;        // GPU-time used within [0, end], all started jobs
+  double makespan_s = 0;       // max end - min submit over completed jobs
+  double utilisation = 0;      // GPU-time used / GPU-time online, over [0, end]
+};
+
+// The "rollout" section of summary.json as values (floats rounded to 6 decimals, as published;
+// dates as simulated times, written as calendar dates). Key names: to_json below, docs/outputs.md.
+struct RolloutGroup {  // an operator, or the nation
+  std::int64_t ordered_gpus = 0, delivered_gpus = 0, online_gpus = 0, stranded_gpus = 0, to_deliver_gpus = 0;
+  std::optional<Seconds> date_50pct_online, date_90pct_online, date_100pct_online;  // none: not reached
+  double stranded_gpu_days = 0, hbm_stacks_consumed = 0, it_mwh = 0, facility_mwh = 0, peak_facility_mw = 0;
+  std::optional<Seconds> peak_date;  // start of the day of peak facility power; none without power
+};
+struct OperatorRollout {
+  std::string id;
+  RolloutGroup group;
+};
+struct GpuModelRollout {  // the GPUs of one model (e.g. "when is the HBM4 fleet online")
+  std::string id, hbm_generation;
+  std::int64_t ordered_gpus = 0, delivered_gpus = 0, online_gpus = 0;
+  std::optional<Seconds> date_50pct_online, date_90pct_online, date_100pct_online;
+  double stranded_gpu_days = 0;
+};
+struct SiteRollout {
+  std::string op, site;
+  double pue = 1, it_mwh = 0, facility_mwh = 0, peak_facility_mw = 0;
+  std::optional<Seconds> peak_date;
+  std::optional<double> power_capacity_mw_then, power_capacity_mw_at_end;  // none: unlimited
+};
+struct RolloutSummary {
+  std::string supply_policy;
+  RolloutGroup national;
+  std::vector<OperatorRollout> operators;   // parallel to Scenario::operators
+  std::vector<GpuModelRollout> gpu_models;  // models with GPUs ordered, in model order
+  std::vector<SiteRollout> sites;           // parallel to RolloutSpec::sites
+};
+// What ran, for provenance: the resolved scenario's hash and every input file's.
+struct FileHash {
+  std::string path;
+  std::string sha256;
+  std::uint64_t bytes = 0;  // traces only
+};
+struct TraceHash {
+  std::string workload;  // the workload id that reads it
+  FileHash file;         // path as written in the scenario
+};
+struct Provenance {
+  std::string scenario_sha256;              // of scenario.json (the resolved document that ran)
+  std::vector<std::string> scenario_files;  // the file and the files it extends
+  std::vector<FileHash> patches;            // --patch files, in order
+  std::vector<std::string> sets;            // --set assignments, in order
+  std::vector<TraceHash> traces;            // every trace read
+};
+
+// summary.json as a value (docs/outputs.md has every field's formula). Numbers are the published
+// ones, floats rounded to 6 decimal places as written, so whatever is built from the struct shows
+// what the file says.
+struct ScenarioInfo {
+  std::string name;
+  std::uint64_t seed = 0;
+  std::int64_t start_epoch_s = 0;
+  std::optional<Seconds> horizon_s;
+};
+struct RunInfo {
+  bool complete = true;
+  StopReason stop_reason = StopReason::kNone;
+  Seconds end_time_s = 0;
+  std::string end_date;  // the calendar date and time the run ended at (UTC)
+  std::uint64_t events_processed = 0, scheduling_passes = 0, trace_records_after_horizon = 0;
+};
+struct OperatorSummary {
+  std::string id;
+  std::uint64_t gpus = 0;
+  JobStats stats;
+};
+struct ClusterSummary {
+  std::string id, op, site, gpu_model;
+  std::uint32_t nodes = 0, gpus_per_node = 0;
+  std::uint64_t gpus = 0;
+  std::string queue, backfill, placement;  // policy names
+  JobStats stats;
+  std::uint64_t trace_records_after_horizon = 0;
+};
+struct WorkloadSummary {
+  std::string id, cluster, kind;  // kind: "synthetic" or "swf"
+  JobStats stats;
+};
+struct OutputFile {
+  std::string name;
+  std::uint64_t bytes = 0;
+  std::string sha256;
+};
+struct Summary {
+  ScenarioInfo scenario;
+  std::optional<Provenance> inputs;  // what ran: hashes of the scenario and its input files (set by the caller)
+  RunInfo run;
+  Seconds bsld_tau_s = 10, timeseries_interval_s = 3600;
+  JobStats total;
+  std::uint64_t total_gpus = 0;
+  std::vector<OperatorSummary> operators;  // parallel to Scenario::operators
+  std::vector<ClusterSummary> clusters;    // parallel to Scenario::clusters
+  std::vector<WorkloadSummary> workloads;  // parallel to Scenario::workloads
+  std::optional<RolloutSummary> rollout;   // scenarios with orders
+  std::vector<OutputFile> outputs;         // the other result files, written last (empty: no section)
+};
+
+}  // namespace gpufleet
