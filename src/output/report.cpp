@@ -90,19 +90,9 @@ svg::BarChart wait_histogram(const RunResult& run) {
   return chart;
 }
 
-}  // namespace
-
-std::string html_page(const std::string& title, const std::string& body) {
-  return fmt::format(
-      "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"/>"
-      "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"/>"
-      "<title>{}</title><style>{}</style></head><body>\n{}\n</body></html>\n",
-      escape(title), kStyle, body);
-}
-
-std::string report_html(const Scenario& sc, const RunResult& run, const Summary& summary) {
+// The title, the period and seed, and a warning when the run was stopped early.
+std::string header_html(const Scenario& sc, const RunResult& run) {
   const double epoch = static_cast<double>(sc.start_epoch_s);
-  const JobStats& total = summary.total;
   std::string b;
   b += fmt::format(
       "<header><h1>{}</h1><p class=\"sub\">{}</p><p class=\"sub\">Simulated {} to {} &#183; seed {} &#183; gpufleet "
@@ -114,7 +104,13 @@ std::string report_html(const Scenario& sc, const RunResult& run, const Summary&
         "<p class=\"warn\" id=\"incomplete\">This run was interrupted at {} (simulated); every number below covers "
         "only the time simulated so far.</p>\n",
         format_utc(epoch + run.end_time));
+  return b;
+}
 
+// The cards at the top: size, jobs, wait, utilisation (and the rollout's two headline numbers).
+std::string key_numbers_html(const Summary& summary, double epoch) {
+  const JobStats& total = summary.total;
+  std::string b;
   // Key numbers.
   b += "<section id=\"key-numbers\"><h2>Key numbers</h2><div class=\"cards\">";
   b += card(grouped(static_cast<double>(summary.total_gpus)), "GPUs in the scenario");
@@ -128,80 +124,92 @@ std::string report_html(const Scenario& sc, const RunResult& run, const Summary&
     b += card(grouped(nat.stranded_gpu_days), "GPU-days delivered but not online");
   }
   b += "</div></section>\n";
+  return b;
+}
 
-  if (run.rollout) {
-    const RolloutResult& ro = *run.rollout;
-    const std::size_t n_ops = sc.operators.size();
-    b += "<section id=\"rollout\"><h2>Rollout</h2>";
-    svg::LineChart online;
-    online.title = "GPUs online per operator";
-    online.y_label = "GPUs";
-    for (std::size_t op = 0; op < n_ops; ++op) {
-      svg::Series s{sc.operators[op].id, {}, {}};
-      for (const RolloutRow& r : ro.rows)
-        if (r.op == op) {
-          s.x.push_back(epoch + r.t);
-          s.y.push_back(static_cast<double>(r.online));
-        }
-      online.series.push_back(std::move(s));
-    }
-    b += svg::render(online);
-    svg::LineChart nat;
-    nat.title = "National pipeline: ordered, delivered, online, stranded (delivered, not online)";
-    nat.y_label = "GPUs";
-    svg::Series ordered{"ordered", {}, {}, true}, delivered{"delivered", {}, {}}, on{"online", {}, {}},
-        stranded{"stranded", {}, {}};
+// GPUs online per operator, the national pipeline, and the rollout table.
+std::string rollout_html(const Scenario& sc, const RolloutResult& ro, double epoch) {
+  std::string b;
+  const std::size_t n_ops = sc.operators.size();
+  b += "<section id=\"rollout\"><h2>Rollout</h2>";
+  svg::LineChart online;
+  online.title = "GPUs online per operator";
+  online.y_label = "GPUs";
+  for (std::size_t op = 0; op < n_ops; ++op) {
+    svg::Series s{sc.operators[op].id, {}, {}};
     for (const RolloutRow& r : ro.rows)
-      if (r.op == n_ops) {
-        for (auto* s : {&ordered, &delivered, &on, &stranded}) s->x.push_back(epoch + r.t);
-        ordered.y.push_back(static_cast<double>(r.ordered));
-        delivered.y.push_back(static_cast<double>(r.delivered));
-        on.y.push_back(static_cast<double>(r.online));
-        stranded.y.push_back(static_cast<double>(r.delivered - r.online));
+      if (r.op == op) {
+        s.x.push_back(epoch + r.t);
+        s.y.push_back(static_cast<double>(r.online));
       }
-    nat.series = {ordered, delivered, on, stranded};
-    b += svg::render(nat);
-
-    Table t{{"operator", "ordered GPUs", "online at end", "stranded at end", "50 % online", "90 % online",
-             "100 % online", "stranded GPU-days", "energy (GWh)", "peak power (MW)"},
-            {false, true, true, true, false, false, false, true, true, true},
-            {}};
-    auto add = [&](const std::string& name, const RolloutGroup& g) {
-      t.rows.push_back({escape(name), num(static_cast<double>(g.ordered_gpus)), num(static_cast<double>(g.online_gpus)),
-                        num(static_cast<double>(g.stranded_gpus)), date(g.date_50pct_online, epoch),
-                        date(g.date_90pct_online, epoch), date(g.date_100pct_online, epoch), num(g.stranded_gpu_days),
-                        grouped(g.facility_mwh / 1000, 1), num(g.peak_facility_mw, 1)});
-    };
-    for (const OperatorRollout& o : ro.summary.operators) add(o.id, o.group);
-    add("all", ro.summary.national);
-    b += t.html();
-    b += "</section>\n";
-
-    b += "<section id=\"power\"><h2>Power per site</h2>";
-    svg::LineChart power;
-    power.title = "Facility power per site (daily mean, MW)";
-    power.y_label = "MW";
-    for (const SitePowerSeries& sp : ro.site_power) {
-      svg::Series s{sp.name, {}, {}};
-      for (std::size_t d = 0; d < sp.daily_mw.size(); ++d) {
-        s.x.push_back(epoch + static_cast<double>(d) * 86400);
-        s.y.push_back(sp.daily_mw[d]);
-      }
-      power.series.push_back(std::move(s));
-    }
-    b += svg::render(power);
-    Table st{{"site", "PUE", "peak facility MW", "on", "grid MW then", "grid MW at end", "energy (GWh)"},
-             {false, true, true, false, true, true, true},
-             {}};
-    const auto mw = [](const std::optional<double>& v) { return v ? num(*v, 1) : std::string("unlimited"); };
-    for (const SiteRollout& s : ro.summary.sites)
-      st.rows.push_back({escape(s.op + "/" + s.site), num(s.pue, 2), num(s.peak_facility_mw, 1),
-                         date(s.peak_date, epoch), mw(s.power_capacity_mw_then), mw(s.power_capacity_mw_at_end),
-                         grouped(s.facility_mwh / 1000, 1)});
-    b += st.html();
-    b += "</section>\n";
+    online.series.push_back(std::move(s));
   }
+  b += svg::render(online);
+  svg::LineChart nat;
+  nat.title = "National pipeline: ordered, delivered, online, stranded (delivered, not online)";
+  nat.y_label = "GPUs";
+  svg::Series ordered{"ordered", {}, {}, true}, delivered{"delivered", {}, {}}, on{"online", {}, {}},
+      stranded{"stranded", {}, {}};
+  for (const RolloutRow& r : ro.rows)
+    if (r.op == n_ops) {
+      for (auto* s : {&ordered, &delivered, &on, &stranded}) s->x.push_back(epoch + r.t);
+      ordered.y.push_back(static_cast<double>(r.ordered));
+      delivered.y.push_back(static_cast<double>(r.delivered));
+      on.y.push_back(static_cast<double>(r.online));
+      stranded.y.push_back(static_cast<double>(r.delivered - r.online));
+    }
+  nat.series = {ordered, delivered, on, stranded};
+  b += svg::render(nat);
 
+  Table t{{"operator", "ordered GPUs", "online at end", "stranded at end", "50 % online", "90 % online", "100 % online",
+           "stranded GPU-days", "energy (GWh)", "peak power (MW)"},
+          {false, true, true, true, false, false, false, true, true, true},
+          {}};
+  auto add = [&](const std::string& name, const RolloutGroup& g) {
+    t.rows.push_back({escape(name), num(static_cast<double>(g.ordered_gpus)), num(static_cast<double>(g.online_gpus)),
+                      num(static_cast<double>(g.stranded_gpus)), date(g.date_50pct_online, epoch),
+                      date(g.date_90pct_online, epoch), date(g.date_100pct_online, epoch), num(g.stranded_gpu_days),
+                      grouped(g.facility_mwh / 1000, 1), num(g.peak_facility_mw, 1)});
+  };
+  for (const OperatorRollout& o : ro.summary.operators) add(o.id, o.group);
+  add("all", ro.summary.national);
+  b += t.html();
+  b += "</section>\n";
+  return b;
+}
+
+// Facility power per site and the site table.
+std::string power_html(const RolloutResult& ro, double epoch) {
+  std::string b;
+  b += "<section id=\"power\"><h2>Power per site</h2>";
+  svg::LineChart power;
+  power.title = "Facility power per site (daily mean, MW)";
+  power.y_label = "MW";
+  for (const SitePowerSeries& sp : ro.site_power) {
+    svg::Series s{sp.name, {}, {}};
+    for (std::size_t d = 0; d < sp.daily_mw.size(); ++d) {
+      s.x.push_back(epoch + static_cast<double>(d) * 86400);
+      s.y.push_back(sp.daily_mw[d]);
+    }
+    power.series.push_back(std::move(s));
+  }
+  b += svg::render(power);
+  Table st{{"site", "PUE", "peak facility MW", "on", "grid MW then", "grid MW at end", "energy (GWh)"},
+           {false, true, true, false, true, true, true},
+           {}};
+  const auto mw = [](const std::optional<double>& v) { return v ? num(*v, 1) : std::string("unlimited"); };
+  for (const SiteRollout& s : ro.summary.sites)
+    st.rows.push_back({escape(s.op + "/" + s.site), num(s.pue, 2), num(s.peak_facility_mw, 1), date(s.peak_date, epoch),
+                       mw(s.power_capacity_mw_then), mw(s.power_capacity_mw_at_end),
+                       grouped(s.facility_mwh / 1000, 1)});
+  b += st.html();
+  b += "</section>\n";
+  return b;
+}
+
+// Online and busy GPUs, the queue and the wait-time histogram, over all clusters.
+std::string fleet_html(const RunResult& run, double epoch) {
+  std::string b;
   // Utilisation and queues, summed over clusters per sample time.
   std::map<double, std::array<double, 3>> fleet;  // t -> online, busy, queued
   for (const auto& c : run.clusters)
@@ -235,7 +243,11 @@ std::string report_html(const Scenario& sc, const RunResult& run, const Summary&
   b += "</section>\n<section id=\"waits\"><h2>Wait times</h2>";
   b += svg::render(wait_histogram(run));
   b += "</section>\n";
+  return b;
+}
 
+std::string clusters_html(const Summary& summary) {
+  std::string b;
   b += "<section id=\"clusters\"><h2>Clusters</h2>";
   Table ct{{"cluster", "operator", "GPU model", "GPUs", "completed", "running", "queued", "rejected", "mean wait",
             "p95 wait", "utilisation", "policies"},
@@ -252,7 +264,11 @@ std::string report_html(const Scenario& sc, const RunResult& run, const Summary&
   b += ct.html();
   b += "<p>Jobs at the end: completed, still running, still queued, or rejected (they could never fit). Utilisation "
        "is GPU-time used over GPU-time online. Definitions: docs/outputs.md.</p></section>\n";
+  return b;
+}
 
+std::string workloads_html(const Summary& summary) {
+  std::string b;
   b += "<section id=\"workloads\"><h2>Workloads</h2>";
   Table wt{{"workload", "cluster", "kind", "submitted", "completed", "mean wait", "mean bounded slowdown"},
            {false, false, false, true, true, true, true},
@@ -263,7 +279,12 @@ std::string report_html(const Scenario& sc, const RunResult& run, const Summary&
                        num(w.stats.bounded_slowdown.mean, 2)});
   b += wt.html();
   b += "</section>\n";
+  return b;
+}
 
+// Provenance: the version and the hashes of what ran.
+std::string footer_html(const RunResult& run, const Summary& summary) {
+  std::string b;
   b += "<footer id=\"provenance\"><p>Produced by gpufleet " GPUFLEET_VERSION ". ";
   if (summary.inputs) {
     b += fmt::format("Scenario (as run, in scenario.json) SHA-256 <code>{}</code>.",
@@ -274,6 +295,24 @@ std::string report_html(const Scenario& sc, const RunResult& run, const Summary&
   b += " Numbers: summary.json; series: jobs.csv, timeseries.csv";
   if (run.rollout) b += ", rollout.csv, orders.csv";
   b += ".</p></footer>";
+  return b;
+}
+
+}  // namespace
+
+std::string html_page(const std::string& title, const std::string& body) {
+  return fmt::format(
+      "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"/>"
+      "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"/>"
+      "<title>{}</title><style>{}</style></head><body>\n{}\n</body></html>\n",
+      escape(title), kStyle, body);
+}
+
+std::string report_html(const Scenario& sc, const RunResult& run, const Summary& summary) {
+  const double epoch = static_cast<double>(sc.start_epoch_s);
+  std::string b = header_html(sc, run) + key_numbers_html(summary, epoch);
+  if (run.rollout) b += rollout_html(sc, *run.rollout, epoch) + power_html(*run.rollout, epoch);
+  b += fleet_html(run, epoch) + clusters_html(summary) + workloads_html(summary) + footer_html(run, summary);
   return html_page(sc.name + " - gpufleet report", b);
 }
 
