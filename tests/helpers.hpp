@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "gpufleet/cluster_state.hpp"
+#include "gpufleet/diagnostics.hpp"
 #include "gpufleet/job.hpp"
 
 namespace gpufleet::test {
@@ -94,6 +95,22 @@ Moments moments(std::size_t n, F draw) {
   m.mean = sum / static_cast<double>(n);
   m.var = sq / static_cast<double>(n) - m.mean * m.mean;
   return m;
+}
+
+// A one-cluster, one-workload scenario (4 nodes of 8 GPUs, 10 one-GPU jobs an hour, a day, EASY).
+inline constexpr const char* kSmallScenario = R"({
+  "format_version": 1, "name": "t", "seed": 7, "start": "2025-01-01", "horizon_days": 1,
+  "gpu_models": [{"id": "g"}],
+  "operators": [{"id": "op", "sites": [{"id": "s", "clusters": [{"id": "c", "gpu_model": "g", "nodes": 4, "gpus_per_node": 8}]}]}],
+  "workloads": [{"id": "w", "cluster": "c", "kind": "synthetic", "arrival": {"process": "poisson", "rate_per_hour": 10},
+                 "gpus": {"dist": "fixed", "value": 1}, "duration_s": {"dist": "fixed", "value": 60}}],
+  "scheduling": {"backfill": {"policy": "easy"}}
+})";
+
+// Every diagnostic of an input error, one per line; the first one alone.
+inline std::string messages(const InputError& e) { return e.diagnostics().to_string(); }
+inline std::string first_message(const Diagnostics& d) {
+  return d.empty() ? std::string() : d.items().front().to_string();
 }
 
 // A job asking for `gpus` GPUs (what a placement reads), other fields zero.

@@ -24,8 +24,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-std::string first_message(const Diagnostics& d) { return d.empty() ? std::string() : d.items().front().to_string(); }
-
 std::string nested(std::size_t depth) { return std::string(depth, '[') + std::string(depth, ']'); }
 
 }  // namespace
@@ -61,7 +59,7 @@ TEST_CASE("input files: only regular files, and no larger than the cap", "[input
     Diagnostics e;
     CHECK_FALSE(read_input_file(c.path, "scenario file", c.cap, "max_input_mib", e));
     REQUIRE(e.size() == 1);
-    CHECK_THAT(first_message(e), Catch::Contains(c.expect));
+    CHECK_THAT(test::first_message(e), Catch::Contains(c.expect));
   }
 }
 
@@ -89,7 +87,7 @@ TEST_CASE("JSON reader: nesting is bounded, keys are unique, command-line values
     Diagnostics d;
     const auto doc = parse_json_text(c.text, "f.json", d);
     CHECK(doc.has_value() == c.ok);
-    if (!c.ok) CHECK_THAT(first_message(d), Catch::Contains(c.expect));
+    if (!c.ok) CHECK_THAT(test::first_message(d), Catch::Contains(c.expect));
   }
   Diagnostics d;
   CHECK(*parse_cli_value("easy", "--set", "/p", d) == "easy");  // not JSON: a string
@@ -99,7 +97,7 @@ TEST_CASE("JSON reader: nesting is bounded, keys are unique, command-line values
   CHECK_FALSE(parse_cli_value(nested(1000), "--set", "/seed", d));  // deep JSON is not taken as a string
   CHECK_FALSE(parse_cli_value(R"({"a":1,"a":2})", "--vary", "/x", d));
   CHECK(d.size() == 2);
-  CHECK_THAT(first_message(d), Catch::Contains("--set: /seed: at byte 64"));
+  CHECK_THAT(test::first_message(d), Catch::Contains("--set: /seed: at byte 64"));
 }
 
 TEST_CASE("diagnostics are one printable line, however long or strange the input", "[inputs]") {

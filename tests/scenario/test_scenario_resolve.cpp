@@ -13,21 +13,6 @@ using gpufleet::test::TempDir;
 using gpufleet::test::write_text;
 using OJson = nlohmann::ordered_json;
 
-namespace {
-
-std::string messages(const InputError& e) { return e.diagnostics().to_string(); }
-
-const char* kScenario = R"({
-  "format_version": 1, "name": "t", "seed": 7, "start": "2025-01-01", "horizon_days": 1,
-  "gpu_models": [{"id": "g"}],
-  "operators": [{"id": "op", "sites": [{"id": "s", "clusters": [{"id": "c", "gpu_model": "g", "nodes": 4, "gpus_per_node": 8}]}]}],
-  "workloads": [{"id": "w", "cluster": "c", "kind": "synthetic", "arrival": {"process": "poisson", "rate_per_hour": 10},
-                 "gpus": {"dist": "fixed", "value": 1}, "duration_s": {"dist": "fixed", "value": 60}}],
-  "scheduling": {"backfill": {"policy": "easy"}}
-})";
-
-}  // namespace
-
 TEST_CASE("set overrides follow RFC 6901 and refuse what they cannot place", "[overrides]") {
   OJson doc = OJson::parse(R"({"a": {"b": 1, "x/y": 2}, "list": [10, 20]})");
   Diagnostics d;
@@ -56,7 +41,7 @@ TEST_CASE("set overrides follow RFC 6901 and refuse what they cannot place", "[o
 TEST_CASE("extends, patches, sets and seed apply in that order; trace paths follow their file", "[overrides]") {
   TempDir dir("resolve");
   std::filesystem::create_directories(dir.path() / "base" / "traces");
-  OJson base = OJson::parse(kScenario);
+  OJson base = OJson::parse(test::kSmallScenario);
   base["workloads"].push_back({{"id", "log"}, {"cluster", "c"}, {"kind", "swf"}, {"path", "traces/a.swf"}});
   write_text(dir.path() / "base" / "base.json", base.dump());
   write_text(
@@ -89,8 +74,8 @@ TEST_CASE("extends, patches, sets and seed apply in that order; trace paths foll
     resolve_scenario((dir.path() / "loop1.json").string(), bad);
     FAIL("expected InputError");
   } catch (const InputError& e) {
-    CHECK_THAT(messages(e), Catch::Contains("without a cycle"));
-    CHECK_THAT(messages(e), Catch::Contains("nope.json: cannot open patch file"));
+    CHECK_THAT(test::messages(e), Catch::Contains("without a cycle"));
+    CHECK_THAT(test::messages(e), Catch::Contains("nope.json: cannot open patch file"));
   }
   write_text(dir.path() / "num.json", R"({"extends": 3})");
   CHECK_THROWS_WITH(resolve_scenario((dir.path() / "num.json").string()),

@@ -15,10 +15,6 @@ using gpufleet::test::TempDir;
 using gpufleet::test::write_text;
 namespace fs = std::filesystem;
 
-namespace {
-std::string first_message(const Diagnostics& d) { return d.empty() ? std::string() : d.items().front().to_string(); }
-}  // namespace
-
 TEST_CASE("trace limits are counted while reading", "[inputs][swf]") {
   TempDir dir("swf-limits");
   const std::string line = "1 0 -1 100 4 -1 -1 4 200 -1 1 1 1 -1 1 -1 -1 -1\n";
@@ -32,7 +28,7 @@ TEST_CASE("trace limits are counted while reading", "[inputs][swf]") {
     lim.max_jobs_in_all = 10;
     CHECK(read_swf((dir.path() / "t.swf").string(), false, d, lim).empty() == false);
     REQUIRE(d.size() == 1);
-    CHECK_THAT(first_message(d),
+    CHECK_THAT(test::first_message(d),
                Catch::Contains("line 11: job line 11 of the trace, more than the limit allows (10 jobs"));
   }
   {
@@ -40,7 +36,7 @@ TEST_CASE("trace limits are counted while reading", "[inputs][swf]") {
     SwfLimits lim;
     lim.max_bytes = 1000;  // the file is 2,450 bytes
     (void)read_swf((dir.path() / "t.swf").string(), false, d, lim);
-    CHECK_THAT(first_message(d), Catch::Contains("max_trace_mib"));
+    CHECK_THAT(test::first_message(d), Catch::Contains("max_trace_mib"));
   }
   {
     // gzip: the cap is on what comes out of the decompressor, not on the (small) file.
@@ -54,7 +50,8 @@ TEST_CASE("trace limits are counted while reading", "[inputs][swf]") {
     SwfLimits lim;
     lim.max_bytes = 50'000;  // 98,000 bytes once decompressed
     (void)read_swf(gz, false, d, lim);
-    CHECK_THAT(first_message(d), Catch::Contains("larger than 48.8 KiB once decompressed, the limit (max_trace_mib)"));
+    CHECK_THAT(test::first_message(d),
+               Catch::Contains("larger than 48.8 KiB once decompressed, the limit (max_trace_mib)"));
   }
   {
     const std::string head = "2 0 -1 100 4 -1 -1 4";
@@ -62,7 +59,7 @@ TEST_CASE("trace limits are counted while reading", "[inputs][swf]") {
     write_text(dir.path() / "b.swf", binary);
     Diagnostics d;
     (void)read_swf((dir.path() / "b.swf").string(), false, d);
-    CHECK_THAT(first_message(d), Catch::Contains(fmt::format("line 2: expected text, found a NUL byte at byte {}",
-                                                             line.size() + head.size())));
+    CHECK_THAT(test::first_message(d), Catch::Contains(fmt::format("line 2: expected text, found a NUL byte at byte {}",
+                                                                   line.size() + head.size())));
   }
 }
