@@ -20,4 +20,7 @@ inline constexpr std::array<std::string_view, 5> kDefaultRolloutMetrics = {
     "/rollout/national/date_50pct_online", "/rollout/national/date_90pct_online", "/rollout/national/online_gpus",
     "/rollout/national/stranded_gpu_days", "/rollout/national/peak_facility_mw"};
 
+// Sections diff and check leave out by default: what produced a result, not what it says.
+inline constexpr std::array<std::string_view, 3> kNotCompared = {"/gpufleet_version", "/inputs", "/outputs"};
+
 }  // namespace gpufleet::summary_fields

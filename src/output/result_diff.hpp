@@ -11,13 +11,15 @@
 
 #include <nlohmann/json.hpp>
 
+#include "metrics/summary_fields.hpp"
+
 namespace gpufleet {
 
 struct DiffOptions {
   double rtol = 1e-9;
   double atol = 0;
   // Path prefixes left out of the comparison; the defaults are provenance, not outcomes.
-  std::vector<std::string> ignore = {"/gpufleet_version", "/inputs", "/outputs"};
+  std::vector<std::string> ignore{summary_fields::kNotCompared.begin(), summary_fields::kNotCompared.end()};
 };
 
 struct DiffEntry {

@@ -29,6 +29,8 @@ Summary example() {
   s.rollout->sites.push_back({});
   s.rollout->sites[0].power_capacity_mw_then = 12.5;
   s.outputs.push_back({"jobs.csv", 10, "ab"});
+  s.inputs.emplace();
+  s.inputs->scenario_sha256 = "cd";
   return s;
 }
 
@@ -40,6 +42,7 @@ TEST_CASE("every pointer the comparisons read back resolves in to_json's documen
   pointers.insert(pointers.end(), summary_fields::kDefaultMetrics.begin(), summary_fields::kDefaultMetrics.end());
   pointers.insert(pointers.end(), summary_fields::kDefaultRolloutMetrics.begin(),
                   summary_fields::kDefaultRolloutMetrics.end());
+  pointers.insert(pointers.end(), summary_fields::kNotCompared.begin(), summary_fields::kNotCompared.end());
   for (std::string_view p : pointers) {
     INFO(p);
     CHECK(doc.contains(nlohmann::json::json_pointer(std::string(p))));
@@ -61,11 +64,13 @@ TEST_CASE("to_json writes the struct's values in summary.json's layout", "[summa
   CHECK(doc["rollout"]["sites"][0]["power_capacity_mw_then"] == 12.5);
   CHECK(doc["rollout"]["sites"][0]["power_capacity_mw_at_end"].is_null());  // unlimited
   CHECK(doc["outputs"]["jobs.csv"]["sha256"] == "ab");
-  CHECK_FALSE(doc.contains("inputs"));  // none given
+  CHECK(doc["inputs"]["scenario_sha256"] == "cd");
   Summary no_rollout = example();
   no_rollout.rollout.reset();
   no_rollout.outputs.clear();
+  no_rollout.inputs.reset();
   const nlohmann::json plain = nlohmann::json::parse(to_json(no_rollout).dump());
   CHECK_FALSE(plain.contains("rollout"));
   CHECK_FALSE(plain.contains("outputs"));
+  CHECK_FALSE(plain.contains("inputs"));
 }
