@@ -125,6 +125,13 @@ struct Loader {
   ReadContext ctx{file, &diags};
   std::int64_t start_epoch_ = 0;
   std::uint64_t trace_records_ = 0;  // job lines read from every trace so far (against max_jobs)
+  // Filled while reading, for the sections that refer back to what was read before them.
+  SchedulingSetup scheduling_defaults_;                   // /scheduling
+  std::map<std::string, std::uint32_t> model_index_;      // GPU model id -> index into Scenario::gpu_models
+  std::map<std::string, std::uint32_t> cluster_index_;    // cluster id -> index into Scenario::clusters
+  std::map<std::string, std::uint32_t> supplier_index_;   // HBM supplier id -> index into RolloutSpec::suppliers
+  std::map<std::string, std::uint32_t> order_index_;      // order id -> index into RolloutSpec::orders
+  std::map<std::string, std::uint32_t> generation_seen_;  // HBM generations some supplier makes
 
   Loader(const LoadOptions& o, std::string f, std::string b)
       : options(o),
@@ -154,6 +161,24 @@ struct Loader {
     Scenario sc;
     sc.file = file;
     ObjectReader top(doc, "", ctx);
+    read_header(top, sc);
+    read_gpu_models(top, sc);
+    read_scheduling_defaults(top);
+    read_operators(top, sc);
+    read_workloads(top, sc);
+    read_rollout(top, sc);
+    read_metrics(top, sc);
+    read_outputs(top, sc);
+    top.finish();
+
+    require_counts_without_horizon(sc);
+    if (diags.empty()) check_limits(sc);
+    if (!diags.empty()) throw InputError(std::move(diags));
+    return sc;
+  }
+
+  // format_version, name, description, seed, start and horizon_days.
+  void read_header(ObjectReader& top, Scenario& sc) {
     const std::int64_t version = top.integer("format_version", 1, 1);
     (void)version;
     sc.name = top.string("name");
@@ -168,162 +193,182 @@ struct Loader {
                   fmt::format("expected a UTC date \"YYYY-MM-DD\" or \"YYYY-MM-DDTHH:MM:SSZ\", found \"{}\"", start));
     }
     if (auto h = top.opt_number("horizon_days", NumberRange{0, kMaxHorizonDays, true})) sc.horizon_s = *h * 86400.0;
+  }
 
-    // GPU models
-    std::map<std::string, std::uint32_t> model_index;
-    if (const Json* models = top.array("gpu_models", true)) {
-      for (std::size_t i = 0; i < models->size(); ++i) {
-        ObjectReader m((*models)[i], detail::pointer_append("/gpu_models", i), ctx);
-        GpuModel g;
-        g.id = read_id(m);
-        g.memory_gb = m.number_or("memory_gb", 0, NumberRange::at_least(0));
-        g.relative_speed = m.number_or("relative_speed", 1, NumberRange::above(0));
-        g.hbm_generation = m.string_or("hbm_generation", "");
-        g.hbm_stacks_per_gpu = static_cast<std::uint32_t>(m.integer_or("hbm_stacks_per_gpu", 0, 0, 64));
-        g.tdp_w = m.number_or("tdp_w", 0, NumberRange::between(0, 100'000));
-        g.idle_w = m.number_or("idle_w", 0, NumberRange::between(0, 100'000));
-        g.host_overhead = m.number_or("host_overhead", 1, NumberRange::between(1, 10));
-        g.form = m.choice("form", {"hgx8", "nvl72"}, std::string("hgx8"));
-        if (g.idle_w > g.tdp_w)
-          ctx.error(m.member_pointer("idle_w"),
-                    fmt::format("expected idle_w <= tdp_w ({}), found {}", g.tdp_w, g.idle_w));
-        m.finish();
-        if (!g.id.empty() && !model_index.emplace(g.id, static_cast<std::uint32_t>(i)).second)
-          ctx.error(m.member_pointer("id"), fmt::format("expected a unique GPU model id, found \"{}\" again", g.id));
-        sc.gpu_models.push_back(g);
-      }
-      if (models->empty()) ctx.error("/gpu_models", "expected at least one GPU model, found an empty array");
-    }
+  void read_gpu_models(ObjectReader& top, Scenario& sc) {
+    const Json* models = top.array("gpu_models", true);
+    if (!models) return;
+    for (std::size_t i = 0; i < models->size(); ++i) sc.gpu_models.push_back(read_gpu_model((*models)[i], i));
+    if (models->empty()) ctx.error("/gpu_models", "expected at least one GPU model, found an empty array");
+  }
 
-    // Scheduling defaults
-    SchedulingSetup defaults;
-    if (const Json* s = top.object("scheduling", false)) defaults = read_scheduling(*s, "/scheduling", nullptr);
-    else defaults = read_scheduling(Json::object(), "/scheduling", nullptr);
+  // /gpu_models/i; its id goes into model_index_.
+  GpuModel read_gpu_model(const Json& v, std::size_t i) {
+    ObjectReader m(v, detail::pointer_append("/gpu_models", i), ctx);
+    GpuModel g;
+    g.id = read_id(m);
+    g.memory_gb = m.number_or("memory_gb", 0, NumberRange::at_least(0));
+    g.relative_speed = m.number_or("relative_speed", 1, NumberRange::above(0));
+    g.hbm_generation = m.string_or("hbm_generation", "");
+    g.hbm_stacks_per_gpu = static_cast<std::uint32_t>(m.integer_or("hbm_stacks_per_gpu", 0, 0, 64));
+    g.tdp_w = m.number_or("tdp_w", 0, NumberRange::between(0, 100'000));
+    g.idle_w = m.number_or("idle_w", 0, NumberRange::between(0, 100'000));
+    g.host_overhead = m.number_or("host_overhead", 1, NumberRange::between(1, 10));
+    g.form = m.choice("form", {"hgx8", "nvl72"}, std::string("hgx8"));
+    if (g.idle_w > g.tdp_w)
+      ctx.error(m.member_pointer("idle_w"), fmt::format("expected idle_w <= tdp_w ({}), found {}", g.tdp_w, g.idle_w));
+    m.finish();
+    if (!g.id.empty() && !model_index_.emplace(g.id, static_cast<std::uint32_t>(i)).second)
+      ctx.error(m.member_pointer("id"), fmt::format("expected a unique GPU model id, found \"{}\" again", g.id));
+    return g;
+  }
 
-    // Operators, sites, clusters
-    std::map<std::string, std::uint32_t> cluster_index;
+  // /scheduling: the policies of every cluster that does not set its own.
+  void read_scheduling_defaults(ObjectReader& top) {
+    if (const Json* s = top.object("scheduling", false))
+      scheduling_defaults_ = read_scheduling(*s, "/scheduling", nullptr);
+    else scheduling_defaults_ = read_scheduling(Json::object(), "/scheduling", nullptr);
+  }
+
+  // /operators with their sites and the sites' clusters.
+  void read_operators(ObjectReader& top, Scenario& sc) {
+    const Json* ops = top.array("operators", true);
+    if (!ops) return;
     std::map<std::string, std::string> operator_ids;
-    if (const Json* ops = top.array("operators", true)) {
-      for (std::size_t oi = 0; oi < ops->size(); ++oi) {
-        const std::string op_ptr = detail::pointer_append("/operators", oi);
-        ObjectReader o((*ops)[oi], op_ptr, ctx);
-        OperatorSpec op;
-        op.id = read_id(o);
-        op.name = o.string_or("name", op.id);
-        if (!op.id.empty() && !operator_ids.emplace(op.id, op_ptr).second)
-          ctx.error(o.member_pointer("id"), fmt::format("expected a unique operator id, found \"{}\" again", op.id));
-        if (const Json* sites = o.array("sites", true)) {
-          if (sites->empty()) ctx.error(o.member_pointer("sites"), "expected at least one site, found an empty array");
-          for (std::size_t si = 0; si < sites->size(); ++si) {
-            const std::string site_ptr = detail::pointer_append(o.member_pointer("sites"), si);
-            ObjectReader s((*sites)[si], site_ptr, ctx);
-            SiteSpec site;
-            site.id = read_id(s);
-            SiteBuild build;
-            build.op = static_cast<std::uint32_t>(oi);
-            build.site = static_cast<std::uint32_t>(si);
-            build.power_mw.before = std::numeric_limits<double>::infinity();
-            if (const Json* p = s.array("power_mw", false)) {
-              build.power_mw = read_schedule(*p, s.member_pointer("power_mw"), NumberRange::at_least(0));
-              build.power_mw.before = 0;
-            }
-            build.pue = s.number_or("pue", 1.3, NumberRange::between(1, 5));
-            build.install_gpus_per_day = s.number_or("install_gpus_per_day", 1e9, NumberRange::above(0));
-            build.burn_in_s = s.number_or("burn_in_days", 0, NumberRange::between(0, 3650)) * 86400.0;
-            sc.rollout.sites.push_back(build);
-            if (const Json* clusters = s.array("clusters", true)) {
-              if (clusters->empty())
-                ctx.error(s.member_pointer("clusters"), "expected at least one cluster, found an empty array");
-              for (std::size_t ci = 0; ci < clusters->size(); ++ci) {
-                ObjectReader c((*clusters)[ci], detail::pointer_append(s.member_pointer("clusters"), ci), ctx);
-                ClusterSpec cl;
-                cl.id = read_id(c);
-                cl.op = static_cast<std::uint32_t>(oi);
-                cl.site = static_cast<std::uint32_t>(si);
-                const std::string model = c.string("gpu_model");
-                if (auto it = model_index.find(model); it != model_index.end()) cl.gpu_model = it->second;
-                else if (c.has("gpu_model") && c.raw("gpu_model")->is_string())
-                  ctx.error(c.member_pointer("gpu_model"),
-                            fmt::format("expected the id of a GPU model in /gpu_models, found \"{}\"", model));
-                cl.nodes = static_cast<std::uint32_t>(c.integer("nodes", 1, kMaxNodesPerCluster));
-                cl.gpus_per_node = static_cast<std::uint32_t>(c.integer("gpus_per_node", 1, kMaxGpusPerNode));
-                cl.rack_nodes =
-                    static_cast<std::uint32_t>(c.integer_or("rack_nodes", cl.nodes, 1, kMaxNodesPerCluster));
-                cl.online_nodes_at_start =
-                    static_cast<std::uint32_t>(c.integer_or("online_nodes_at_start", cl.nodes, 0, kMaxNodesPerCluster));
-                if (cl.online_nodes_at_start > cl.nodes)
-                  ctx.error(c.member_pointer("online_nodes_at_start"),
-                            fmt::format("expected at most the cluster's {} nodes, found {}", cl.nodes,
-                                        cl.online_nodes_at_start));
-                if (const Json* sch = c.object("scheduling", false))
-                  cl.scheduling = read_scheduling(*sch, c.member_pointer("scheduling"), &defaults);
-                else cl.scheduling = defaults;
-                c.finish();
-                if (!cl.id.empty() &&
-                    !cluster_index.emplace(cl.id, static_cast<std::uint32_t>(sc.clusters.size())).second)
-                  ctx.error(c.member_pointer("id"),
-                            fmt::format("expected a unique cluster id, found \"{}\" again", cl.id));
-                site.clusters.push_back(static_cast<std::uint32_t>(sc.clusters.size()));
-                sc.clusters.push_back(std::move(cl));
-              }
-            }
-            s.finish();
-            op.sites.push_back(std::move(site));
-          }
-        }
-        o.finish();
-        sc.operators.push_back(std::move(op));
-      }
-      if (ops->empty()) ctx.error("/operators", "expected at least one operator, found an empty array");
-    }
+    for (std::size_t oi = 0; oi < ops->size(); ++oi) read_operator((*ops)[oi], oi, sc, operator_ids);
+    if (ops->empty()) ctx.error("/operators", "expected at least one operator, found an empty array");
+  }
 
-    // Workloads
+  void read_operator(const Json& v, std::size_t oi, Scenario& sc, std::map<std::string, std::string>& operator_ids) {
+    const std::string op_ptr = detail::pointer_append("/operators", oi);
+    ObjectReader o(v, op_ptr, ctx);
+    OperatorSpec op;
+    op.id = read_id(o);
+    op.name = o.string_or("name", op.id);
+    if (!op.id.empty() && !operator_ids.emplace(op.id, op_ptr).second)
+      ctx.error(o.member_pointer("id"), fmt::format("expected a unique operator id, found \"{}\" again", op.id));
+    if (const Json* sites = o.array("sites", true)) {
+      if (sites->empty()) ctx.error(o.member_pointer("sites"), "expected at least one site, found an empty array");
+      for (std::size_t si = 0; si < sites->size(); ++si)
+        op.sites.push_back(read_site((*sites)[si], detail::pointer_append(o.member_pointer("sites"), si), oi, si, sc));
+    }
+    o.finish();
+    sc.operators.push_back(std::move(op));
+  }
+
+  // Site `si` of operator `oi`: its build-out goes into sc.rollout.sites, its clusters into sc.clusters.
+  SiteSpec read_site(const Json& v, const std::string& site_ptr, std::size_t oi, std::size_t si, Scenario& sc) {
+    ObjectReader s(v, site_ptr, ctx);
+    SiteSpec site;
+    site.id = read_id(s);
+    SiteBuild build;
+    build.op = static_cast<std::uint32_t>(oi);
+    build.site = static_cast<std::uint32_t>(si);
+    build.power_mw.before = std::numeric_limits<double>::infinity();
+    if (const Json* p = s.array("power_mw", false)) {
+      build.power_mw = read_schedule(*p, s.member_pointer("power_mw"), NumberRange::at_least(0));
+      build.power_mw.before = 0;
+    }
+    build.pue = s.number_or("pue", 1.3, NumberRange::between(1, 5));
+    build.install_gpus_per_day = s.number_or("install_gpus_per_day", 1e9, NumberRange::above(0));
+    build.burn_in_s = s.number_or("burn_in_days", 0, NumberRange::between(0, 3650)) * 86400.0;
+    sc.rollout.sites.push_back(build);
+    if (const Json* clusters = s.array("clusters", true)) {
+      if (clusters->empty())
+        ctx.error(s.member_pointer("clusters"), "expected at least one cluster, found an empty array");
+      for (std::size_t ci = 0; ci < clusters->size(); ++ci) {
+        const auto index = static_cast<std::uint32_t>(sc.clusters.size());
+        sc.clusters.push_back(
+            read_cluster((*clusters)[ci], detail::pointer_append(s.member_pointer("clusters"), ci), oi, si, index));
+        site.clusters.push_back(index);
+      }
+    }
+    s.finish();
+    return site;
+  }
+
+  // A cluster of site `si` of operator `oi`, to be sc.clusters[index]; its id goes into cluster_index_.
+  ClusterSpec read_cluster(const Json& v, const std::string& pointer, std::size_t oi, std::size_t si,
+                           std::uint32_t index) {
+    ObjectReader c(v, pointer, ctx);
+    ClusterSpec cl;
+    cl.id = read_id(c);
+    cl.op = static_cast<std::uint32_t>(oi);
+    cl.site = static_cast<std::uint32_t>(si);
+    const std::string model = c.string("gpu_model");
+    if (auto it = model_index_.find(model); it != model_index_.end()) cl.gpu_model = it->second;
+    else if (c.has("gpu_model") && c.raw("gpu_model")->is_string())
+      ctx.error(c.member_pointer("gpu_model"),
+                fmt::format("expected the id of a GPU model in /gpu_models, found \"{}\"", model));
+    cl.nodes = static_cast<std::uint32_t>(c.integer("nodes", 1, kMaxNodesPerCluster));
+    cl.gpus_per_node = static_cast<std::uint32_t>(c.integer("gpus_per_node", 1, kMaxGpusPerNode));
+    cl.rack_nodes = static_cast<std::uint32_t>(c.integer_or("rack_nodes", cl.nodes, 1, kMaxNodesPerCluster));
+    cl.online_nodes_at_start =
+        static_cast<std::uint32_t>(c.integer_or("online_nodes_at_start", cl.nodes, 0, kMaxNodesPerCluster));
+    if (cl.online_nodes_at_start > cl.nodes)
+      ctx.error(c.member_pointer("online_nodes_at_start"),
+                fmt::format("expected at most the cluster's {} nodes, found {}", cl.nodes, cl.online_nodes_at_start));
+    if (const Json* sch = c.object("scheduling", false))
+      cl.scheduling = read_scheduling(*sch, c.member_pointer("scheduling"), &scheduling_defaults_);
+    else cl.scheduling = scheduling_defaults_;
+    c.finish();
+    if (!cl.id.empty() && !cluster_index_.emplace(cl.id, index).second)
+      ctx.error(c.member_pointer("id"), fmt::format("expected a unique cluster id, found \"{}\" again", cl.id));
+    return cl;
+  }
+
+  void read_workloads(ObjectReader& top, Scenario& sc) {
+    const Json* wls = top.array("workloads", true);
+    if (!wls) return;
     std::map<std::string, int> workload_ids;
-    if (const Json* wls = top.array("workloads", true)) {
-      for (std::size_t wi = 0; wi < wls->size(); ++wi) {
-        ObjectReader w((*wls)[wi], detail::pointer_append("/workloads", wi), ctx);
-        WorkloadSpec spec;
-        spec.id = read_id(w);
-        if (!spec.id.empty() && !workload_ids.emplace(spec.id, 0).second)
-          ctx.error(w.member_pointer("id"), fmt::format("expected a unique workload id, found \"{}\" again", spec.id));
-        const std::string cluster = w.string("cluster");
-        if (auto it = cluster_index.find(cluster); it != cluster_index.end()) spec.cluster = it->second;
-        else if (w.has("cluster") && w.raw("cluster")->is_string())
-          ctx.error(w.member_pointer("cluster"), fmt::format("expected the id of a cluster, found \"{}\"", cluster));
-        spec.priority = static_cast<std::int32_t>(w.integer_or("priority", 0, -1'000'000, 1'000'000));
-        const std::string kind = w.choice("kind", {"synthetic", "swf"});
-        if (kind == "synthetic") read_synthetic(w, spec, sc);
-        else if (kind == "swf") read_swf_workload(w, spec, sc.seed);
-        w.finish();
-        sc.workloads.push_back(std::move(spec));
-      }
-    }
+    for (std::size_t wi = 0; wi < wls->size(); ++wi)
+      sc.workloads.push_back(read_workload((*wls)[wi], wi, sc, workload_ids));
+  }
 
-    read_rollout(top, sc, cluster_index);
+  WorkloadSpec read_workload(const Json& v, std::size_t wi, const Scenario& sc,
+                             std::map<std::string, int>& workload_ids) {
+    ObjectReader w(v, detail::pointer_append("/workloads", wi), ctx);
+    WorkloadSpec spec;
+    spec.id = read_id(w);
+    if (!spec.id.empty() && !workload_ids.emplace(spec.id, 0).second)
+      ctx.error(w.member_pointer("id"), fmt::format("expected a unique workload id, found \"{}\" again", spec.id));
+    const std::string cluster = w.string("cluster");
+    if (auto it = cluster_index_.find(cluster); it != cluster_index_.end()) spec.cluster = it->second;
+    else if (w.has("cluster") && w.raw("cluster")->is_string())
+      ctx.error(w.member_pointer("cluster"), fmt::format("expected the id of a cluster, found \"{}\"", cluster));
+    spec.priority = static_cast<std::int32_t>(w.integer_or("priority", 0, -1'000'000, 1'000'000));
+    const std::string kind = w.choice("kind", {"synthetic", "swf"});
+    if (kind == "synthetic") read_synthetic(w, spec, sc);
+    else if (kind == "swf") read_swf_workload(w, spec, sc.seed);
+    w.finish();
+    return spec;
+  }
 
+  void read_metrics(ObjectReader& top, Scenario& sc) {
     if (const Json* m = top.object("metrics", false)) {
       ObjectReader mr(*m, "/metrics", ctx);
       sc.bsld_tau_s = mr.number_or("bsld_tau_s", 10, NumberRange::above(0));
       mr.finish();
     }
+  }
+
+  void read_outputs(ObjectReader& top, Scenario& sc) {
     if (const Json* o = top.object("outputs", false)) {
       ObjectReader orr(*o, "/outputs", ctx);
       sc.timeseries_interval_s = orr.number_or("timeseries_interval_s", 3600, NumberRange::at_least(1));
       orr.finish();
     }
-    top.finish();
+  }
 
-    if (!sc.horizon_s) {
-      for (std::size_t i = 0; i < sc.workloads.size(); ++i) {
-        const auto& w = sc.workloads[i];
-        if (w.kind == WorkloadSpec::Kind::kSynthetic && !w.count)
-          ctx.error(detail::pointer_append("/workloads", i),
-                    "expected \"count\" (this workload never ends and the scenario has no \"horizon_days\")");
-      }
+  // Without a horizon a synthetic workload must end by itself: it needs a "count".
+  void require_counts_without_horizon(const Scenario& sc) {
+    if (sc.horizon_s) return;
+    for (std::size_t i = 0; i < sc.workloads.size(); ++i) {
+      const auto& w = sc.workloads[i];
+      if (w.kind == WorkloadSpec::Kind::kSynthetic && !w.count)
+        ctx.error(detail::pointer_append("/workloads", i),
+                  "expected \"count\" (this workload never ends and the scenario has no \"horizon_days\")");
     }
-    if (diags.empty()) check_limits(sc);
-    if (!diags.empty()) throw InputError(std::move(diags));
-    return sc;
   }
 
   std::optional<Seconds> read_date(const Json& v, const std::string& pointer, std::int64_t start) {
@@ -364,180 +409,220 @@ struct Loader {
     return out;
   }
 
-  void read_rollout(ObjectReader& top, Scenario& sc, const std::map<std::string, std::uint32_t>& cluster_index) {
+  // The rollout's own sections: supply, orders and events (the sites' build-out is read with the operators).
+  void read_rollout(ObjectReader& top, Scenario& sc) {
     RolloutSpec& ro = sc.rollout;
-    std::map<std::string, std::uint32_t> supplier_index, order_index;
-    std::map<std::string, std::uint32_t> generation_seen;
-    if (const Json* sup = top.object("supply", false)) {
-      ObjectReader r(*sup, "/supply", ctx);
-      ro.supply_step_s = r.number_or("step_days", 7, NumberRange::between(1, 92)) * 86400.0;
-      ro.build_lead_s = r.number_or("build_lead_days", 0, NumberRange::between(0, 3650)) * 86400.0;
-      ro.ship_lead_s = r.number_or("ship_lead_days", 0, NumberRange::between(0, 3650)) * 86400.0;
-      if (auto w = r.opt_number("supply_window_days", NumberRange::between(0, 3650))) ro.supply_window_s = *w * 86400.0;
-      if (const Json* p = r.raw("packaging_gpus_per_month"))
-        ro.packaging_gpus_per_month =
-            read_schedule(*p, r.member_pointer("packaging_gpus_per_month"), NumberRange::at_least(0));
-      if (const Json* a = r.raw("allocation"))
-        ro.allocation = registry.make_supply(*a, file, r.member_pointer("allocation"), diags);
-      else
-        ro.allocation =
-            registry.make_supply(Json{{"policy", "fcfs_orders"}}, file, r.member_pointer("allocation"), diags);
-      if (const Json* list = r.array("hbm_suppliers", true)) {
-        for (std::size_t i = 0; i < list->size(); ++i) {
-          ObjectReader h((*list)[i], detail::pointer_append(r.member_pointer("hbm_suppliers"), i), ctx);
-          HbmSupplier hs;
-          hs.id = read_id(h);
-          if (!hs.id.empty() && !supplier_index.emplace(hs.id, static_cast<std::uint32_t>(i)).second)
-            ctx.error(h.member_pointer("id"), fmt::format("expected a unique supplier id, found \"{}\" again", hs.id));
-          hs.programme_share = h.number("programme_share", NumberRange{0, 1, true});
-          if (const Json* y = h.raw("yield"))
-            hs.yield = read_schedule(*y, h.member_pointer("yield"), NumberRange{0, 1, true});
-          else ctx.error(h.member_pointer("yield"), "required key is missing");
-          if (const Json* caps = h.object("stacks_per_month", true)) {
-            for (const auto& [gen, sched] : caps->items()) {
-              hs.stacks_per_month[gen] = read_schedule(
-                  sched, detail::pointer_append(h.member_pointer("stacks_per_month"), gen), NumberRange::at_least(0));
-              generation_seen[gen] = 1;
-            }
-          }
-          h.finish();
-          ro.suppliers.push_back(std::move(hs));
-        }
-      }
-      r.finish();
-    }
-    if (const Json* orders = top.array("orders", false)) {
-      std::map<std::uint32_t, std::uint64_t> per_cluster;
-      for (std::size_t i = 0; i < orders->size(); ++i) {
-        ObjectReader o((*orders)[i], detail::pointer_append("/orders", i), ctx);
-        Order ord;
-        ord.id = read_id(o);
-        if (!ord.id.empty() && !order_index.emplace(ord.id, static_cast<std::uint32_t>(i)).second)
-          ctx.error(o.member_pointer("id"), fmt::format("expected a unique order id, found \"{}\" again", ord.id));
-        const std::string cluster = o.string("cluster");
-        bool cluster_ok = false;
-        if (auto it = cluster_index.find(cluster); it != cluster_index.end()) {
-          ord.cluster = it->second;
-          ord.op = sc.clusters[ord.cluster].op;
-          cluster_ok = true;
-          // A cluster whose GPU model did not resolve has been reported already.
-          const std::uint32_t model = sc.clusters[ord.cluster].gpu_model;
-          const GpuModel& m = model < sc.gpu_models.size() ? sc.gpu_models[model] : GpuModel{};
-          if (model >= sc.gpu_models.size()) {
-          } else if (m.hbm_generation.empty() || m.hbm_stacks_per_gpu == 0 || m.tdp_w <= 0)
-            ctx.error(
-                o.member_pointer("cluster"),
-                fmt::format("expected a cluster whose GPU model \"{}\" has hbm_generation, hbm_stacks_per_gpu and "
-                            "tdp_w (needed to supply and power it)",
-                            m.id));
-          else if (!generation_seen.count(m.hbm_generation))
-            ctx.error(o.member_pointer("cluster"),
-                      fmt::format("expected an HBM supplier making \"{}\" (for GPU model \"{}\"), "
-                                  "found none in /supply/hbm_suppliers",
-                                  m.hbm_generation, m.id));
-        } else if (o.has("cluster") && o.raw("cluster")->is_string()) {
-          ctx.error(o.member_pointer("cluster"), fmt::format("expected the id of a cluster, found \"{}\"", cluster));
-        }
-        if (const Json* d = o.raw("ordered"))
-          ord.ordered = read_date(*d, o.member_pointer("ordered"), start_epoch_).value_or(0);
-        else ctx.error(o.member_pointer("ordered"), "required key is missing");
-        ord.priority = static_cast<std::int32_t>(o.integer_or("priority", 0, -1'000'000, 1'000'000));
-        if (const Json* tr = o.array("tranches", true)) {
-          if (tr->empty())
-            ctx.error(o.member_pointer("tranches"), "expected at least one tranche, found an empty array");
-          for (std::size_t k = 0; k < tr->size(); ++k) {
-            ObjectReader t((*tr)[k], detail::pointer_append(o.member_pointer("tranches"), k), ctx);
-            Tranche tranche;
-            tranche.gpus = static_cast<std::uint64_t>(t.integer("gpus", 1, 100'000'000));
-            if (const Json* d = t.raw("due"))
-              tranche.due = read_date(*d, t.member_pointer("due"), start_epoch_).value_or(0);
-            else ctx.error(t.member_pointer("due"), "required key is missing");
-            t.finish();
-            if (!ord.tranches.empty() && tranche.due < ord.tranches.back().due)
-              ctx.error(t.member_pointer("due"), "expected tranches in order of due date");
-            ord.tranches.push_back(tranche);
-          }
-        }
-        o.finish();
-        if (cluster_ok) {
-          for (const auto& tr : ord.tranches) per_cluster[ord.cluster] += tr.gpus;
-        }
-        ro.orders.push_back(std::move(ord));
-      }
-      for (const auto& [c, gpus] : per_cluster) {
-        const ClusterSpec& cl = sc.clusters[c];
-        const std::uint64_t room = std::uint64_t{cl.nodes - cl.online_nodes_at_start} * cl.gpus_per_node;
-        if (gpus > room)
-          ctx.error("/orders", fmt::format("expected orders for cluster \"{}\" to fit its {} nodes not online at start "
-                                           "({} GPUs), found {} GPUs ordered",
-                                           cl.id, cl.nodes - cl.online_nodes_at_start, room, gpus));
-      }
-    }
+    if (const Json* sup = top.object("supply", false)) read_supply(*sup, ro);
+    if (const Json* orders = top.array("orders", false)) read_orders(*orders, sc);
     if (const Json* events = top.array("events", false)) {
-      for (std::size_t i = 0; i < events->size(); ++i) {
-        ObjectReader e((*events)[i], detail::pointer_append("/events", i), ctx);
-        Disruption d;
-        const std::string kind = e.choice("kind", {"supplier_capacity", "supplier_yield", "site_power_delay",
-                                                   "order_change", "hbm_generation_delay"});
-        std::optional<Seconds> from;
-        if (const Json* v = e.raw("date")) from = read_date(*v, e.member_pointer("date"), start_epoch_);
-        else ctx.error(e.member_pointer("date"), "required key is missing");
-        d.from = from.value_or(0);
-        if (kind == "supplier_capacity" || kind == "supplier_yield") {
-          d.kind = kind == "supplier_capacity" ? Disruption::Kind::kSupplierCapacity : Disruption::Kind::kSupplierYield;
-          const std::string who = e.string("supplier");
-          if (auto it = supplier_index.find(who); it != supplier_index.end()) d.target = it->second;
-          else if (!who.empty())
-            ctx.error(e.member_pointer("supplier"), fmt::format("expected a supplier id, found \"{}\"", who));
-          d.factor = e.number("factor", NumberRange::between(0, 100));
-          if (const Json* v = e.raw("until"))
-            d.until = read_date(*v, e.member_pointer("until"), start_epoch_).value_or(0);
-          else ctx.error(e.member_pointer("until"), "required key is missing");
-          ro.disruptions.push_back(d);
-        } else if (kind == "order_change") {
-          d.kind = Disruption::Kind::kOrderChange;
-          const std::string who = e.string("order");
-          if (auto it = order_index.find(who); it != order_index.end()) d.target = it->second;
-          else if (!who.empty())
-            ctx.error(e.member_pointer("order"), fmt::format("expected an order id, found \"{}\"", who));
-          d.gpus_delta = e.integer("gpus", -100'000'000, 100'000'000);
-          ro.disruptions.push_back(d);
-        } else if (kind == "site_power_delay") {
-          // Applied here: every power step of the site dated on or after `date` moves later by `days`.
-          const std::string op = e.string("operator"), site = e.string("site");
-          const double days = e.number("days", NumberRange::between(0, 3650));
-          bool found = false;
-          for (auto& sb : ro.sites) {
-            if (sc.operators[sb.op].id != op || sc.operators[sb.op].sites[sb.site].id != site) continue;
-            found = true;
-            for (auto& step : sb.power_mw.steps)
-              if (step.from >= d.from) step.from += days * 86400.0;
-          }
-          if (!found && !op.empty())
-            ctx.error(e.member_pointer("site"),
-                      fmt::format("expected a site of operator \"{}\", found \"{}\"", op, site));
-        } else if (kind == "hbm_generation_delay") {
-          // Applied here: every supplier's capacity steps of this generation dated on or after `date` move later.
-          const std::string gen = e.string("generation");
-          const double days = e.number("days", NumberRange::between(0, 3650));
-          if (!generation_seen.count(gen) && !gen.empty())
-            ctx.error(e.member_pointer("generation"),
-                      fmt::format("expected an HBM generation some supplier makes, found \"{}\"", gen));
-          for (auto& sup : ro.suppliers) {
-            auto it = sup.stacks_per_month.find(gen);
-            if (it == sup.stacks_per_month.end()) continue;
-            for (auto& step : it->second.steps)
-              if (step.from >= d.from) step.from += days * 86400.0;
-          }
-        }
-        e.finish();
-      }
+      for (std::size_t i = 0; i < events->size(); ++i)
+        read_event((*events)[i], detail::pointer_append("/events", i), sc);
     }
     ro.enabled = !ro.orders.empty();
     if (ro.enabled && !ro.allocation)
       ctx.error("/supply", "required when the scenario has orders: expected a supply section");
     if (ro.enabled && !sc.horizon_s)
       ctx.error("/horizon_days", "required when the scenario has orders (a rollout needs an end)");
+  }
+
+  void read_supply(const Json& v, RolloutSpec& ro) {
+    ObjectReader r(v, "/supply", ctx);
+    ro.supply_step_s = r.number_or("step_days", 7, NumberRange::between(1, 92)) * 86400.0;
+    ro.build_lead_s = r.number_or("build_lead_days", 0, NumberRange::between(0, 3650)) * 86400.0;
+    ro.ship_lead_s = r.number_or("ship_lead_days", 0, NumberRange::between(0, 3650)) * 86400.0;
+    if (auto w = r.opt_number("supply_window_days", NumberRange::between(0, 3650))) ro.supply_window_s = *w * 86400.0;
+    if (const Json* p = r.raw("packaging_gpus_per_month"))
+      ro.packaging_gpus_per_month =
+          read_schedule(*p, r.member_pointer("packaging_gpus_per_month"), NumberRange::at_least(0));
+    if (const Json* a = r.raw("allocation"))
+      ro.allocation = registry.make_supply(*a, file, r.member_pointer("allocation"), diags);
+    else
+      ro.allocation =
+          registry.make_supply(Json{{"policy", "fcfs_orders"}}, file, r.member_pointer("allocation"), diags);
+    if (const Json* list = r.array("hbm_suppliers", true)) {
+      for (std::size_t i = 0; i < list->size(); ++i)
+        ro.suppliers.push_back(
+            read_hbm_supplier((*list)[i], detail::pointer_append(r.member_pointer("hbm_suppliers"), i), i));
+    }
+    r.finish();
+  }
+
+  // /supply/hbm_suppliers/i; its id goes into supplier_index_, its generations into generation_seen_.
+  HbmSupplier read_hbm_supplier(const Json& v, const std::string& pointer, std::size_t i) {
+    ObjectReader h(v, pointer, ctx);
+    HbmSupplier hs;
+    hs.id = read_id(h);
+    if (!hs.id.empty() && !supplier_index_.emplace(hs.id, static_cast<std::uint32_t>(i)).second)
+      ctx.error(h.member_pointer("id"), fmt::format("expected a unique supplier id, found \"{}\" again", hs.id));
+    hs.programme_share = h.number("programme_share", NumberRange{0, 1, true});
+    if (const Json* y = h.raw("yield"))
+      hs.yield = read_schedule(*y, h.member_pointer("yield"), NumberRange{0, 1, true});
+    else ctx.error(h.member_pointer("yield"), "required key is missing");
+    if (const Json* caps = h.object("stacks_per_month", true)) {
+      for (const auto& [gen, sched] : caps->items()) {
+        hs.stacks_per_month[gen] = read_schedule(
+            sched, detail::pointer_append(h.member_pointer("stacks_per_month"), gen), NumberRange::at_least(0));
+        generation_seen_[gen] = 1;
+      }
+    }
+    h.finish();
+    return hs;
+  }
+
+  // /orders, then the GPUs ordered for each cluster against the room it has for them.
+  void read_orders(const Json& orders, Scenario& sc) {
+    std::map<std::uint32_t, std::uint64_t> per_cluster;
+    for (std::size_t i = 0; i < orders.size(); ++i)
+      sc.rollout.orders.push_back(read_order(orders[i], i, sc, per_cluster));
+    for (const auto& [c, gpus] : per_cluster) {
+      const ClusterSpec& cl = sc.clusters[c];
+      const std::uint64_t room = std::uint64_t{cl.nodes - cl.online_nodes_at_start} * cl.gpus_per_node;
+      if (gpus > room)
+        ctx.error("/orders", fmt::format("expected orders for cluster \"{}\" to fit its {} nodes not online at start "
+                                         "({} GPUs), found {} GPUs ordered",
+                                         cl.id, cl.nodes - cl.online_nodes_at_start, room, gpus));
+    }
+  }
+
+  // /orders/i; its id goes into order_index_ and, if its cluster resolves, its GPUs into per_cluster.
+  Order read_order(const Json& v, std::size_t i, const Scenario& sc,
+                   std::map<std::uint32_t, std::uint64_t>& per_cluster) {
+    ObjectReader o(v, detail::pointer_append("/orders", i), ctx);
+    Order ord;
+    ord.id = read_id(o);
+    if (!ord.id.empty() && !order_index_.emplace(ord.id, static_cast<std::uint32_t>(i)).second)
+      ctx.error(o.member_pointer("id"), fmt::format("expected a unique order id, found \"{}\" again", ord.id));
+    const bool cluster_ok = read_order_cluster(o, sc, ord);
+    if (const Json* d = o.raw("ordered"))
+      ord.ordered = read_date(*d, o.member_pointer("ordered"), start_epoch_).value_or(0);
+    else ctx.error(o.member_pointer("ordered"), "required key is missing");
+    ord.priority = static_cast<std::int32_t>(o.integer_or("priority", 0, -1'000'000, 1'000'000));
+    if (const Json* tr = o.array("tranches", true)) read_tranches(*tr, o.member_pointer("tranches"), ord);
+    o.finish();
+    if (cluster_ok) {
+      for (const auto& tr : ord.tranches) per_cluster[ord.cluster] += tr.gpus;
+    }
+    return ord;
+  }
+
+  // The order's "cluster" (and so its operator); its GPU model must say how to supply and power it.
+  // Returns whether the cluster resolved.
+  bool read_order_cluster(ObjectReader& o, const Scenario& sc, Order& ord) {
+    const std::string cluster = o.string("cluster");
+    auto it = cluster_index_.find(cluster);
+    if (it == cluster_index_.end()) {
+      if (o.has("cluster") && o.raw("cluster")->is_string())
+        ctx.error(o.member_pointer("cluster"), fmt::format("expected the id of a cluster, found \"{}\"", cluster));
+      return false;
+    }
+    ord.cluster = it->second;
+    ord.op = sc.clusters[ord.cluster].op;
+    // A cluster whose GPU model did not resolve has been reported already.
+    const std::uint32_t model = sc.clusters[ord.cluster].gpu_model;
+    if (model >= sc.gpu_models.size()) return true;
+    const GpuModel& m = sc.gpu_models[model];
+    if (m.hbm_generation.empty() || m.hbm_stacks_per_gpu == 0 || m.tdp_w <= 0)
+      ctx.error(o.member_pointer("cluster"),
+                fmt::format("expected a cluster whose GPU model \"{}\" has hbm_generation, hbm_stacks_per_gpu and "
+                            "tdp_w (needed to supply and power it)",
+                            m.id));
+    else if (!generation_seen_.count(m.hbm_generation))
+      ctx.error(o.member_pointer("cluster"),
+                fmt::format("expected an HBM supplier making \"{}\" (for GPU model \"{}\"), "
+                            "found none in /supply/hbm_suppliers",
+                            m.hbm_generation, m.id));
+    return true;
+  }
+
+  // An order's "tranches", in order of due date.
+  void read_tranches(const Json& tr, const std::string& pointer, Order& ord) {
+    if (tr.empty()) ctx.error(pointer, "expected at least one tranche, found an empty array");
+    for (std::size_t k = 0; k < tr.size(); ++k) {
+      ObjectReader t(tr[k], detail::pointer_append(pointer, k), ctx);
+      Tranche tranche;
+      tranche.gpus = static_cast<std::uint64_t>(t.integer("gpus", 1, 100'000'000));
+      if (const Json* d = t.raw("due")) tranche.due = read_date(*d, t.member_pointer("due"), start_epoch_).value_or(0);
+      else ctx.error(t.member_pointer("due"), "required key is missing");
+      t.finish();
+      if (!ord.tranches.empty() && tranche.due < ord.tranches.back().due)
+        ctx.error(t.member_pointer("due"), "expected tranches in order of due date");
+      ord.tranches.push_back(tranche);
+    }
+  }
+
+  // /events/i: supplier and order changes become disruptions; delays are applied to the schedules here.
+  void read_event(const Json& v, const std::string& pointer, Scenario& sc) {
+    ObjectReader e(v, pointer, ctx);
+    Disruption d;
+    const std::string kind = e.choice(
+        "kind", {"supplier_capacity", "supplier_yield", "site_power_delay", "order_change", "hbm_generation_delay"});
+    std::optional<Seconds> from;
+    if (const Json* date = e.raw("date")) from = read_date(*date, e.member_pointer("date"), start_epoch_);
+    else ctx.error(e.member_pointer("date"), "required key is missing");
+    d.from = from.value_or(0);
+    if (kind == "supplier_capacity" || kind == "supplier_yield") {
+      d.kind = kind == "supplier_capacity" ? Disruption::Kind::kSupplierCapacity : Disruption::Kind::kSupplierYield;
+      read_supplier_event(e, d, sc.rollout);
+    } else if (kind == "order_change") {
+      d.kind = Disruption::Kind::kOrderChange;
+      read_order_change(e, d, sc.rollout);
+    } else if (kind == "site_power_delay") {
+      apply_site_power_delay(e, d.from, sc);
+    } else if (kind == "hbm_generation_delay") {
+      apply_hbm_generation_delay(e, d.from, sc.rollout);
+    }
+    e.finish();
+  }
+
+  // A supplier_capacity or supplier_yield event: a factor on the supplier from `date` until `until`.
+  void read_supplier_event(ObjectReader& e, Disruption& d, RolloutSpec& ro) {
+    const std::string who = e.string("supplier");
+    if (auto it = supplier_index_.find(who); it != supplier_index_.end()) d.target = it->second;
+    else if (!who.empty())
+      ctx.error(e.member_pointer("supplier"), fmt::format("expected a supplier id, found \"{}\"", who));
+    d.factor = e.number("factor", NumberRange::between(0, 100));
+    if (const Json* v = e.raw("until")) d.until = read_date(*v, e.member_pointer("until"), start_epoch_).value_or(0);
+    else ctx.error(e.member_pointer("until"), "required key is missing");
+    ro.disruptions.push_back(d);
+  }
+
+  // An order_change event: GPUs added to (or, negative, cut from) the order's last tranche.
+  void read_order_change(ObjectReader& e, Disruption& d, RolloutSpec& ro) {
+    const std::string who = e.string("order");
+    if (auto it = order_index_.find(who); it != order_index_.end()) d.target = it->second;
+    else if (!who.empty()) ctx.error(e.member_pointer("order"), fmt::format("expected an order id, found \"{}\"", who));
+    d.gpus_delta = e.integer("gpus", -100'000'000, 100'000'000);
+    ro.disruptions.push_back(d);
+  }
+
+  // Applied here: every power step of the site dated on or after `date` moves later by `days`.
+  void apply_site_power_delay(ObjectReader& e, Seconds from, Scenario& sc) {
+    const std::string op = e.string("operator"), site = e.string("site");
+    const double days = e.number("days", NumberRange::between(0, 3650));
+    bool found = false;
+    for (auto& sb : sc.rollout.sites) {
+      if (sc.operators[sb.op].id != op || sc.operators[sb.op].sites[sb.site].id != site) continue;
+      found = true;
+      for (auto& step : sb.power_mw.steps)
+        if (step.from >= from) step.from += days * 86400.0;
+    }
+    if (!found && !op.empty())
+      ctx.error(e.member_pointer("site"), fmt::format("expected a site of operator \"{}\", found \"{}\"", op, site));
+  }
+
+  // Applied here: every supplier's capacity steps of this generation dated on or after `date` move later.
+  void apply_hbm_generation_delay(ObjectReader& e, Seconds from, RolloutSpec& ro) {
+    const std::string gen = e.string("generation");
+    const double days = e.number("days", NumberRange::between(0, 3650));
+    if (!generation_seen_.count(gen) && !gen.empty())
+      ctx.error(e.member_pointer("generation"),
+                fmt::format("expected an HBM generation some supplier makes, found \"{}\"", gen));
+    for (auto& sup : ro.suppliers) {
+      auto it = sup.stacks_per_month.find(gen);
+      if (it == sup.stacks_per_month.end()) continue;
+      for (auto& step : it->second.steps)
+        if (step.from >= from) step.from += days * 86400.0;
+    }
   }
 
   // What the run would cost, against options.limits: refused up front, naming the limit.
