@@ -64,7 +64,8 @@ class ClusterState {
   // Appends a job record; returns its index.
   std::uint32_t add_job(Job job);
   void enqueue(std::uint32_t job, QueueKey key);
-  void dequeue(const QueueEntry& entry);
+  // By value: the caller may pass a reference to the queued entry itself, which this erases.
+  void dequeue(QueueEntry entry);
   // Recomputes every queued job's key (queue orders keyed on every pass); arrival order is kept
   // as the tie-break.
   template <class KeyFn>
@@ -72,6 +73,7 @@ class ClusterState {
     std::set<QueueEntry> fresh;
     for (const QueueEntry& e : queue_) {
       const QueueKey k = key_of(jobs_[e.job]);
+      check_key(k);
       fresh.insert(QueueEntry{k.primary, k.secondary, e.seq, e.job});
     }
     queue_.swap(fresh);
@@ -104,6 +106,7 @@ class ClusterState {
   std::vector<UsageTally> usage_;  // by workload index
   std::vector<std::string> start_labels_;
   void rebuild_buckets();
+  static void check_key(const QueueKey& key);
 };
 
 }  // namespace gpufleet

@@ -42,6 +42,7 @@ class QueueOrder {
   };
   virtual ~QueueOrder() = default;
   virtual std::string_view name() const = 0;
+  // Lower first; never NaN (an internal error naming the rule: the queue could not stay sorted).
   virtual QueueKey key(const Job& job, const QueueContext& context) const = 0;
   virtual Keying keying() const { return Keying::kOnArrival; }
 };

@@ -22,6 +22,7 @@ Seconds walltime_class_low(int c) { return c == 0 ? 0.0 : std::ldexp(1.0, c - 1)
 Seconds walltime_class_high(int c) { return std::ldexp(1.0, c); }
 
 void ClusterState::enqueue(std::uint32_t job, QueueKey key) {
+  check_key(key);
   const QueueEntry e{key.primary, key.secondary, next_seq_++, job};
   queue_.insert(e);
   if (indexes_.queue_buckets) buckets_[QueueBucketKey{jobs_[job].gpus, walltime_class(jobs_[job].requested)}].insert(e);
@@ -37,7 +38,7 @@ const std::set<RunningEntry>& ClusterState::running() const {
   return running_;
 }
 
-void ClusterState::dequeue(const QueueEntry& entry) {
+void ClusterState::dequeue(QueueEntry entry) {
   GPUFLEET_CHECK(queue_.erase(entry) == 1, "a dequeued job was queued");
   if (!indexes_.queue_buckets) return;
   const Job& j = jobs_[entry.job];
@@ -66,6 +67,7 @@ void ClusterState::remove_running(std::uint32_t job) {
   UsageTally& u = usage_[j.workload];
   u.running_gpus -= j.gpus;
   u.running_gpu_start -= static_cast<double>(j.gpus) * j.start;
+  if (u.running_gpus == 0) u.running_gpu_start = 0;  // no rounding residue carried past an idle moment
   u.done_gpu_seconds += static_cast<double>(j.gpus) * (j.end - j.start);
   if (!indexes_.running_by_end) return;
   const auto erased = running_.erase(RunningEntry{j.start + j.requested, job});
@@ -76,6 +78,11 @@ WorkloadUsage ClusterState::usage(std::uint32_t workload, Seconds now) const {
   if (workload >= usage_.size()) return {};
   const UsageTally& u = usage_[workload];
   return {u.running_gpus, u.done_gpu_seconds + static_cast<double>(u.running_gpus) * now - u.running_gpu_start};
+}
+
+void ClusterState::check_key(const QueueKey& key) {
+  // A NaN would break the queue's ordering (std::set needs a strict weak order): a policy bug.
+  GPUFLEET_CHECK(!std::isnan(key.primary) && !std::isnan(key.secondary), "a queue order's key is a number, never NaN");
 }
 
 void ClusterState::rebuild_buckets() {

@@ -1,6 +1,8 @@
 // ClusterState on literal states: usage per workload, re-keying the queue, start labels.
 #include <catch2/catch.hpp>
 
+#include <cmath>
+
 #include "../helpers.hpp"
 #include "gpufleet/cluster_state.hpp"
 #include "gpufleet/diagnostics.hpp"
@@ -64,6 +66,12 @@ TEST_CASE("re-keying reorders the queue and its buckets, arrival order breaking 
   b.state.dequeue(*b.state.queue().begin());
   CHECK(order() == std::vector<std::uint32_t>{j0, j1});
   CHECK(b.state.queue_buckets().size() == 1);
+  // A key that is not a number would leave the queue unsortable: refused where it enters.
+  CHECK_THROWS_WITH(b.state.rekey([](const Job&) {
+    return QueueKey{std::nan(""), 0};
+  }),
+                    Catch::Contains("a queue order's key is a number, never NaN"));
+  CHECK_THROWS_AS(b.state.enqueue(b.queued(1, 1), QueueKey{0, std::nan("")}), InternalError);
 }
 
 TEST_CASE("start labels are interned per cluster and checked where they enter", "[sched][state]") {

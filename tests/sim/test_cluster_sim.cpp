@@ -13,22 +13,31 @@ using Json = nlohmann::json;
 
 namespace {
 
+// A scenario of one cluster "c" of `nodes` one-GPU nodes; the caller adds workloads and scheduling.
+Json one_cluster(const std::string& name, int nodes) {
+  return {{"format_version", 1},
+          {"name", name},
+          {"seed", 1},
+          {"start", "2025-01-01"},
+          {"gpu_models", {{{"id", "g"}}}},
+          {"operators",
+           {{{"id", "o"},
+             {"sites",
+              {{{"id", "s"},
+                {"clusters", {{{"id", "c"}, {"gpu_model", "g"}, {"nodes", nodes}, {"gpus_per_node", 1}}}}}}}}}}};
+}
+
+// A swf trace workload reading `file`, with perfect walltime estimates.
+Json trace_workload(const std::string& id, const std::string& file) {
+  return {{"id", id}, {"cluster", "c"}, {"kind", "swf"}, {"path", file}, {"requested_time", "perfect"}};
+}
+
 Scenario trace_scenario(const test::TempDir& dir, const std::string& swf, const std::string& backfill, int nodes = 4) {
   test::write_text(dir.path() / "t.swf", swf);
-  Json doc = {{"format_version", 1},
-              {"name", "cs"},
-              {"seed", 1},
-              {"start", "2025-01-01"},
-              {"gpu_models", {{{"id", "g"}}}},
-              {"operators",
-               {{{"id", "o"},
-                 {"sites",
-                  {{{"id", "s"},
-                    {"clusters", {{{"id", "c"}, {"gpu_model", "g"}, {"nodes", nodes}, {"gpus_per_node", 1}}}}}}}}}},
-              {"workloads",
-               {{{"id", "t"}, {"cluster", "c"}, {"kind", "swf"}, {"path", "t.swf"}, {"requested_time", "perfect"}}}},
-              {"scheduling", {{"backfill", {{"policy", backfill}}}}},
-              {"outputs", {{"timeseries_interval_s", 10}}}};
+  Json doc = one_cluster("cs", nodes);
+  doc["workloads"] = {trace_workload("t", "t.swf")};
+  doc["scheduling"] = {{"backfill", {{"policy", backfill}}}};
+  doc["outputs"] = {{"timeseries_interval_s", 10}};
   return load_scenario_json(doc, "cs.json", dir.str());
 }
 
@@ -124,20 +133,9 @@ TEST_CASE("a queue order keyed on every pass sees the usage of the moment, one k
   reg.add_queue_order({PolicyKind::kQueueOrder, "usage_on_arrival", "test", {}},
                       [](const PolicyParams&) { return std::make_unique<UsageOrder>(QueueOrder::Keying::kOnArrival); });
   auto starts = [&](const std::string& order) {
-    Json doc = {
-        {"format_version", 1},
-        {"name", "rekey"},
-        {"seed", 1},
-        {"start", "2025-01-01"},
-        {"gpu_models", {{{"id", "g"}}}},
-        {"operators",
-         {{{"id", "o"},
-           {"sites",
-            {{{"id", "s"}, {"clusters", {{{"id", "c"}, {"gpu_model", "g"}, {"nodes", 1}, {"gpus_per_node", 1}}}}}}}}}},
-        {"workloads",
-         {{{"id", "a"}, {"cluster", "c"}, {"kind", "swf"}, {"path", "a.swf"}, {"requested_time", "perfect"}},
-          {{"id", "b"}, {"cluster", "c"}, {"kind", "swf"}, {"path", "b.swf"}, {"requested_time", "perfect"}}}},
-        {"scheduling", {{"queue", {{"policy", order}}}}}};
+    Json doc = one_cluster("rekey", 1);
+    doc["workloads"] = {trace_workload("a", "a.swf"), trace_workload("b", "b.swf")};
+    doc["scheduling"] = {{"queue", {{"policy", order}}}};
     LoadOptions lo;
     lo.registry = &reg;
     const Scenario sc = load_scenario_json(doc, "rekey.json", dir.str(), lo);
