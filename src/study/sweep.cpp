@@ -318,7 +318,7 @@ double metric_value(const nlohmann::json& summary, const std::string& pointer) {
     if (v.is_boolean()) return v.get<bool>() ? 1 : 0;
     if (v.is_string()) {
       const auto t = parse_utc(v.get<std::string>().substr(0, 10));
-      const nlohmann::json::json_pointer start_at(std::string(summary_fields::kScenarioStart));
+      const nlohmann::json::json_pointer start_at{std::string(summary_fields::kScenarioStart)};
       const auto start = summary.contains(start_at) && summary.at(start_at).is_string()
                              ? parse_utc(summary.at(start_at).get<std::string>())
                              : std::nullopt;
