@@ -15,6 +15,7 @@
 #include "gpufleet/node_pool.hpp"
 #include "gpufleet/node_scratch.hpp"
 #include "gpufleet/queue.hpp"
+#include "gpufleet/quota.hpp"
 
 namespace gpufleet {
 
@@ -32,15 +33,32 @@ struct StateIndexes {
   bool queue_buckets = true;   // queue_buckets()
 };
 
-// GPU use of one workload's jobs on this cluster (the input of fair-share orders).
+// GPU use of one workload's (or tenant's) jobs on this cluster (the input of fair-share orders).
 struct WorkloadUsage {
   std::uint64_t running_gpus = 0;  // held now
   double gpu_seconds = 0;          // used from 0 to the time asked for, completed and running jobs
+  double decayed_gpu_seconds = 0;  // the same with each GPU-second's weight halved every usage half-life
+                                   // (equal to gpu_seconds when the state has no half-life)
+};
+
+// How the jobs of one tenant queue behind each other when the cluster admits by quota.
+enum class TenantQueueing : std::uint8_t {
+  kStrictFifo,      // only the tenant's first job (in queue order) may start
+  kBestEffortFifo,  // when it cannot start now, the tenant's next job that can may start instead
+};
+
+// What a ClusterState is built with besides its nodes.
+struct StateSetup {
+  StateIndexes indexes;
+  QuotaBook quotas;  // empty: no quotas
+  TenantQueueing queueing = TenantQueueing::kStrictFifo;
+  Seconds usage_half_life = 0;  // 0: usage does not decay
 };
 
 class ClusterState {
  public:
   explicit ClusterState(NodePool pool, StateIndexes indexes = {}) : pool_(std::move(pool)), indexes_(indexes) {}
+  ClusterState(NodePool pool, StateSetup setup);
 
   const NodePool& pool() const { return pool_; }
   NodePool& pool() { return pool_; }
@@ -58,6 +76,23 @@ class ClusterState {
 
   // GPU use of workload `workload`'s jobs up to `now` (>= every start and end so far).
   WorkloadUsage usage(std::uint32_t workload, Seconds now) const;
+  // The same for tenant `tenant`'s jobs (kNoTenant: the jobs without a tenant).
+  WorkloadUsage tenant_usage(std::uint32_t tenant, Seconds now) const;
+  // Tenant quotas (QuotaBook::enabled() is false when the cluster has none) and, when it has,
+  // each quota slot's queued jobs in queue order.
+  const QuotaBook& quotas() const { return quotas_; }
+  const std::vector<std::set<QueueEntry>>& tenant_queues() const { return tenant_queues_; }
+  TenantQueueing tenant_queueing() const { return queueing_; }
+
+  // Wait reasons (WaitReason). Each scheduling opportunity (a pass, or an instant at which the
+  // pass was skipped because nothing could start) is numbered; `everyone` is the reason that held
+  // every queued job when the pass was skipped (kNone when it ran).
+  void begin_pass(WaitReason everyone);
+  std::uint64_t pass() const { return pass_; }
+  // Notes why a queued job is held at the current pass (the last note in a pass counts).
+  void note_wait(std::uint32_t job, WaitReason reason);
+  // Why queued job `j` was held at opportunity `pass` (the current one or the one before).
+  WaitReason held_at(const Job& j, std::uint64_t pass) const;
   // The labels of the start reasons given so far (Job::start_label indexes them).
   const std::vector<std::string>& start_labels() const { return start_labels_; }
 
@@ -78,6 +113,7 @@ class ClusterState {
     }
     queue_.swap(fresh);
     if (indexes_.queue_buckets) rebuild_buckets();
+    if (quotas_.enabled()) rebuild_tenant_queues();
   }
   // A running job (start set) and, when it ends, a finished one (end set before the call).
   void add_running(std::uint32_t job);
@@ -102,10 +138,28 @@ class ClusterState {
     std::uint64_t running_gpus = 0;
     double running_gpu_start = 0;  // sum of gpus * start over running jobs
     double done_gpu_seconds = 0;
+    double decayed = 0;  // decayed GPU-seconds at decayed_at
+    Seconds decayed_at = 0;
   };
-  std::vector<UsageTally> usage_;  // by workload index
+  std::vector<UsageTally> usage_;         // by workload index
+  std::vector<UsageTally> tenant_usage_;  // by tenant index; the last entry: jobs without a tenant
+  QuotaBook quotas_;
+  TenantQueueing queueing_ = TenantQueueing::kStrictFifo;
+  std::vector<std::set<QueueEntry>> tenant_queues_;  // by quota slot
+  Seconds half_life_ = 0;
+  std::uint64_t pass_ = 0;
+  struct PassRecord {
+    WaitReason everyone = WaitReason::kNone;
+    std::uint64_t online_gpus = 0;
+  };
+  PassRecord current_, previous_;
   std::vector<std::string> start_labels_;
   void rebuild_buckets();
+  void rebuild_tenant_queues();
+  std::uint32_t quota_slot(const Job& j) const;
+  UsageTally& tenant_tally(std::uint32_t tenant);
+  void fold(UsageTally& u, Seconds t) const;  // brings `decayed` to t
+  WorkloadUsage read(const UsageTally& u, Seconds now) const;
   static void check_key(const QueueKey& key);
 };
 

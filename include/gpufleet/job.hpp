@@ -1,6 +1,7 @@
 // A job is a record, not an actor: the scheduler moves it through its states.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <string_view>
 #include <vector>
@@ -50,13 +51,34 @@ enum class RejectReason : std::uint8_t {
   kPlacementNever,  // the placement policy says it can never be placed
   kUnknownSize,     // trace record without a usable processor count
   kUnknownRuntime,  // trace record without a usable run time
+  kOverQuota,       // more GPUs than its tenant's nominal quota plus borrowing limit
+  kOverCohort,      // more GPUs than its tenant's cohort could ever lend it
 };
 std::string_view to_string(RejectReason r);
 
+// Why a queued job was held at a scheduling pass (jobs.csv's wait_reason: the reason at the last
+// pass before it started, or before the horizon). docs/scheduling.md defines each.
+enum class WaitReason : std::uint8_t {
+  kNone,           // it did not wait
+  kBehindHead,     // the pass did not reach it: jobs ahead of it in its queue held
+  kNotOnline,      // its cluster had fewer GPUs online than it asks for
+  kNoFreeGpus,     // fewer GPUs free than it asks for
+  kFragmentation,  // enough GPUs free, but no placement of its shape
+  kReservation,    // it fitted, but starting it would delay another job's reservation
+  kQuota,          // its tenant's nominal quota plus borrowing limit would be exceeded
+  kCohort,         // its tenant's cohort has no capacity left to lend it
+};
+std::string_view to_string(WaitReason r);
+inline constexpr std::size_t kWaitReasons = 8;
+
+// A job that belongs to no tenant (a scenario without tenants).
+inline constexpr std::uint32_t kNoTenant = 0xFFFFFFFFu;
+
 struct Job {
-  std::int64_t id = 0;         // workload-local id (a trace's own id)
-  std::uint32_t workload = 0;  // index into Scenario::workloads
-  std::uint32_t cluster = 0;   // index into Scenario::clusters
+  std::int64_t id = 0;               // workload-local id (a trace's own id)
+  std::uint32_t workload = 0;        // index into Scenario::workloads
+  std::uint32_t cluster = 0;         // index into Scenario::clusters
+  std::uint32_t tenant = kNoTenant;  // index into the scenario's tenants
   Seconds submit = 0;
   Seconds start = -1;     // < 0: never started
   Seconds end = -1;       // < 0: not finished
@@ -68,6 +90,9 @@ struct Job {
   StartKind start_kind = StartKind::kNone;
   std::uint8_t start_label = 0;  // index into the cluster's start labels (ClusterState::start_labels)
   RejectReason reject_reason = RejectReason::kNone;
+  WaitReason wait_reason = WaitReason::kNone;  // while queued: the last one noted (at pass wait_pass); once
+                                               // started: why it was held at the last pass before
+  std::uint64_t wait_pass = 0;
   std::vector<NodeSlice> alloc;  // held while running
 };
 

@@ -42,8 +42,18 @@ class Plan {
   Placement preview(const QueueEntry& entry) const;
   // Starts the job on `placement` (which must be kFits for this pool state).
   void start(const QueueEntry& entry, const Placement& placement, StartReason reason);
-  // preview + start when it fits; returns the outcome.
+  // preview + start when it fits and its tenant's quota admits it; returns the outcome (kNotNow
+  // when the quota holds it). A job that does not start gets its wait reason noted.
   PlaceOutcome try_start(const QueueEntry& entry, StartReason reason);
+  // The tenant quota's verdict on starting the job now (kAdmit when the cluster has no quotas).
+  // start() refuses a job the quota does not admit: an InternalError naming the rule.
+  QuotaVerdict quota_verdict(const QueueEntry& entry) const;
+  // True when the quota holds the job now; then notes the wait reason (quota or cohort).
+  bool held_by_quota(const QueueEntry& entry);
+  // Notes why a job the policy looked at does not start in this pass (e.g. kReservation).
+  void hold(const QueueEntry& entry, WaitReason reason) { state_.note_wait(entry.job, reason); }
+  // The reason a job that does not fit now waits: not online, no free GPUs or fragmentation.
+  WaitReason unfit_reason(const Job& job) const;
 
   const std::vector<StartDecision>& decisions() const { return decisions_; }
 

@@ -45,6 +45,9 @@ class QueueOrder {
   // Lower first; never NaN (an internal error naming the rule: the queue could not stay sorted).
   virtual QueueKey key(const Job& job, const QueueContext& context) const = 0;
   virtual Keying keying() const { return Keying::kOnArrival; }
+  // The half-life with which the cluster decays usage for this order (WorkloadUsage::
+  // decayed_gpu_seconds); 0: no decay.
+  virtual Seconds usage_half_life() const { return 0; }
 };
 
 enum class PlaceOutcome : std::uint8_t {

@@ -34,7 +34,7 @@ std::string jobs_csv(const Scenario& sc, const RunResult& run) {
   fmt::memory_buffer out;
   fmt::format_to(std::back_inserter(out),
                  "job_id,workload,cluster,submit_s,start_s,end_s,gpus,state,wait_s,runtime_s,requested_s,"
-                 "start_reason,reject_reason\n");
+                 "start_reason,reject_reason,tenant,wait_reason\n");
   for (const Ref& r : refs) {
     const Job& j = run.clusters[r.cluster].jobs[r.index];
     const bool started = j.start >= 0;
@@ -53,7 +53,10 @@ std::string jobs_csv(const Scenario& sc, const RunResult& run) {
     const std::string_view start_label = j.start_kind == StartKind::kNone
                                              ? std::string_view()
                                              : std::string_view(run.clusters[r.cluster].start_labels.at(j.start_label));
-    fmt::format_to(std::back_inserter(out), "{},{}\n", start_label, to_string(j.reject_reason));
+    const std::string_view tenant =
+        j.tenant == kNoTenant ? std::string_view() : std::string_view(sc.tenants[j.tenant].id);
+    fmt::format_to(std::back_inserter(out), "{},{},{},{}\n", start_label, to_string(j.reject_reason), tenant,
+                   to_string(j.wait_reason));
   }
   return fmt::to_string(out);
 }

@@ -9,8 +9,59 @@
 namespace gpufleet::policies {
 
 void NoBackfill::schedule(Plan& plan) const {
+  if (plan.state().quotas().enabled()) {
+    admit_tenant_heads(plan);
+    return;
+  }
   for (const QueueEntry& e : plan.queue())
     if (plan.try_start(e, kStartInOrder) != PlaceOutcome::kFits) return;
+}
+
+// One pass of quota admission (docs/scheduling.md, after Kueue's admission cycle): every tenant's
+// candidate (its queue head; under best-effort FIFO its first job that can start now), sorted by
+// (needs to borrow, higher priority first, submit time, job id), each started if its quota, its
+// cohort and the placement allow; at most one start per tenant. ClusterSim repeats passes at an
+// instant until one starts nothing.
+void admit_tenant_heads(Plan& plan) {
+  const ClusterState& state = plan.state();
+  const QuotaBook& quotas = state.quotas();
+  struct Candidate {
+    bool borrows;
+    std::int32_t priority;
+    Seconds submit;
+    std::int64_t id;
+    QueueEntry entry;
+  };
+  std::vector<Candidate> heads;
+  const bool best_effort = state.tenant_queueing() == TenantQueueing::kBestEffortFifo;
+  for (std::uint32_t slot = 0; slot < quotas.slots(); ++slot) {
+    const auto& queue = state.tenant_queues()[slot];
+    if (queue.empty()) continue;
+    const QueueEntry* pick = &*queue.begin();
+    if (best_effort) {
+      // The first of the tenant's jobs that its quota admits and the placement fits now.
+      pick = nullptr;
+      for (const QueueEntry& e : queue) {
+        if (plan.held_by_quota(e)) continue;
+        if (plan.preview(e).outcome == PlaceOutcome::kFits) {
+          pick = &e;
+          break;
+        }
+        plan.hold(e, plan.unfit_reason(plan.job(e.job)));
+      }
+      if (!pick) continue;
+    }
+    const Job& j = plan.job(pick->job);
+    heads.push_back(Candidate{quotas.needs_borrow(slot, j.gpus), j.priority, j.submit, j.id, *pick});
+  }
+  std::sort(heads.begin(), heads.end(), [](const Candidate& a, const Candidate& b) {
+    if (a.borrows != b.borrows) return !a.borrows;
+    if (a.priority != b.priority) return a.priority > b.priority;
+    if (a.submit != b.submit) return a.submit < b.submit;
+    if (a.id != b.id) return a.id < b.id;
+    return a.entry.seq < b.entry.seq;
+  });
+  for (const Candidate& c : heads) plan.try_start(c.entry, kStartInOrder);
 }
 
 namespace {
@@ -124,8 +175,11 @@ class ShadowState {
 void EasyBackfill::schedule(Plan& plan) const {
   const auto& queue = plan.queue();
   auto it = queue.begin();
-  for (; it != queue.end(); ++it)
+  // Jobs their tenant's quota holds are passed over: they neither start nor get the reservation.
+  for (; it != queue.end(); ++it) {
+    if (plan.held_by_quota(*it)) continue;
     if (plan.try_start(*it, kStartInOrder) != PlaceOutcome::kFits) break;
+  }
   if (it == queue.end() || plan.pool().free_gpus() == 0) return;
   const QueueEntry head = *it;
   ShadowState shadow(plan, plan.job(head.job).gpus);
@@ -151,8 +205,9 @@ void EasyBackfill::schedule(Plan& plan) const {
       if (free_now == 0) break;
       const Job& job = plan.job(it->job);
       if (job.gpus > free_now || !plan.pool().fits_now(job.gpus)) continue;
+      if (plan.held_by_quota(*it)) continue;
       Placement p = plan.preview(*it);
-      if (p.outcome == PlaceOutcome::kFits) start(*it, p);
+      if (p.outcome == PlaceOutcome::kFits && !start(*it, p)) plan.hold(*it, WaitReason::kReservation);
     }
     return;
   }
@@ -187,7 +242,7 @@ void EasyBackfill::schedule(Plan& plan) const {
       for (auto e_it = bucket.upper_bound(cursor); e_it != bucket.end(); ++e_it) {
         const QueueEntry& e = *e_it;
         if (best && !(e < *best)) break;
-        if (plan.started(e)) continue;
+        if (plan.started(e) || plan.held_by_quota(e)) continue;
         if (size_extra_ok || now + plan.job(e.job).requested <= shadow_time) {
           best = &e;
           best_placement = size_placement;
@@ -278,11 +333,17 @@ void ConservativeBackfill::schedule(Plan& plan) const {
   std::uint64_t considered = 0;
   for (const QueueEntry& e : plan.queue()) {
     if (max_reservations_ != 0 && considered++ >= max_reservations_) break;
+    // A job its tenant's quota holds gets no reservation (it could not use one).
+    if (plan.held_by_quota(e)) continue;
     const Job& job = plan.job(e.job);
     const Seconds t = profile.earliest(job.gpus, job.requested);
-    if (!std::isfinite(t)) continue;
+    if (!std::isfinite(t)) {
+      plan.hold(e, WaitReason::kNotOnline);
+      continue;
+    }
     profile.reserve(t, job.requested, job.gpus);
     if (t == plan.now()) plan.try_start(e, ConservativeBackfill::kReservationNow);
+    else plan.hold(e, job.gpus <= plan.pool().free_gpus() ? WaitReason::kReservation : plan.unfit_reason(job));
   }
 }
 

@@ -82,6 +82,9 @@ class ConservativeBackfill final : public BackfillPolicy {
   std::uint64_t max_reservations_;
 };
 
+// One pass of tenant quota admission (NoBackfill on a cluster with quotas).
+void admit_tenant_heads(Plan& plan);
+
 // Checks a request against the pool's total size: kNever with a reason, or kNotNow (= may fit some day).
 Placement never_or_not_now(const NodePool& pool, std::uint32_t gpus);
 

@@ -13,6 +13,7 @@
 
 #include "gpufleet/job.hpp"
 #include "gpufleet/policy.hpp"
+#include "gpufleet/quota.hpp"
 #include "scenario/rollout_spec.hpp"
 #include "workload/workload_spec.hpp"
 
@@ -38,6 +39,20 @@ struct SchedulingSetup {
   std::shared_ptr<const PlacementPolicy> placement;
 };
 
+// Who a job is for: a team, a programme, a customer. Jobs name their tenant through their workload.
+struct TenantSpec {
+  std::string id;
+  std::string name;
+  double weight = 1;  // fair-share weight (the fair_share queue order)
+};
+
+// The tenant quotas of one cluster (none: the cluster does not admit by quota).
+struct ClusterQuotas {
+  std::vector<TenantQuota> tenants;  // cohorts numbered by cohort_ids
+  std::vector<std::string> cohort_ids;
+  TenantQueueing queueing = TenantQueueing::kStrictFifo;
+};
+
 struct ClusterSpec {
   std::string id;
   std::uint32_t op = 0;    // index into Scenario::operators
@@ -48,6 +63,7 @@ struct ClusterSpec {
   std::uint32_t rack_nodes = 0;             // nodes per rack / NVLink domain; = nodes when not given
   std::uint32_t online_nodes_at_start = 0;  // the rest arrive through the rollout
   SchedulingSetup scheduling;
+  ClusterQuotas quotas;
   std::uint64_t gpus() const { return std::uint64_t{nodes} * gpus_per_node; }
 };
 
@@ -73,6 +89,7 @@ struct Scenario {
   std::vector<OperatorSpec> operators;
   std::vector<ClusterSpec> clusters;
   std::vector<WorkloadSpec> workloads;
+  std::vector<TenantSpec> tenants;
   Seconds bsld_tau_s = 10;
   Seconds timeseries_interval_s = 3600;
   RolloutSpec rollout;  // supply, orders, site build-out (enabled when the scenario has orders)

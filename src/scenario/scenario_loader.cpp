@@ -14,6 +14,7 @@
 #include "core/json_reader.hpp"
 #include "core/rng.hpp"
 #include "core/time_format.hpp"
+#include "scenario/tenant_input.hpp"
 #include "workload/swf_reader.hpp"
 
 namespace gpufleet {
@@ -132,6 +133,7 @@ struct Loader {
   std::map<std::string, std::uint32_t> supplier_index_;   // HBM supplier id -> index into RolloutSpec::suppliers
   std::map<std::string, std::uint32_t> order_index_;      // order id -> index into RolloutSpec::orders
   std::map<std::string, std::uint32_t> generation_seen_;  // HBM generations some supplier makes
+  detail::TenantIndex tenant_index_;                      // tenant id -> index into Scenario::tenants
 
   Loader(const LoadOptions& o, std::string f, std::string b)
       : options(o),
@@ -164,8 +166,10 @@ struct Loader {
     read_header(top, sc);
     read_gpu_models(top, sc);
     read_scheduling_defaults(top);
+    if (const Json* t = top.raw("tenants")) detail::read_tenants(*t, ctx, sc, tenant_index_);
     read_operators(top, sc);
     read_workloads(top, sc);
+    detail::check_tenant_references(sc, ctx);
     read_rollout(top, sc);
     read_metrics(top, sc);
     read_outputs(top, sc);
@@ -311,6 +315,8 @@ struct Loader {
     if (const Json* sch = c.object("scheduling", false))
       cl.scheduling = read_scheduling(*sch, c.member_pointer("scheduling"), &scheduling_defaults_);
     else cl.scheduling = scheduling_defaults_;
+    if (const Json* q = c.object("quotas", false))
+      cl.quotas = detail::read_cluster_quotas(*q, c.member_pointer("quotas"), ctx, tenant_index_, cl.gpus());
     c.finish();
     if (!cl.id.empty() && !cluster_index_.emplace(cl.id, index).second)
       ctx.error(c.member_pointer("id"), fmt::format("expected a unique cluster id, found \"{}\" again", cl.id));
@@ -338,8 +344,10 @@ struct Loader {
       ctx.error(w.member_pointer("cluster"), fmt::format("expected the id of a cluster, found \"{}\"", cluster));
     spec.priority = static_cast<std::int32_t>(w.integer_or("priority", 0, -1'000'000, 1'000'000));
     const std::string kind = w.choice("kind", {"synthetic", "swf"});
+    const detail::TenantMap tenant_map = detail::read_workload_tenant(w, kind == "swf", tenant_index_, spec);
     if (kind == "synthetic") read_synthetic(w, spec, sc);
     else if (kind == "swf") read_swf_workload(w, spec, sc.seed);
+    detail::apply_tenant_map(tenant_map, ctx, spec);
     w.finish();
     return spec;
   }

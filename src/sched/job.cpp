@@ -31,6 +31,22 @@ std::string_view to_string(RejectReason r) {
     case RejectReason::kPlacementNever: return "placement_never";
     case RejectReason::kUnknownSize: return "trace_unknown_size";
     case RejectReason::kUnknownRuntime: return "trace_unknown_runtime";
+    case RejectReason::kOverQuota: return "over_quota";
+    case RejectReason::kOverCohort: return "over_cohort";
+  }
+  return "?";
+}
+
+std::string_view to_string(WaitReason r) {
+  switch (r) {
+    case WaitReason::kNone: return "";
+    case WaitReason::kBehindHead: return "behind_queue_head";
+    case WaitReason::kNotOnline: return "not_online";
+    case WaitReason::kNoFreeGpus: return "no_free_gpus";
+    case WaitReason::kFragmentation: return "fragmentation";
+    case WaitReason::kReservation: return "reservation";
+    case WaitReason::kQuota: return "quota";
+    case WaitReason::kCohort: return "cohort_exhausted";
   }
   return "?";
 }

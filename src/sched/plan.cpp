@@ -28,7 +28,11 @@ void Plan::start(const QueueEntry& entry, const Placement& placement, StartReaso
                      (partial == 0 || partial_gpus == job.gpus % per_node) &&
                      whole + partial == placement.slices.size(),
                  "a placement has the gang shape: whole nodes, and the remainder on one node");
+  GPUFLEET_CHECK(quota_verdict(entry) == QuotaVerdict::kAdmit,
+                 "a job starts only when its tenant's quota and cohort admit it (QuotaBook::check)");
   const std::uint8_t label = state_.intern_start_label(reason);  // checks the label, before anything changes
+  // Why it waited: what held it at the last pass before this one (none if it did not wait).
+  job.wait_reason = now_ > job.submit && state_.pass() > 0 ? state_.held_at(job, state_.pass() - 1) : WaitReason::kNone;
   state_.pool().allocate(placement.slices);
   job.alloc = placement.slices;
   job.state = JobState::kRunning;
@@ -40,9 +44,38 @@ void Plan::start(const QueueEntry& entry, const Placement& placement, StartReaso
 }
 
 PlaceOutcome Plan::try_start(const QueueEntry& entry, StartReason reason) {
+  if (held_by_quota(entry)) return PlaceOutcome::kNotNow;
   Placement p = preview(entry);
   if (p.outcome == PlaceOutcome::kFits) start(entry, p, reason);
+  else state_.note_wait(entry.job, unfit_reason(state_.job(entry.job)));
   return p.outcome;
+}
+
+QuotaVerdict Plan::quota_verdict(const QueueEntry& entry) const {
+  const QuotaBook& q = state_.quotas();
+  if (!q.enabled()) return QuotaVerdict::kAdmit;
+  const Job& j = state_.job(entry.job);
+  return q.check(q.slot(j.tenant), j.gpus);
+}
+
+bool Plan::held_by_quota(const QueueEntry& entry) {
+  const QuotaVerdict v = quota_verdict(entry);
+  if (v == QuotaVerdict::kAdmit) return false;
+  // The tenant's own limit is its reason whatever the hardware does. A cohort that is out of
+  // capacity while the cluster is also out of free GPUs for the job is reported as the hardware's
+  // reason: with a cohort that spans the cluster the two are the same event, and "cohort_exhausted"
+  // is kept for the case it explains, idle GPUs that lending limits withhold.
+  const Job& job = state_.job(entry.job);
+  WaitReason why = WaitReason::kQuota;
+  if (v == QuotaVerdict::kCohortExhausted)
+    why = job.gpus > state_.pool().free_gpus() ? unfit_reason(job) : WaitReason::kCohort;
+  state_.note_wait(entry.job, why);
+  return true;
+}
+
+WaitReason Plan::unfit_reason(const Job& job) const {
+  if (job.gpus > state_.pool().capacity_gpus()) return WaitReason::kNotOnline;
+  return job.gpus > state_.pool().free_gpus() ? WaitReason::kNoFreeGpus : WaitReason::kFragmentation;
 }
 
 }  // namespace gpufleet

@@ -14,7 +14,10 @@ ClusterSim::ClusterSim(const Scenario& scenario, std::uint32_t cluster_index)
       state_(
           NodePool(scenario.clusters[cluster_index].nodes, scenario.clusters[cluster_index].gpus_per_node,
                    scenario.clusters[cluster_index].rack_nodes, scenario.clusters[cluster_index].online_nodes_at_start),
-          scenario.clusters[cluster_index].scheduling.backfill->indexes()),
+          StateSetup{scenario.clusters[cluster_index].scheduling.backfill->indexes(),
+                     QuotaBook(scenario.clusters[cluster_index].quotas.tenants),
+                     scenario.clusters[cluster_index].quotas.queueing,
+                     scenario.clusters[cluster_index].scheduling.queue->usage_half_life()}),
       empty_pool_(scenario.clusters[cluster_index].nodes, scenario.clusters[cluster_index].gpus_per_node,
                   scenario.clusters[cluster_index].rack_nodes) {
   for (std::uint32_t w = 0; w < scenario.workloads.size(); ++w) {
@@ -56,6 +59,15 @@ void ClusterSim::admit(Job job) {
       if (it->second) job.reject_reason = RejectReason::kPlacementNever;
     }
   }
+  if (job.reject_reason == RejectReason::kNone && state_.quotas().enabled()) {
+    const QuotaBook& quotas = state_.quotas();
+    const std::uint32_t slot = quotas.slot(job.tenant);
+    GPUFLEET_CHECK(slot != QuotaBook::kNoSlot,
+                   "every job on a cluster with quotas has a quota there (the loader checks)");
+    const QuotaVerdict ever = quotas.ever(slot, job.gpus);
+    if (ever == QuotaVerdict::kOverQuota) job.reject_reason = RejectReason::kOverQuota;
+    else if (ever == QuotaVerdict::kCohortExhausted) job.reject_reason = RejectReason::kOverCohort;
+  }
   const bool rejected = job.reject_reason != RejectReason::kNone;
   if (rejected) job.state = JobState::kRejected;
   if (rejected && observer_) observer_->on_reject(job.submit, job);
@@ -74,8 +86,30 @@ void ClusterSim::complete(std::uint32_t index, Seconds t) {
   job.state = JobState::kCompleted;
 }
 
-void ClusterSim::schedule(Seconds now) {
-  if (state_.queue().empty() || state_.pool().free_gpus() == 0) return;
+// A pass with no GPU free starts nothing and runs no policy; every job waits for free GPUs except
+// those the pass would have found over their tenant's own limit (docs/scheduling.md, "Why a job
+// waits"): the tenant's head, or under best-effort FIFO each of its jobs, as a policy pass sees them.
+void ClusterSim::note_quota_holds() {
+  const QuotaBook& quotas = state_.quotas();
+  if (!quotas.enabled()) return;
+  const bool best_effort = state_.tenant_queueing() == TenantQueueing::kBestEffortFifo;
+  for (std::uint32_t slot = 0; slot < quotas.slots(); ++slot) {
+    for (const QueueEntry& e : state_.tenant_queues()[slot]) {
+      if (quotas.check(slot, state_.job(e.job).gpus) == QuotaVerdict::kOverQuota)
+        state_.note_wait(e.job, WaitReason::kQuota);
+      if (!best_effort) break;
+    }
+  }
+}
+
+std::size_t ClusterSim::schedule(Seconds now) {
+  if (state_.queue().empty()) return 0;
+  const bool nothing_free = state_.pool().free_gpus() == 0;
+  state_.begin_pass(nothing_free ? WaitReason::kNoFreeGpus : WaitReason::kNone);
+  if (nothing_free) {
+    note_quota_holds();
+    return 0;
+  }
   ++passes_;
   if (policies_.queue->keying() == QueueOrder::Keying::kEveryPass) {
     const QueueContext context{now, state_};
@@ -88,6 +122,7 @@ void ClusterSim::schedule(Seconds now) {
     push(now + state_.job(d.entry.job).runtime, Kind::kCompletion, d.entry.job);
     if (observer_) observer_->on_start(now, state_.job(d.entry.job), d.reason.label);
   }
+  return plan.decisions().size();
 }
 
 void ClusterSim::sample(Seconds t) {
@@ -115,9 +150,14 @@ void ClusterSim::advance_to(Seconds t) {
   last_time_ = t;
   integrate_to(t);
   bool sample_due = false;
-  while (!events_queue_.empty() && events_queue_.top().t <= t) {
+  // Under tenant quotas passes repeat at an instant until one starts nothing (a pass starts at
+  // most one job per tenant); zero-length jobs a pass started end before the next.
+  const bool repeat_passes = state_.quotas().enabled();
+  bool again = false;
+  while (again || (!events_queue_.empty() && events_queue_.top().t <= t)) {
     // Everything but samples due now, then one scheduling pass; repeat for zero-length jobs.
-    bool any = false;
+    bool any = again;
+    again = false;
     while (!events_queue_.empty() && events_queue_.top().t <= t) {
       const Event e = events_queue_.top();
       if (e.kind() == Kind::kSample) {
@@ -141,7 +181,7 @@ void ClusterSim::advance_to(Seconds t) {
         pull_arrival(e.ref);
       }
     }
-    if (any) schedule(t);
+    if (any) again = schedule(t) > 0 && repeat_passes;
   }
 #ifndef NDEBUG
   // Debug builds also check conservation during the run (every 65,536 events: the check is
@@ -175,6 +215,9 @@ void ClusterSim::finish(Seconds end) {
 ClusterResult ClusterSim::take_result(Seconds end) {
   for (Seconds t = next_event_time(); t <= end; t = next_event_time()) advance_to(t);
   finish(end);
+  // Jobs still queued: why they were held at the last pass.
+  for (Job& j : state_.jobs())
+    if (j.state == JobState::kQueued) j.wait_reason = state_.held_at(j, state_.pass());
   ClusterResult cr;
   cr.events = events_processed();
   cr.scheduling_passes = scheduling_passes();

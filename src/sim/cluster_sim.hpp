@@ -108,7 +108,9 @@ class ClusterSim {
   void pull_arrival(std::uint32_t source);
   void admit(Job job);
   void complete(std::uint32_t job, Seconds t);
-  void schedule(Seconds now);
+  // One scheduling pass; returns how many jobs it started.
+  std::size_t schedule(Seconds now);
+  void note_quota_holds();
   void sample(Seconds t);
   void integrate_to(Seconds t);
   // GPUs and jobs are conserved: every GPU free or held by one running job, no GPU on an

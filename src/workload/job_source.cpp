@@ -33,6 +33,7 @@ class SyntheticSource final : public JobSource {
     j.runtime = spec_.duration_s.sample(durations_) / speed_;
     j.requested = j.runtime * spec_.walltime_factor;
     j.priority = spec_.priority;
+    j.tenant = spec_.tenant;
     return j;
   }
 
@@ -63,6 +64,7 @@ class TraceSource final : public JobSource {
     j.cluster = spec_.cluster;
     j.submit = r.submit;
     j.priority = spec_.priority;
+    j.tenant = r.tenant != kNoTenant ? r.tenant : spec_.tenant;
     if (r.gpus <= 0) {
       j.reject_reason = RejectReason::kUnknownSize;
     } else {

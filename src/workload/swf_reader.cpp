@@ -90,6 +90,11 @@ class SwfParser {
     const double procs = v[4] > 0 ? v[4] : v[7];
     r.gpus = procs > 0 && procs == std::floor(procs) && procs < 2.0e9 ? static_cast<std::int64_t>(procs) : -1;
     r.requested = (!perfect_ && v[8] > 0) ? v[8] : r.runtime;
+    const auto id_field = [](double x) {
+      return x >= 0 && x == std::floor(x) && x < 2147483647.0 ? static_cast<std::int32_t>(x) : std::int32_t{-1};
+    };
+    r.user = id_field(v[11]);
+    r.group = id_field(v[12]);
     out_.push_back(r);
   }
 

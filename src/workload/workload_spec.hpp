@@ -15,9 +15,12 @@ namespace gpufleet {
 struct TraceRecord {
   std::int64_t id = 0;
   Seconds submit = 0;
-  Seconds runtime = -1;    // < 0: unknown (the job is rejected)
-  Seconds requested = -1;  // walltime the scheduler plans with
-  std::int64_t gpus = -1;  // <= 0: unknown (the job is rejected)
+  Seconds runtime = -1;              // < 0: unknown (the job is rejected)
+  Seconds requested = -1;            // walltime the scheduler plans with
+  std::int64_t gpus = -1;            // <= 0: unknown (the job is rejected)
+  std::int32_t user = -1;            // SWF field 12 (-1: unknown, or beyond 2^31)
+  std::int32_t group = -1;           // SWF field 13 (-1: unknown, or beyond 2^31)
+  std::uint32_t tenant = kNoTenant;  // set by the loader from the workload's tenant map
 };
 
 struct WorkloadSpec {
@@ -26,6 +29,8 @@ struct WorkloadSpec {
   Kind kind = Kind::kSynthetic;
   std::uint32_t cluster = 0;
   std::int32_t priority = 0;
+  std::uint32_t tenant = kNoTenant;  // synthetic, or a trace without a tenant map: every job's tenant
+  bool tenant_error = false;         // loading only: its tenant or tenant map named an unknown tenant
 
   // kSynthetic
   enum class Arrival { kPoisson, kInterval };

@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 
 #include <cstdlib>
+#include <set>
 
 #include <nlohmann/json.hpp>
 
@@ -56,13 +57,20 @@ TEST_CASE("every submitted job is accounted for in summary.json and jobs.csv", "
   REQUIRE(rows.size() > 1000);
   REQUIRE(rows[0] == std::vector<std::string>{"job_id", "workload", "cluster", "submit_s", "start_s", "end_s", "gpus",
                                               "state", "wait_s", "runtime_s", "requested_s", "start_reason",
-                                              "reject_reason"});
+                                              "reject_reason", "tenant", "wait_reason"});
   std::map<std::string, std::map<std::string, std::uint64_t>> per_cluster;  // cluster -> state -> count
   for (std::size_t i = 1; i < rows.size(); ++i) {
     const auto& r = rows[i];
-    REQUIRE(r.size() == 13);
+    REQUIRE(r.size() == 15);
     per_cluster[r[2]][r[7]]++;
     const bool started = !r[4].empty();
+    // wait_reason: set for every job that waited (still queued, or started after its submit), never for rejected.
+    static const std::set<std::string> reasons{
+        "",      "behind_queue_head", "not_online", "no_free_gpus", "fragmentation", "reservation",
+        "quota", "cohort_exhausted"};
+    CHECK(reasons.count(r[14]) == 1);
+    if (r[7] == "queued" || (started && std::stod(r[8]) > 0.001)) CHECK(!r[14].empty());
+    if (r[7] == "rejected") CHECK(r[14].empty());
     CHECK(started == (r[7] == "running" || r[7] == "completed"));
     CHECK(r[5].empty() == (r[7] != "completed"));
   }

@@ -27,6 +27,8 @@ struct RefJob {
   double submit, runtime;
   int procs;
   double start = -1;
+  int group = -1;  // SWF field 13
+  bool rejected = false;
 };
 
 std::vector<RefJob> read_nasa_log(double submit_scale = 1.0) {
@@ -37,10 +39,11 @@ std::vector<RefJob> read_nasa_log(double submit_scale = 1.0) {
   while (gzgets(f, line, sizeof line)) {
     if (line[0] == ';' || line[0] == '\n') continue;
     long id;
-    double submit, wait, run, alloc, cpu, mem, req_procs;
-    REQUIRE(std::sscanf(line, "%ld %lf %lf %lf %lf %lf %lf %lf", &id, &submit, &wait, &run, &alloc, &cpu, &mem,
-                        &req_procs) == 8);
-    jobs.push_back(RefJob{id, submit * submit_scale, run, static_cast<int>(alloc > 0 ? alloc : req_procs)});
+    double submit, wait, run, alloc, cpu, mem, req_procs, req_time, req_mem, status, user, group;
+    REQUIRE(std::sscanf(line, "%ld %lf %lf %lf %lf %lf %lf %lf %lf %lf %lf %lf %lf", &id, &submit, &wait, &run, &alloc,
+                        &cpu, &mem, &req_procs, &req_time, &req_mem, &status, &user, &group) == 13);
+    jobs.push_back(RefJob{id, submit * submit_scale, run, static_cast<int>(alloc > 0 ? alloc : req_procs), -1,
+                          static_cast<int>(group)});
   }
   gzclose(f);
   std::stable_sort(jobs.begin(), jobs.end(), [](const RefJob& a, const RefJob& b) { return a.submit < b.submit; });
@@ -136,6 +139,84 @@ void reference_easy(std::vector<RefJob>& jobs) {
   }
 }
 
+// Quota admission (docs/scheduling.md) for the NASA quota scenarios, written from the rule's text:
+// tenants g1 (group 1, nominal 96) and g2 (group 2, nominal 32) in one cohort of 128, strict FIFO
+// per tenant, one-GPU nodes (so placement = enough free processors). `borrow_limit` < 0: unlimited.
+void reference_quota(std::vector<RefJob>& jobs, long borrow_limit) {
+  const long nominal[2] = {96, 32};
+  const long cohort_capacity = 128;
+  auto limit = [&](int t) { return borrow_limit < 0 ? cohort_capacity * 2 : nominal[t] + borrow_limit; };
+  std::vector<std::size_t> queue[2];  // FIFO per tenant, indices into jobs
+  std::size_t head[2] = {0, 0};
+  long usage[2] = {0, 0};
+  struct Run {
+    double end;
+    int procs, tenant;
+  };
+  std::vector<Run> running;
+  std::size_t next = 0;
+  long free = kProcs;
+  auto release = [&](double t) {
+    for (std::size_t k = 0; k < running.size();) {
+      if (running[k].end <= t) {
+        free += running[k].procs;
+        usage[running[k].tenant] -= running[k].procs;
+        running[k] = running.back();
+        running.pop_back();
+      } else {
+        ++k;
+      }
+    }
+  };
+  while (true) {
+    double t = next < jobs.size() ? jobs[next].submit : 1e300;
+    for (const auto& r : running) t = std::min(t, r.end);
+    if (t == 1e300) break;
+    release(t);
+    for (; next < jobs.size() && jobs[next].submit <= t; ++next) {
+      RefJob& j = jobs[next];
+      const int tenant = j.group == 1 ? 0 : 1;
+      // Never admissible: above nominal + borrowing limit, or above the cohort.
+      if (j.procs > limit(tenant) || j.procs > cohort_capacity) j.rejected = true;
+      else queue[tenant].push_back(next);
+    }
+    while (true) {  // passes until one starts nothing
+      release(t);
+      struct Head {
+        bool borrows;
+        double submit;
+        long id;
+        int tenant;
+      };
+      std::vector<Head> heads;
+      for (int k = 0; k < 2; ++k) {
+        if (head[k] == queue[k].size()) continue;
+        const RefJob& j = jobs[queue[k][head[k]]];
+        heads.push_back({usage[k] + j.procs > nominal[k], j.submit, j.id, k});
+      }
+      std::sort(heads.begin(), heads.end(), [](const Head& a, const Head& b) {
+        if (a.borrows != b.borrows) return !a.borrows;
+        if (a.submit != b.submit) return a.submit < b.submit;
+        return a.id < b.id;
+      });
+      bool started = false;
+      for (const Head& h : heads) {
+        RefJob& j = jobs[queue[h.tenant][head[h.tenant]]];
+        if (usage[h.tenant] + j.procs > limit(h.tenant)) continue;
+        if (usage[0] + usage[1] + j.procs > cohort_capacity) continue;
+        if (j.procs > free) continue;
+        j.start = t;
+        free -= j.procs;
+        usage[h.tenant] += j.procs;
+        running.push_back({t + j.runtime, j.procs, h.tenant});
+        ++head[h.tenant];
+        started = true;
+      }
+      if (!started) break;
+    }
+  }
+}
+
 bool shared_data_missing() {
   if (std::filesystem::exists(test::nasa_log())) return false;
   WARN("SKIPPED: " << test::nasa_log() << " is not present (../shared/data beside the project)");
@@ -154,9 +235,18 @@ void compare_with_engine(const std::string& scenario, const std::vector<RefJob>&
   const auto& jobs = run.clusters[0].jobs;
   REQUIRE(jobs.size() == ref.size());
   std::map<long, double> ref_start;
-  for (const auto& j : ref) ref_start[j.id] = j.start;
+  std::map<long, bool> ref_rejected;
+  for (const auto& j : ref) {
+    ref_start[j.id] = j.start;
+    ref_rejected[j.id] = j.rejected;
+  }
   std::size_t mismatches = 0, waited = 0;
   for (const Job& j : jobs) {
+    if (ref_rejected.at(j.id)) {
+      CHECK(j.state == JobState::kRejected);
+      CHECK(j.reject_reason == RejectReason::kOverQuota);
+      continue;
+    }
     REQUIRE(j.state == JobState::kCompleted);
     if (j.start != ref_start.at(j.id)) {
       if (mismatches++ < 5)
@@ -206,4 +296,43 @@ TEST_CASE("NASA iPSC/860 at double load under EASY: start times equal an indepen
   INFO(differ << " jobs start differently under EASY than under FCFS");
   CHECK(differ > 1000);
   compare_with_engine("nasa-ipsc-easy.json", ref, 0.5, 5000);
+}
+
+// Each case runs one engine (one per process).
+void check_quota_case(const std::string& scenario, long borrow_limit, double scale, std::size_t min_waited,
+                      std::size_t expect_rejected) {
+  auto ref = read_nasa_log(scale);
+  reference_quota(ref, borrow_limit);
+  std::size_t rejected = 0;
+  for (const auto& j : ref) rejected += j.rejected;
+  CHECK(rejected == expect_rejected);
+  compare_with_engine(scenario, ref, scale, min_waited);
+}
+
+TEST_CASE("NASA iPSC/860 under tenant quotas: start times equal an independent admission job by job",
+          "[engine][trace]") {
+  if (shared_data_missing()) return;
+  check_quota_case("nasa-ipsc-quota.json", -1, 1.0, 5, 0);
+}
+
+TEST_CASE("NASA iPSC/860 at double load under tenant quotas: start times equal an independent admission",
+          "[engine][trace]") {
+  if (shared_data_missing()) return;
+  check_quota_case("nasa-ipsc-quota.json", -1, 0.5, 5000, 0);
+}
+
+// Without borrowing the quotas bind: 344 group-1 jobs above 96 processors and 196 group-2 jobs
+// above 32 can never be admitted, and many more jobs wait than with borrowing.
+TEST_CASE("NASA iPSC/860 under strict quotas: start times and rejections equal an independent admission",
+          "[engine][trace]") {
+  if (shared_data_missing()) return;
+  check_quota_case("nasa-ipsc-quota-strict.json", 0, 1.0, 1000, 540);
+}
+
+TEST_CASE(
+    "NASA iPSC/860 at double load under strict quotas: start times and rejections equal an independent "
+    "admission",
+    "[engine][trace]") {
+  if (shared_data_missing()) return;
+  check_quota_case("nasa-ipsc-quota-strict.json", 0, 0.5, 5000, 540);
 }

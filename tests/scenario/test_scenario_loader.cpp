@@ -280,3 +280,84 @@ TEST_CASE("malformed rollout sections are reported with their JSON pointer", "[s
     CHECK(has_error(errors, "/supply", "required when the scenario has orders"));
   }
 }
+
+namespace {
+
+// The base scenario with tenants a and b, quotas on cluster c (32 GPUs) and every job given a tenant.
+Json tenant_scenario() {
+  Json doc = base_scenario();
+  doc["tenants"] = Json::parse(R"([{"id": "a", "weight": 2}, {"id": "b"}])");
+  doc["operators"][0]["sites"][0]["clusters"][0]["quotas"] = Json::parse(R"({"tenants": [
+      {"tenant": "a", "nominal_gpus": 24, "cohort": "k"},
+      {"tenant": "b", "nominal_gpus": 8, "cohort": "k", "borrowing_limit_gpus": 4, "lending_limit_gpus": 2}]})");
+  doc["workloads"][0]["tenant"] = "a";
+  doc["workloads"][1]["tenant_map"] = Json::parse(R"({"field": "group", "values": {"1": "b"}})");
+  return doc;
+}
+
+}  // namespace
+
+TEST_CASE("tenants, quotas and tenant maps load into the scenario", "[scenario][tenants]") {
+  TempDir dir("tenants-ok");
+  const Json doc = tenant_scenario();
+  write_text(dir.path() / "trace.swf", kSwfLine);
+  write_text(dir.path() / "scenario.json", doc.dump(2));
+  const Scenario sc = load_scenario((dir.path() / "scenario.json").string());
+  REQUIRE(sc.tenants.size() == 2);
+  CHECK(sc.tenants[0].weight == 2);
+  const ClusterQuotas& q = sc.clusters[0].quotas;
+  REQUIRE(q.tenants.size() == 2);
+  CHECK(q.cohort_ids == std::vector<std::string>{"k"});
+  CHECK(q.tenants[0].borrowing_limit_gpus == kUnlimitedGpus);
+  CHECK(q.tenants[1].borrowing_limit_gpus == 4);
+  CHECK(q.tenants[1].lending_limit_gpus == 2);
+  CHECK(sc.workloads[0].tenant == 0);
+  REQUIRE(sc.workloads[1].records.size() == 1);
+  CHECK(sc.workloads[1].records[0].group == 1);
+  CHECK(sc.workloads[1].records[0].tenant == 1);
+}
+
+TEST_CASE("malformed tenant input is reported at its JSON pointer, all at once", "[scenario][tenants]") {
+  TempDir dir("tenants-bad");
+  Json doc = tenant_scenario();
+  doc["tenants"].push_back(Json{{"id", "a"}});  // duplicate
+  auto& quotas = doc["operators"][0]["sites"][0]["clusters"][0]["quotas"]["tenants"];
+  quotas[0]["nominal_gpus"] = 33;          // above the cluster's 32 GPUs
+  quotas[1]["borrowing_limit_gpus"] = -1;  // negative
+  quotas[1]["lending_limit_gpus"] = 9;     // above the nominal 8
+  quotas.push_back(Json{{"tenant", "nobody"}, {"nominal_gpus", 1}});
+  quotas.push_back(Json{{"tenant", "b"}, {"nominal_gpus", 1}, {"borrowing_limit_gpus", 1}});  // again, no cohort
+  doc["workloads"][0]["tenant"] = "zed";
+  const auto d = load_errors(doc, dir);
+  INFO(dump(d));
+  CHECK(has_error(d, "/tenants/2/id", "unique tenant id"));
+  const std::string q = "/operators/0/sites/0/clusters/0/quotas/tenants/";
+  CHECK(has_error(d, q + "0/nominal_gpus", "at most the cluster's 32 GPUs"));
+  CHECK(has_error(d, q + "1/borrowing_limit_gpus", "found number -1"));
+  CHECK(has_error(d, q + "1/lending_limit_gpus", "at most the tenant's nominal quota (8 GPUs)"));
+  CHECK(has_error(d, q + "2/tenant", "expected the id of a tenant in /tenants"));
+  CHECK(has_error(d, q + "3/tenant", "each tenant once"));
+  CHECK(has_error(d, q + "3/borrowing_limit_gpus", "needs a \"cohort\""));
+  CHECK(has_error(d, "/workloads/0/tenant", "found \"zed\""));
+  CHECK(!has_error(d, "/workloads/0", "admits jobs by tenant quota"));  // no second error from the first
+}
+
+TEST_CASE("a job without a tenant on a cluster with quotas, and trace groups without one, are refused",
+          "[scenario][tenants]") {
+  TempDir dir("tenants-missing");
+  Json doc = tenant_scenario();
+  doc["workloads"][0].erase("tenant");
+  doc["workloads"][1]["tenant_map"]["values"] = Json::parse(R"({"7": "a"})");
+  auto d = load_errors(doc, dir);
+  INFO(dump(d));
+  CHECK(has_error(d, "/workloads/0", "admits jobs by tenant quota"));
+  CHECK(has_error(d, "/workloads/1/tenant_map", "groups is not in \"values\" and there is no \"default\": 1 (1 jobs)"));
+  // A default maps them; a tenant without a quota on the cluster is refused.
+  doc["workloads"][0]["tenant"] = "a";
+  doc["tenants"].push_back(Json{{"id", "c3"}});
+  doc["workloads"][1]["tenant_map"]["default"] = "c3";
+  d = load_errors(doc, dir);
+  INFO(dump(d));
+  REQUIRE(d.size() == 1);
+  CHECK(has_error(d, "/workloads/1", "tenant \"c3\" has none there"));
+}

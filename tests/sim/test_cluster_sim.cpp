@@ -154,3 +154,69 @@ TEST_CASE("a queue order keyed on every pass sees the usage of the moment, one k
   CHECK(starts("usage_on_arrival") == "aaabbb");
   CHECK(starts("fcfs") == "aaabbb");
 }
+
+namespace {
+
+// An swf line of `procs` processors for `run` s, submitted at `submit`, in group `group` (field 13).
+std::string swf_group(long id, double submit, double run, int procs, int group) {
+  return std::to_string(id) + " " + std::to_string(submit) + " -1 " + std::to_string(run) + " " +
+         std::to_string(procs) + " -1 -1 " + std::to_string(procs) + " -1 -1 1 1 " + std::to_string(group) +
+         " -1 0 -1 -1 -1\n";
+}
+
+}  // namespace
+
+TEST_CASE("under quotas each job waits for the reason that held it at the last pass before it started",
+          "[cluster_sim][quota]") {
+  test::TempDir dir("cs-reasons");
+  // 10 one-GPU nodes. Cohort k of capacity 8: A (nominal 4, lending limit 0: its 4 are withheld
+  // whether it uses them or not) and B (nominal 4, borrowing unlimited), so B can use 4 at most.
+  // C (nominal 2) is in no cohort: it uses at most its nominal. Two GPUs are in no one's quota.
+  //   j1 B 4 GPUs [0,100)      cohort max(0,4)+4 = 8 <= 8: starts at 0
+  //   j2 B 2 GPUs at 0         cohort 4+6 = 10 > 8 with 4 GPUs free: cohort_exhausted, starts at 100
+  //   j3 C 2 GPUs [0,30)       C at its nominal
+  //   j4 C 1 GPU at 10         C 2+1 > 2: quota, starts at 30 when j3 ends
+  //   j5 A 4 GPUs [20,30)      A within nominal, 4 GPUs free: no wait
+  //   j6 A 4, j7 C 2, j8 B 4 at 200 for 100 s: all start (cohort max(4,4)+4 = 8), the cluster is full
+  //   j9 B 1 GPU at 210        cohort 4+5 > 8 and no GPU free: no_free_gpus, starts at 300
+  //   j10 B 1 GPU at 210       behind j9 (strict FIFO): at t=300's first pass j9 is B's head and
+  //                            starts; j10 starts in the second pass: behind_queue_head
+  std::string log = swf_group(1, 0, 100, 4, 2) + swf_group(2, 0, 50, 2, 2) + swf_group(3, 0, 30, 2, 3) +
+                    swf_group(4, 10, 10, 1, 3) + swf_group(5, 20, 10, 4, 1) + swf_group(6, 200, 100, 4, 1) +
+                    swf_group(7, 200, 100, 2, 3) + swf_group(8, 200, 100, 4, 2) + swf_group(9, 210, 10, 1, 2) +
+                    swf_group(10, 210, 10, 1, 2);
+  test::write_text(dir.path() / "t.swf", log);
+  Json doc = one_cluster("reasons", 10);
+  doc["tenants"] = {{{"id", "A"}}, {{"id", "B"}}, {{"id", "C"}}};
+  doc["operators"][0]["sites"][0]["clusters"][0]["quotas"] = {
+      {"tenants",
+       {{{"tenant", "A"}, {"nominal_gpus", 4}, {"lending_limit_gpus", 0}, {"cohort", "k"}},
+        {{"tenant", "B"}, {"nominal_gpus", 4}, {"cohort", "k"}},
+        {{"tenant", "C"}, {"nominal_gpus", 2}}}}};
+  Json w = trace_workload("t", "t.swf");
+  w["tenant_map"] = {{"field", "group"}, {"values", {{"1", "A"}, {"2", "B"}, {"3", "C"}}}};
+  doc["workloads"] = {w};
+  doc["scheduling"] = {{"backfill", {{"policy", "none"}}}};
+  const Scenario sc = load_scenario_json(doc, "reasons.json", dir.str());
+  ClusterSim sim(sc, 0);
+  drive(sim);
+  sim.finish(400);
+  const auto& jobs = sim.state().jobs();
+  REQUIRE(jobs.size() == 10);
+  const std::vector<std::pair<Seconds, std::string>> want = {{0, ""},
+                                                             {100, "cohort_exhausted"},
+                                                             {0, ""},
+                                                             {30, "quota"},
+                                                             {20, ""},
+                                                             {200, ""},
+                                                             {200, ""},
+                                                             {200, ""},
+                                                             {300, "no_free_gpus"},
+                                                             {300, "behind_queue_head"}};
+  for (std::size_t i = 0; i < jobs.size(); ++i) {
+    INFO("job " << jobs[i].id);
+    CHECK(jobs[i].state == JobState::kCompleted);
+    CHECK(jobs[i].start == want[i].first);
+    CHECK(std::string(to_string(jobs[i].wait_reason)) == want[i].second);
+  }
+}
