@@ -95,7 +95,9 @@ int main(int argc, char** argv) {
   std::vector<const Job*> all;
   for (const auto& c : run.clusters)
     for (const auto& j : c.jobs) all.push_back(&j);
-  const JobStats st = compute_job_stats(all, run.end_time, 10, gpus * run.end_time);
+  std::vector<Seconds> steady_from;  // the bench's clusters are online from the start
+  for (const auto& c : run.clusters) steady_from.push_back(c.online_90pct.value_or(INFINITY));
+  const JobStats st = compute_job_stats(all, run.end_time, 10, gpus * run.end_time, steady_from);
   fmt::print(
       "backfill={} placement={} jobs={} wall_s={:.2f} jobs_per_s={:.0f} events={} events_per_s={:.0f} "
       "peak_mib={:.0f} write_s={:.2f} sim_days={:.1f} utilisation={:.3f} completed={} mean_wait_s={:.0f}\n",

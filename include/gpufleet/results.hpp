@@ -4,6 +4,7 @@
 // dates are such times, written as calendar dates in summary.json.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -36,6 +37,8 @@ struct Quantiles {
 struct JobStats {
   std::uint64_t submitted = 0, completed = 0, running = 0, queued = 0, rejected = 0;
   Quantiles wait_s;            // over started jobs (completed + running)
+  Quantiles wait_ramp_s;       // the same, jobs submitted before their cluster was 90 % online
+  Quantiles wait_steady_s;     // the same, jobs submitted once it was
   Quantiles bounded_slowdown;  // over completed jobs
   Quantiles turnaround_s;      // over completed jobs
   double gpu_hours = 0;        // GPU-time used within [0, end], all started jobs
@@ -120,10 +123,39 @@ struct ClusterSummary {
   std::string queue, backfill, placement;  // policy names
   JobStats stats;
   std::uint64_t trace_records_after_horizon = 0;
+  std::optional<Seconds> date_90pct_online;  // first time 90 % of its nodes were online; none: never
 };
 struct WorkloadSummary {
   std::string id, cluster, kind;  // kind: "synthetic" or "swf"
   JobStats stats;
+};
+// One tenant on one cluster it ran jobs on or has a quota on (docs/outputs.md, "Tenants").
+struct TenantClusterSummary {
+  std::string cluster;
+  std::optional<std::uint64_t> nominal_gpus;  // none: the cluster has no quotas
+  std::string cohort;                         // "" : in no cohort
+  double gpu_hours = 0;                       // its jobs' GPU-time on the cluster within [0, end]
+  double share = 0;                           // of the GPU-hours of its domain: its cohort's members, else the cluster
+  double entitlement = 0;                     // nominal / the cohort's nominal sum; without a cohort nominal / cluster
+                                              // GPUs; on a cluster without quotas weight / the weights of its tenants
+  double borrowed_gpu_hours = 0;              // GPU-time above its nominal quota
+  double lent_gpu_hours = 0;  // its part of what the cohort's borrowers used, pro rata to unused lendable quota
+};
+struct TenantSummary {
+  std::string id, name;
+  double weight = 1;
+  JobStats stats;                 // utilisation: GPU-time used / entitled GPU-time
+  double entitled_gpu_hours = 0;  // sum over its clusters of entitlement share × online GPU-time
+  double share = 0;               // of all tenants' GPU-hours (tenants with demand)
+  double entitlement_share = 0;   // of all tenants' entitled GPU-hours (tenants with demand)
+  double borrowed_gpu_hours = 0, lent_gpu_hours = 0;
+  double waited_s = 0;  // waiting time of its jobs: started ones to their start, queued ones to the end
+  std::array<double, kWaitReasons> wait_share{};  // of waited_s by the job's wait reason (WaitReason order)
+  std::vector<TenantClusterSummary> clusters;     // in scenario cluster order
+};
+struct FairnessSummary {
+  std::uint64_t tenants_with_demand = 0;  // tenants that submitted at least one job
+  std::optional<double> jain_index;       // over share / entitlement_share of those; none: no GPU-hours
 };
 struct OutputFile {
   std::string name;
@@ -137,11 +169,13 @@ struct Summary {
   Seconds bsld_tau_s = 10, timeseries_interval_s = 3600;
   JobStats total;
   std::uint64_t total_gpus = 0;
-  std::vector<OperatorSummary> operators;  // parallel to Scenario::operators
-  std::vector<ClusterSummary> clusters;    // parallel to Scenario::clusters
-  std::vector<WorkloadSummary> workloads;  // parallel to Scenario::workloads
-  std::optional<RolloutSummary> rollout;   // scenarios with orders
-  std::vector<OutputFile> outputs;         // the other result files, written last (empty: no section)
+  std::vector<OperatorSummary> operators;   // parallel to Scenario::operators
+  std::vector<ClusterSummary> clusters;     // parallel to Scenario::clusters
+  std::vector<WorkloadSummary> workloads;   // parallel to Scenario::workloads
+  std::vector<TenantSummary> tenants;       // parallel to Scenario::tenants (empty: none)
+  std::optional<FairnessSummary> fairness;  // scenarios with tenants
+  std::optional<RolloutSummary> rollout;    // scenarios with orders
+  std::vector<OutputFile> outputs;          // the other result files, written last (empty: no section)
 };
 
 }  // namespace gpufleet

@@ -119,6 +119,27 @@ void print_run_table(std::ostream& out, const Scenario& sc, const RunResult& run
              "running", "queued", "rejected", "wait mean", "wait p95", "util");
   for (const ClusterSummary& c : summary.clusters) row(c.id, c.gpus, c.stats);
   if (summary.clusters.size() > 1) row("all", summary.total_gpus, summary.total);
+  if (!summary.tenants.empty()) {
+    // Who got the GPUs: share of all tenants' GPU-hours against entitlement, and waits before and
+    // after the tenant's clusters were 90 % online.
+    fmt::print(out, "\n{:<18} {:>10} {:>8} {:>8} {:>12} {:>7} {:>7} {:>11} {:>11} {:>18}\n", "tenant", "completed",
+               "queued", "rejected", "GPU-h", "share", "entitl", "wait ramp", "wait steady", "main wait reason");
+    for (const TenantSummary& t : summary.tenants) {
+      std::size_t top = 0;
+      for (std::size_t r = 1; r < kWaitReasons; ++r)
+        if (t.wait_share[r] > t.wait_share[top]) top = r;
+      const std::string reason =
+          t.waited_s > 0 ? fmt::format("{} {:.0f}%", to_string(static_cast<WaitReason>(top)), 100 * t.wait_share[top])
+                         : std::string("-");
+      const auto wait = [](const Quantiles& q) { return q.n ? short_duration(q.mean) : std::string("-"); };
+      fmt::print(out, "{:<18} {:>10} {:>8} {:>8} {:>12.0f} {:>6.1f}% {:>6.1f}% {:>11} {:>11}  {}\n", t.id,
+                 t.stats.completed, t.stats.queued, t.stats.rejected, t.stats.gpu_hours, 100 * t.share,
+                 100 * t.entitlement_share, wait(t.stats.wait_ramp_s), wait(t.stats.wait_steady_s), reason);
+    }
+    if (summary.fairness && summary.fairness->jain_index)
+      fmt::print(out, "Jain's index of share / entitlement over {} tenants with demand: {:.3f}\n",
+                 summary.fairness->tenants_with_demand, *summary.fairness->jain_index);
+  }
   fmt::print(out, "{} events in {:.2f} s ({:.0f} events/s), peak memory {:.0f} MiB; results in {}\n", run.events,
              run.wall_time_s, run.wall_time_s > 0 ? static_cast<double>(run.events) / run.wall_time_s : 0.0,
              run.peak_memory_mib, dir);

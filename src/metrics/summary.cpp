@@ -4,9 +4,10 @@
 #include <cmath>
 
 #include "core/time_format.hpp"
+#include "gpufleet/diagnostics.hpp"
 
 namespace gpufleet {
-namespace {
+namespace detail {
 
 // Fixed precision for floats in summary.json: rounded to 6 decimal places.
 double r6(double x) {
@@ -26,6 +27,8 @@ Quantiles rounded(Quantiles q) {
 // The statistics as published: every float rounded to 6 decimal places.
 JobStats rounded(JobStats s) {
   s.wait_s = rounded(s.wait_s);
+  s.wait_ramp_s = rounded(s.wait_ramp_s);
+  s.wait_steady_s = rounded(s.wait_steady_s);
   s.bounded_slowdown = rounded(s.bounded_slowdown);
   s.turnaround_s = rounded(s.turnaround_s);
   s.gpu_hours = r6(s.gpu_hours);
@@ -53,6 +56,8 @@ nlohmann::ordered_json stats_json(const JobStats& s) {
                {"queued", s.queued},
                {"rejected", s.rejected}};
   j["wait_s"] = quantiles_json(s.wait_s);
+  j["wait_ramp_s"] = quantiles_json(s.wait_ramp_s);
+  j["wait_steady_s"] = quantiles_json(s.wait_steady_s);
   j["turnaround_s"] = quantiles_json(s.turnaround_s);
   j["bounded_slowdown"] = quantiles_json(s.bounded_slowdown);
   j["gpu_hours"] = s.gpu_hours;
@@ -61,7 +66,11 @@ nlohmann::ordered_json stats_json(const JobStats& s) {
   return j;
 }
 
-}  // namespace
+}  // namespace detail
+
+using detail::r6;
+using detail::rounded;
+using detail::stats_json;
 
 Quantiles quantiles(std::vector<double>& v) {
   Quantiles q;
@@ -82,9 +91,10 @@ Quantiles quantiles(std::vector<double>& v) {
   return q;
 }
 
-JobStats compute_job_stats(const std::vector<const Job*>& jobs, Seconds end, Seconds tau, double online_gpu_seconds) {
+JobStats compute_job_stats(const std::vector<const Job*>& jobs, Seconds end, Seconds tau, double online_gpu_seconds,
+                           const std::vector<Seconds>& steady_from) {
   JobStats s;
-  std::vector<double> waits, bsld, turnaround;
+  std::vector<double> waits, ramp, steady, bsld, turnaround;
   double gpu_seconds = 0;
   double min_submit = INFINITY, max_end = -INFINITY;
   for (const Job* j : jobs) {
@@ -96,6 +106,8 @@ JobStats compute_job_stats(const std::vector<const Job*>& jobs, Seconds end, Sec
       case JobState::kCompleted: ++s.completed; break;
     }
     waits.push_back(j->start - j->submit);
+    GPUFLEET_CHECK(j->cluster < steady_from.size(), "every job's cluster has a steady-from time");
+    (j->submit >= steady_from[j->cluster] ? steady : ramp).push_back(j->start - j->submit);
     const Seconds used_until = j->state == JobState::kCompleted ? std::min(j->end, end) : end;
     gpu_seconds += j->gpus * std::max(0.0, used_until - j->start);
     if (j->state == JobState::kCompleted) {
@@ -108,6 +120,8 @@ JobStats compute_job_stats(const std::vector<const Job*>& jobs, Seconds end, Sec
     }
   }
   s.wait_s = quantiles(waits);
+  s.wait_ramp_s = quantiles(ramp);
+  s.wait_steady_s = quantiles(steady);
   s.bounded_slowdown = quantiles(bsld);
   s.turnaround_s = quantiles(turnaround);
   s.gpu_hours = gpu_seconds / 3600.0;
@@ -134,6 +148,8 @@ Summary build_summary(const Scenario& sc, const RunResult& run) {
 
   const Seconds end = run.end_time;
   const Seconds tau = sc.bsld_tau_s;
+  std::vector<Seconds> steady_from;  // by cluster; infinity: never 90 % online
+  for (const ClusterResult& c : run.clusters) steady_from.push_back(c.online_90pct.value_or(INFINITY));
   std::vector<const Job*> all;
   std::vector<std::vector<const Job*>> by_cluster(sc.clusters.size()), by_workload(sc.workloads.size()),
       by_operator(sc.operators.size());
@@ -151,11 +167,11 @@ Summary build_summary(const Scenario& sc, const RunResult& run) {
       by_operator[sc.clusters[c].op].push_back(&j);
     }
   }
-  out.total = rounded(compute_job_stats(all, end, tau, total_online_s));
+  out.total = rounded(compute_job_stats(all, end, tau, total_online_s, steady_from));
   out.total_gpus = static_cast<std::uint64_t>(total_capacity);
   for (std::size_t o = 0; o < sc.operators.size(); ++o)
     out.operators.push_back({sc.operators[o].id, static_cast<std::uint64_t>(op_capacity[o]),
-                             rounded(compute_job_stats(by_operator[o], end, tau, op_online_s[o]))});
+                             rounded(compute_job_stats(by_operator[o], end, tau, op_online_s[o], steady_from))});
   for (std::size_t c = 0; c < sc.clusters.size(); ++c) {
     const ClusterSpec& cl = sc.clusters[c];
     ClusterSummary cs;
@@ -169,17 +185,22 @@ Summary build_summary(const Scenario& sc, const RunResult& run) {
     cs.queue = std::string(cl.scheduling.queue->name());
     cs.backfill = std::string(cl.scheduling.backfill->name());
     cs.placement = std::string(cl.scheduling.placement->name());
-    cs.stats = rounded(compute_job_stats(by_cluster[c], end, tau, run.clusters[c].online_gpu_s));
+    cs.stats = rounded(compute_job_stats(by_cluster[c], end, tau, run.clusters[c].online_gpu_s, steady_from));
     cs.trace_records_after_horizon = run.clusters[c].trace_records_after_horizon;
+    if (run.clusters[c].online_90pct) cs.date_90pct_online = r6(*run.clusters[c].online_90pct);
     out.clusters.push_back(std::move(cs));
   }
   for (std::size_t w = 0; w < sc.workloads.size(); ++w) {
     const WorkloadSpec& ws = sc.workloads[w];
     out.workloads.push_back(
         {ws.id, sc.clusters[ws.cluster].id, ws.kind == WorkloadSpec::Kind::kSwf ? "swf" : "synthetic",
-         rounded(compute_job_stats(by_workload[w], end, tau, run.clusters[ws.cluster].online_gpu_s))});
+         rounded(compute_job_stats(by_workload[w], end, tau, run.clusters[ws.cluster].online_gpu_s, steady_from))});
   }
   if (run.rollout) out.rollout = run.rollout->summary;
+  if (!sc.tenants.empty()) {
+    out.fairness.emplace();
+    out.tenants = build_tenant_summaries(sc, run, steady_from, *out.fairness);
+  }
   return out;
 }
 
@@ -239,6 +260,7 @@ nlohmann::ordered_json to_json(const Summary& s) {
     j["policies"] = {{"queue", c.queue}, {"backfill", c.backfill}, {"placement", c.placement}};
     j.update(stats_json(c.stats));
     j["trace_records_after_horizon"] = c.trace_records_after_horizon;
+    j["date_90pct_online"] = c.date_90pct_online ? OJson(format_utc(epoch + *c.date_90pct_online)) : OJson();
     cls.push_back(std::move(j));
   }
   auto& wls = out["workloads"] = OJson::array();
@@ -250,6 +272,10 @@ nlohmann::ordered_json to_json(const Summary& s) {
     j.update(stats_json(w.stats));
     wls.push_back(std::move(j));
   }
+  if (!s.tenants.empty()) out["tenants"] = tenants_json(s.tenants);
+  if (s.fairness)
+    out["fairness"] = {{"tenants_with_demand", s.fairness->tenants_with_demand},
+                       {"jain_index", s.fairness->jain_index ? OJson(*s.fairness->jain_index) : OJson()}};
   if (s.rollout) out["rollout"] = to_json(*s.rollout, s.scenario.start_epoch_s);
   if (!s.outputs.empty()) {
     auto& files = out["outputs"] = OJson::object();

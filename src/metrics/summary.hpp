@@ -21,11 +21,25 @@ Quantiles quantiles(std::vector<double>& values);
 
 // Statistics of `jobs` at simulated time `end`; utilisation is relative to
 // `online_gpu_seconds`, the integral of the group's online GPUs over [0, end].
-JobStats compute_job_stats(const std::vector<const Job*>& jobs, Seconds end, Seconds tau, double online_gpu_seconds);
+// `steady_from[c]`: when cluster c was first 90 % online (infinity: never); a job submitted from
+// then on counts in wait_steady_s, one submitted before in wait_ramp_s.
+JobStats compute_job_stats(const std::vector<const Job*>& jobs, Seconds end, Seconds tau, double online_gpu_seconds,
+                           const std::vector<Seconds>& steady_from);
+
+// The tenants section and Jain's index (docs/outputs.md, "Tenants"), rounded as published.
+std::vector<TenantSummary> build_tenant_summaries(const Scenario& scenario, const RunResult& run,
+                                                  const std::vector<Seconds>& steady_from, FairnessSummary& fairness);
+nlohmann::ordered_json tenants_json(const std::vector<TenantSummary>& tenants);
 
 // The summary of a run (deterministic: no wall time or memory).
 Summary build_summary(const Scenario& scenario, const RunResult& run);
 // The summary.json document.
 nlohmann::ordered_json to_json(const Summary& summary);
+
+namespace detail {
+double r6(double x);                                   // summary.json's fixed precision: 6 decimal places
+JobStats rounded(JobStats s);                          // every float of s through r6
+nlohmann::ordered_json stats_json(const JobStats& s);  // the job statistics keys of every group
+}  // namespace detail
 
 }  // namespace gpufleet

@@ -29,6 +29,14 @@ ClusterSim::ClusterSim(const Scenario& scenario, std::uint32_t cluster_index)
     pull_arrival(static_cast<std::uint32_t>(sources_.size() - 1));
   }
   push(0.0, Kind::kSample, 0);
+  note_online(0.0);
+}
+
+void ClusterSim::note_online(Seconds t) {
+  // "Steady": at least 90 % of the cluster's nodes online (docs/outputs.md, ramp and steady waits).
+  const NodePool& pool = state_.pool();
+  if (!online_90pct_ && std::uint64_t{pool.online_nodes()} * 10 >= std::uint64_t{pool.node_count()} * 9)
+    online_90pct_ = t;
 }
 
 void ClusterSim::push(Seconds t, Kind kind, std::uint32_t ref) {
@@ -176,6 +184,7 @@ void ClusterSim::advance_to(Seconds t) {
         complete(e.ref, t);
       } else if (e.kind() == Kind::kCapacity) {
         state_.pool().bring_online(e.ref);
+        note_online(t);
       } else {
         admit(std::move(pending_[e.ref]));
         pull_arrival(e.ref);
@@ -227,6 +236,7 @@ ClusterResult ClusterSim::take_result(Seconds end) {
   cr.start_labels = state_.start_labels();
   cr.busy_gpu_s = busy_gpu_seconds_until(end);
   cr.online_gpu_s = online_gpu_seconds_until(end);
+  cr.online_90pct = online_90pct_;
   return cr;
 }
 

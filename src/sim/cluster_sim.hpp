@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <limits>
 #include <memory>
+#include <optional>
 #include <queue>
 #include <string>
 #include <string_view>
@@ -40,8 +41,9 @@ struct ClusterResult {
   std::uint64_t events = 0;
   std::uint64_t scheduling_passes = 0;
   std::uint64_t trace_records_after_horizon = 0;
-  double busy_gpu_s = 0;    // GPU-seconds held by jobs over [0, end]
-  double online_gpu_s = 0;  // GPU-seconds online over [0, end]
+  double busy_gpu_s = 0;                // GPU-seconds held by jobs over [0, end]
+  double online_gpu_s = 0;              // GPU-seconds online over [0, end]
+  std::optional<Seconds> online_90pct;  // when 90 % of its nodes were first online (none: never)
 };
 
 // Optional hooks on what a ClusterSim decides, for logging: called synchronously, they see the
@@ -111,6 +113,7 @@ class ClusterSim {
   // One scheduling pass; returns how many jobs it started.
   std::size_t schedule(Seconds now);
   void note_quota_holds();
+  void note_online(Seconds t);
   void sample(Seconds t);
   void integrate_to(Seconds t);
   // GPUs and jobs are conserved: every GPU free or held by one running job, no GPU on an
@@ -133,6 +136,7 @@ class ClusterSim {
   std::uint64_t non_sample_events_ = 0;  // queued events other than samples
   std::vector<TimeseriesRow> samples_;
   Seconds last_time_ = 0;
+  std::optional<Seconds> online_90pct_;
   double busy_gpu_s_ = 0, online_gpu_s_ = 0;
   Seconds integrated_to_ = 0;
   ClusterObserver* observer_ = nullptr;

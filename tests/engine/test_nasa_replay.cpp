@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <functional>
 #include <map>
 #include <queue>
 
@@ -14,6 +15,7 @@
 
 #include "../helpers.hpp"
 #include "engine/engine.hpp"
+#include "metrics/summary.hpp"
 #include "scenario/scenario_loader.hpp"
 
 using namespace gpufleet;
@@ -226,7 +228,8 @@ bool shared_data_missing() {
 // Runs the shipped scenario, with its trace's submit times scaled by `submit_scale`
 // (0.5 doubles the load), and compares every job's start time with `ref`.
 void compare_with_engine(const std::string& scenario, const std::vector<RefJob>& ref, double submit_scale,
-                         std::size_t min_waited) {
+                         std::size_t min_waited,
+                         const std::function<void(const Scenario&, const RunResult&)>& also = {}) {
   auto doc = nlohmann::json::parse(test::read_text(test::scenario_path(scenario)));
   doc["workloads"][0]["submit_scale"] = submit_scale;
   const Scenario sc = load_scenario_json(doc, scenario, test::source_dir() + "/scenarios");
@@ -257,6 +260,35 @@ void compare_with_engine(const std::string& scenario, const std::vector<RefJob>&
   INFO(waited << " of " << jobs.size() << " jobs waited");
   CHECK(mismatches == 0);
   CHECK(waited >= min_waited);  // the comparison means something only if jobs had to wait
+  if (also) also(sc, run);
+}
+
+// Conservation in the tenants section: the tenants' jobs are the cluster's jobs, state by state;
+// their GPU-hours are the cluster's; what one borrowed the other lent; the waiting time by reason
+// adds up to the whole.
+void check_tenant_conservation(const Scenario& sc, const RunResult& run) {
+  const Summary s = build_summary(sc, run);
+  REQUIRE(s.tenants.size() == 2);
+  const JobStats& all = s.clusters[0].stats;
+  std::uint64_t submitted = 0, completed = 0, rejected = 0, queued = 0, running = 0;
+  double gpu_hours = 0, borrowed = 0, lent = 0;
+  for (const TenantSummary& t : s.tenants) {
+    submitted += t.stats.submitted, completed += t.stats.completed, rejected += t.stats.rejected;
+    queued += t.stats.queued, running += t.stats.running;
+    gpu_hours += t.stats.gpu_hours;
+    borrowed += t.borrowed_gpu_hours, lent += t.lent_gpu_hours;
+    double reasons = 0;
+    for (double r : t.wait_share) reasons += r;
+    if (t.waited_s > 0) CHECK(reasons == Approx(1).margin(1e-5));
+  }
+  CHECK(submitted == all.submitted);
+  CHECK(completed == all.completed);
+  CHECK(rejected == all.rejected);
+  CHECK(queued + running == all.queued + all.running);
+  CHECK(gpu_hours == Approx(all.gpu_hours).margin(1e-4));
+  CHECK(borrowed == Approx(lent).margin(1e-4));
+  REQUIRE(s.fairness);
+  CHECK(s.fairness->tenants_with_demand == 2);
 }
 
 }  // namespace
@@ -306,7 +338,7 @@ void check_quota_case(const std::string& scenario, long borrow_limit, double sca
   std::size_t rejected = 0;
   for (const auto& j : ref) rejected += j.rejected;
   CHECK(rejected == expect_rejected);
-  compare_with_engine(scenario, ref, scale, min_waited);
+  compare_with_engine(scenario, ref, scale, min_waited, check_tenant_conservation);
 }
 
 TEST_CASE("NASA iPSC/860 under tenant quotas: start times equal an independent admission job by job",
