@@ -24,7 +24,7 @@ using gpufleet::QueueKey;
 // before every scheduling pass (Keying::kEveryPass).
 class FairShare final : public gpufleet::QueueOrder {
  public:
-  std::string_view name() const override { return "fair_share"; }
+  std::string_view name() const override { return "workload_share"; }
   QueueKey key(const Job& job, const QueueContext& context) const override {
     const double used_gpu_hours = context.state.usage(job.workload, context.now).gpu_seconds / 3600.0;
     return {used_gpu_hours, job.submit};
@@ -89,7 +89,7 @@ class WalltimeSplit final : public gpufleet::PlacementPolicy {
 
 void register_all(gpufleet::PolicyRegistry& registry) {
   registry.add_queue_order({gpufleet::PolicyKind::kQueueOrder,
-                            "fair_share",
+                            "workload_share",
                             "the workload with the fewest GPU-hours used so far on the cluster first, then submit time",
                             {}},
                            [](const gpufleet::PolicyParams&) { return std::make_unique<FairShare>(); });

@@ -5,7 +5,7 @@
 
 namespace my_policies {
 
-// Adds "fair_share" (queue order) and "walltime_split" (placement) to `registry`.
+// Adds "workload_share" (queue order) and "walltime_split" (placement) to `registry`.
 void register_all(gpufleet::PolicyRegistry& registry);
 
 }  // namespace my_policies

@@ -53,6 +53,10 @@ struct StateSetup {
   QuotaBook quotas;  // empty: no quotas
   TenantQueueing queueing = TenantQueueing::kStrictFifo;
   Seconds usage_half_life = 0;  // 0: usage does not decay
+  // Keep each tenant's queued jobs apart, for queue orders that order tenants (QueueOrder::
+  // Keying::kByTenant): set_tenant_ranks() then moves only the jobs of tenants whose rank changed.
+  bool by_tenant = false;
+  std::uint32_t tenants = 0;  // the scenario's tenants (with by_tenant: every job has one of them)
 };
 
 class ClusterState {
@@ -103,18 +107,26 @@ class ClusterState {
   void dequeue(QueueEntry entry);
   // Recomputes every queued job's key (queue orders keyed on every pass); arrival order is kept
   // as the tie-break.
+  // O(q) key computations; only the entries whose key changed move (O(log q) each, no allocation
+  // once the state has seen its largest change).
   template <class KeyFn>
   void rekey(KeyFn&& key_of) {
-    std::set<QueueEntry> fresh;
+    moved_.clear();
     for (const QueueEntry& e : queue_) {
       const QueueKey k = key_of(jobs_[e.job]);
       check_key(k);
-      fresh.insert(QueueEntry{k.primary, k.secondary, e.seq, e.job});
+      if (k.primary != e.primary || k.secondary != e.secondary) moved_.push_back({e, k});
     }
-    queue_.swap(fresh);
-    if (indexes_.queue_buckets) rebuild_buckets();
-    if (quotas_.enabled()) rebuild_tenant_queues();
+    for (const auto& [e, k] : moved_) move_entry(e, k);
   }
+  // Under StateSetup::by_tenant, a queued job's key is {its tenant's rank, its own key}. Sets the
+  // ranks (by tenant index; equal ranks interleave by the jobs' own keys) and moves the jobs of
+  // the tenants whose rank changed.
+  void set_tenant_ranks(const std::vector<double>& rank_by_tenant);
+  // The rank a tenant's jobs are queued with now (0 before the first set_tenant_ranks).
+  double tenant_rank(std::uint32_t tenant) const;
+  // Tenants with queued jobs (under StateSetup::by_tenant), by tenant index: how many jobs each.
+  std::size_t tenant_queued(std::uint32_t tenant) const;
   // A running job (start set) and, when it ends, a finished one (end set before the call).
   void add_running(std::uint32_t job);
   void remove_running(std::uint32_t job);
@@ -134,12 +146,13 @@ class ClusterState {
   std::size_t running_count_ = 0;
   std::uint64_t next_seq_ = 0;
   mutable NodeScratch scratch_;
+  // Integrated at every start and end (running GPUs x elapsed time), so a long-busy workload
+  // carries no cancellation error (rather than sum(gpus x now) - sum(gpus x start)).
   struct UsageTally {
     std::uint64_t running_gpus = 0;
-    double running_gpu_start = 0;  // sum of gpus * start over running jobs
-    double done_gpu_seconds = 0;
-    double decayed = 0;  // decayed GPU-seconds at decayed_at
-    Seconds decayed_at = 0;
+    double gpu_seconds = 0;  // at `at`
+    double decayed = 0;      // decayed GPU-seconds at `at`
+    Seconds at = 0;
   };
   std::vector<UsageTally> usage_;         // by workload index
   std::vector<UsageTally> tenant_usage_;  // by tenant index; the last entry: jobs without a tenant
@@ -147,6 +160,10 @@ class ClusterState {
   TenantQueueing queueing_ = TenantQueueing::kStrictFifo;
   std::vector<std::set<QueueEntry>> tenant_queues_;  // by quota slot
   Seconds half_life_ = 0;
+  bool by_tenant_ = false;
+  std::vector<std::set<QueueEntry>> by_tenant_queues_;  // by tenant index, under by_tenant_
+  std::vector<double> tenant_rank_;                     // by tenant index, under by_tenant_
+  std::vector<std::pair<QueueEntry, QueueKey>> moved_;  // scratch of rekey / set_tenant_ranks
   std::uint64_t pass_ = 0;
   struct PassRecord {
     WaitReason everyone = WaitReason::kNone;
@@ -154,11 +171,10 @@ class ClusterState {
   };
   PassRecord current_, previous_;
   std::vector<std::string> start_labels_;
-  void rebuild_buckets();
-  void rebuild_tenant_queues();
+  void move_entry(const QueueEntry& from, const QueueKey& to);  // in every index that holds it
   std::uint32_t quota_slot(const Job& j) const;
   UsageTally& tenant_tally(std::uint32_t tenant);
-  void fold(UsageTally& u, Seconds t) const;  // brings `decayed` to t
+  void fold(UsageTally& u, Seconds t) const;  // integrates u to t
   WorkloadUsage read(const UsageTally& u, Seconds now) const;
   static void check_key(const QueueKey& key);
 };

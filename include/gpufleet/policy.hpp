@@ -24,7 +24,8 @@ class Plan;
 // What a queue order may read besides the job: the cluster as it is when the key is computed.
 struct QueueContext {
   Seconds now;
-  const ClusterState& state;  // read-only: usage per workload, the pool, running jobs
+  const ClusterState& state;                  // read-only: usage per workload and tenant, the pool, running jobs
+  const std::vector<double>& tenant_weights;  // the scenario's tenants' fair-share weights, by index
 };
 
 // Who goes next. The engine keeps the queue sorted by key (lower first), then arrival order.
@@ -39,12 +40,21 @@ class QueueOrder {
     // state at the pass (fair share: usage per workload). Costs O(q log q) per pass for q
     // queued jobs; a pass follows only instants with an arrival, completion or new capacity.
     kEveryPass,
+    // Tenants first, then jobs: before every pass each tenant with queued jobs gets
+    // its tenant_keys() entry (lower first; tenants with equal keys interleave), and within that the jobs
+    // go by key(), computed once on arrival from the job's own fields. Only the jobs of tenants
+    // whose place among the tenants changed move: O(T log T) per pass for T tenants, plus
+    // O(log q) per job moved. Every job on the cluster must have a tenant (the loader checks).
+    kByTenant,
   };
   virtual ~QueueOrder() = default;
   virtual std::string_view name() const = 0;
   // Lower first; never NaN (an internal error naming the rule: the queue could not stay sorted).
   virtual QueueKey key(const Job& job, const QueueContext& context) const = 0;
   virtual Keying keying() const { return Keying::kOnArrival; }
+  // Under Keying::kByTenant: every tenant's key now, by tenant index (`keys` arrives sized to the
+  // scenario's tenants; never NaN). Unused otherwise.
+  virtual void tenant_keys(const QueueContext& /*context*/, std::vector<double>& /*keys*/) const {}
   // The half-life with which the cluster decays usage for this order (WorkloadUsage::
   // decayed_gpu_seconds); 0: no decay.
   virtual Seconds usage_half_life() const { return 0; }

@@ -42,7 +42,7 @@ std::string describe(const Json& v) {
 std::string NumberRange::describe() const {
   const bool has_min = std::isfinite(min);
   const bool has_max = std::isfinite(max);
-  if (has_min && has_max) return fmt::format("a number in [{}, {}]", min, max);
+  if (has_min && has_max) return fmt::format("a number in {}{}, {}]", min_exclusive ? "(" : "[", min, max);
   if (has_min) return fmt::format("a number {} {}", min_exclusive ? ">" : ">=", min);
   if (has_max) return fmt::format("a number <= {}", max);
   return "a number";

@@ -19,7 +19,7 @@ void NoBackfill::schedule(Plan& plan) const {
 
 // One pass of quota admission (docs/scheduling.md, after Kueue's admission cycle): every tenant's
 // candidate (its queue head; under best-effort FIFO its first job that can start now), sorted by
-// (needs to borrow, higher priority first, submit time, job id), each started if its quota, its
+// (needs to borrow, higher priority first, queue order, submit time, job id), each started if its quota, its
 // cohort and the placement allow; at most one start per tenant. ClusterSim repeats passes at an
 // instant until one starts nothing.
 void admit_tenant_heads(Plan& plan) {
@@ -57,6 +57,10 @@ void admit_tenant_heads(Plan& plan) {
   std::sort(heads.begin(), heads.end(), [](const Candidate& a, const Candidate& b) {
     if (a.borrows != b.borrows) return !a.borrows;
     if (a.priority != b.priority) return a.priority > b.priority;
+    // Then the cluster's queue order (under fcfs its key is the submit time, so this is the
+    // submit-time rule of docs/scheduling.md; under fair_share, the tenants' fair-share order).
+    if (a.entry.primary != b.entry.primary) return a.entry.primary < b.entry.primary;
+    if (a.entry.secondary != b.entry.secondary) return a.entry.secondary < b.entry.secondary;
     if (a.submit != b.submit) return a.submit < b.submit;
     if (a.id != b.id) return a.id < b.id;
     return a.entry.seq < b.entry.seq;

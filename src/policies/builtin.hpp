@@ -28,6 +28,26 @@ class PriorityOrder final : public QueueOrder {
   }
 };
 
+// Slurm's classic fair-share factor (slurm.schedmd.com/classic_fair_share.html) for a flat set of
+// tenants: F = 2^(-U/S), U = the tenant's usage on this cluster decayed with the half-life,
+// divided by all tenants' decayed usage there (0 when none has used anything), S = its weight
+// divided by the scenario's total weight. Tenants with the higher F go first, each tenant's jobs
+// in submit order. Recomputed before every pass (docs/scheduling.md, "Fair share").
+class FairShareOrder final : public QueueOrder {
+ public:
+  explicit FairShareOrder(Seconds half_life) : half_life_(half_life) {}
+  std::string_view name() const override { return "fair_share"; }
+  QueueKey key(const Job& job, const QueueContext&) const override { return {job.submit, 0.0}; }
+  Keying keying() const override { return Keying::kByTenant; }
+  void tenant_keys(const QueueContext& context, std::vector<double>& keys) const override;  // -F
+  Seconds usage_half_life() const override { return half_life_; }
+  // The factors themselves, F by tenant index.
+  static void factors(const QueueContext& context, std::vector<double>& f);
+
+ private:
+  Seconds half_life_;
+};
+
 class FirstFit final : public PlacementPolicy {
  public:
   std::string_view name() const override { return "first_fit"; }

@@ -185,7 +185,8 @@ void check_tenant_references(const Scenario& sc, const ReadContext& ctx) {
     const WorkloadSpec& w = sc.workloads[wi];
     if (w.cluster >= sc.clusters.size()) continue;
     const ClusterSpec& c = sc.clusters[w.cluster];
-    if (c.quotas.tenants.empty() || w.tenant_error) continue;  // reported already
+    const bool by_tenant = c.scheduling.queue && c.scheduling.queue->keying() == QueueOrder::Keying::kByTenant;
+    if ((c.quotas.tenants.empty() && !by_tenant) || w.tenant_error) continue;  // nothing to check, or reported
     std::set<std::uint32_t> used;
     if (w.kind == WorkloadSpec::Kind::kSwf)
       for (const TraceRecord& r : w.records) used.insert(r.tenant != kNoTenant ? r.tenant : w.tenant);
@@ -194,11 +195,15 @@ void check_tenant_references(const Scenario& sc, const ReadContext& ctx) {
     for (std::uint32_t t : used) {
       if (t == kNoTenant) {
         ctx.error(where,
-                  fmt::format("expected \"tenant\" or \"tenant_map\": cluster \"{}\" admits jobs by tenant quota "
-                              "and some of this workload's jobs have no tenant",
-                              c.id));
+                  fmt::format("expected \"tenant\" or \"tenant_map\": cluster \"{}\" {} and some of this "
+                              "workload's jobs have no tenant",
+                              c.id,
+                              c.quotas.tenants.empty() ? fmt::format("orders its queue by tenant (queue policy \"{}\")",
+                                                                     c.scheduling.queue->name())
+                                                       : std::string("admits jobs by tenant quota")));
         continue;
       }
+      if (c.quotas.tenants.empty()) continue;
       bool has = false;
       for (const TenantQuota& q : c.quotas.tenants) has = has || q.tenant == t;
       if (!has)

@@ -13,8 +13,49 @@ ClusterState::ClusterState(NodePool pool, StateSetup setup)
       quotas_(std::move(setup.quotas)),
       queueing_(setup.queueing),
       tenant_queues_(quotas_.slots()),
-      half_life_(setup.usage_half_life) {
+      half_life_(setup.usage_half_life),
+      by_tenant_(setup.by_tenant),
+      by_tenant_queues_(setup.by_tenant ? setup.tenants : 0),
+      tenant_rank_(setup.by_tenant ? setup.tenants : 0, 0.0) {
   GPUFLEET_CHECK(half_life_ >= 0, "a usage half-life is >= 0");
+}
+
+void ClusterState::move_entry(const QueueEntry& from, const QueueKey& to) {
+  const QueueEntry e{to.primary, to.secondary, from.seq, from.job};
+  const auto move_in = [&](std::set<QueueEntry>& set) {
+    auto node = set.extract(from);
+    GPUFLEET_CHECK(!node.empty(), "a re-keyed job is in each of the queue's indexes");
+    node.value() = e;
+    set.insert(std::move(node));
+  };
+  move_in(queue_);
+  const Job& j = jobs_[from.job];
+  if (indexes_.queue_buckets) move_in(buckets_.at(QueueBucketKey{j.gpus, walltime_class(j.requested)}));
+  if (quotas_.enabled()) move_in(tenant_queues_[quota_slot(j)]);
+  if (by_tenant_) move_in(by_tenant_queues_[j.tenant]);
+}
+
+void ClusterState::set_tenant_ranks(const std::vector<double>& rank_by_tenant) {
+  GPUFLEET_CHECK(by_tenant_ && rank_by_tenant.size() == tenant_rank_.size(),
+                 "tenant ranks are set on a state that queues by tenant, one per tenant");
+  for (std::size_t t = 0; t < tenant_rank_.size(); ++t) {
+    if (rank_by_tenant[t] == tenant_rank_[t]) continue;
+    check_key(QueueKey{rank_by_tenant[t], 0});
+    tenant_rank_[t] = rank_by_tenant[t];
+    moved_.clear();
+    for (const QueueEntry& e : by_tenant_queues_[t]) moved_.push_back({e, QueueKey{rank_by_tenant[t], e.secondary}});
+    for (const auto& [e, k] : moved_) move_entry(e, k);
+  }
+}
+
+double ClusterState::tenant_rank(std::uint32_t tenant) const {
+  GPUFLEET_CHECK(by_tenant_ && tenant < tenant_rank_.size(), "a tenant rank is read on a state that queues by tenant");
+  return tenant_rank_[tenant];
+}
+
+std::size_t ClusterState::tenant_queued(std::uint32_t tenant) const {
+  GPUFLEET_CHECK(by_tenant_ && tenant < by_tenant_queues_.size(), "a state that queues by tenant, a tenant of it");
+  return by_tenant_queues_[tenant].size();
 }
 
 std::uint32_t ClusterState::quota_slot(const Job& j) const {
@@ -31,9 +72,10 @@ ClusterState::UsageTally& ClusterState::tenant_tally(std::uint32_t tenant) {
 }
 
 void ClusterState::fold(UsageTally& u, Seconds t) const {
-  const Seconds dt = t - u.decayed_at;
+  const Seconds dt = t - u.at;
   if (dt <= 0) return;
   const double r = static_cast<double>(u.running_gpus);
+  u.gpu_seconds += r * dt;
   if (half_life_ > 0) {
     // Usage decays continuously: d(decayed)/dt = r - decayed * ln2 / half-life.
     const double keep = std::exp2(-dt / half_life_);
@@ -41,14 +83,13 @@ void ClusterState::fold(UsageTally& u, Seconds t) const {
   } else {
     u.decayed += r * dt;
   }
-  u.decayed_at = t;
+  u.at = t;
 }
 
 WorkloadUsage ClusterState::read(const UsageTally& u, Seconds now) const {
   UsageTally at = u;
   fold(at, now);
-  return {u.running_gpus, u.done_gpu_seconds + static_cast<double>(u.running_gpus) * now - u.running_gpu_start,
-          at.decayed};
+  return {u.running_gpus, at.gpu_seconds, at.decayed};
 }
 
 std::uint32_t ClusterState::add_job(Job job) {
@@ -72,6 +113,12 @@ void ClusterState::enqueue(std::uint32_t job, QueueKey key) {
   queue_.insert(e);
   if (indexes_.queue_buckets) buckets_[QueueBucketKey{jobs_[job].gpus, walltime_class(jobs_[job].requested)}].insert(e);
   if (quotas_.enabled()) tenant_queues_[quota_slot(jobs_[job])].insert(e);
+  if (by_tenant_) {
+    const std::uint32_t t = jobs_[job].tenant;
+    GPUFLEET_CHECK(t < by_tenant_queues_.size() && key.primary == tenant_rank_[t],
+                   "a job queued by tenant has a tenant and is keyed with its tenant's rank");
+    by_tenant_queues_[t].insert(e);
+  }
 }
 
 const std::map<QueueBucketKey, std::set<QueueEntry>>& ClusterState::queue_buckets() const {
@@ -89,6 +136,8 @@ void ClusterState::dequeue(QueueEntry entry) {
   const Job& j = jobs_[entry.job];
   if (quotas_.enabled())
     GPUFLEET_CHECK(tenant_queues_[quota_slot(j)].erase(entry) == 1, "a dequeued job was in its tenant's queue");
+  if (by_tenant_)
+    GPUFLEET_CHECK(by_tenant_queues_[j.tenant].erase(entry) == 1, "a dequeued job was in its tenant's queue");
   if (!indexes_.queue_buckets) return;
   const auto it = buckets_.find(QueueBucketKey{j.gpus, walltime_class(j.requested)});
   GPUFLEET_CHECK(it != buckets_.end() && it->second.erase(entry) == 1, "a dequeued job was in its bucket");
@@ -100,12 +149,11 @@ void ClusterState::add_running(std::uint32_t job) {
   const Job& j = jobs_[job];
   if (j.workload >= usage_.size()) usage_.resize(j.workload + 1);
   UsageTally& u = usage_[j.workload];
+  fold(u, j.start);
   u.running_gpus += j.gpus;
-  u.running_gpu_start += static_cast<double>(j.gpus) * j.start;
   UsageTally& tu = tenant_tally(j.tenant);
   fold(tu, j.start);
   tu.running_gpus += j.gpus;
-  tu.running_gpu_start += static_cast<double>(j.gpus) * j.start;
   if (quotas_.enabled()) quotas_.take(quota_slot(j), j.gpus);
   if (!indexes_.running_by_end) return;
   running_.insert(RunningEntry{j.start + j.requested, job});
@@ -118,16 +166,12 @@ void ClusterState::remove_running(std::uint32_t job) {
   GPUFLEET_CHECK(j.workload < usage_.size() && usage_[j.workload].running_gpus >= j.gpus && j.end >= j.start,
                  "a finishing job was counted as running, with its end set");
   UsageTally& u = usage_[j.workload];
+  fold(u, j.end);
   u.running_gpus -= j.gpus;
-  u.running_gpu_start -= static_cast<double>(j.gpus) * j.start;
-  if (u.running_gpus == 0) u.running_gpu_start = 0;  // no rounding residue carried past an idle moment
-  u.done_gpu_seconds += static_cast<double>(j.gpus) * (j.end - j.start);
   UsageTally& tu = tenant_tally(j.tenant);
+  GPUFLEET_CHECK(tu.running_gpus >= j.gpus, "a finishing job was counted as running for its tenant");
   fold(tu, j.end);
   tu.running_gpus -= j.gpus;
-  tu.running_gpu_start -= static_cast<double>(j.gpus) * j.start;
-  if (tu.running_gpus == 0) tu.running_gpu_start = 0;
-  tu.done_gpu_seconds += static_cast<double>(j.gpus) * (j.end - j.start);
   if (quotas_.enabled()) quotas_.give(quota_slot(j), j.gpus);
   if (!indexes_.running_by_end) return;
   const auto erased = running_.erase(RunningEntry{j.start + j.requested, job});
@@ -136,9 +180,7 @@ void ClusterState::remove_running(std::uint32_t job) {
 
 WorkloadUsage ClusterState::usage(std::uint32_t workload, Seconds now) const {
   if (workload >= usage_.size()) return {};
-  const UsageTally& u = usage_[workload];
-  return {u.running_gpus, u.done_gpu_seconds + static_cast<double>(u.running_gpus) * now - u.running_gpu_start,
-          u.done_gpu_seconds + static_cast<double>(u.running_gpus) * now - u.running_gpu_start};
+  return read(usage_[workload], now);
 }
 
 WorkloadUsage ClusterState::tenant_usage(std::uint32_t tenant, Seconds now) const {
@@ -171,17 +213,6 @@ WaitReason ClusterState::held_at(const Job& j, std::uint64_t pass) const {
 void ClusterState::check_key(const QueueKey& key) {
   // A NaN would break the queue's ordering (std::set needs a strict weak order): a policy bug.
   GPUFLEET_CHECK(!std::isnan(key.primary) && !std::isnan(key.secondary), "a queue order's key is a number, never NaN");
-}
-
-void ClusterState::rebuild_tenant_queues() {
-  for (auto& q : tenant_queues_) q.clear();
-  for (const QueueEntry& e : queue_) tenant_queues_[quota_slot(jobs_[e.job])].insert(e);
-}
-
-void ClusterState::rebuild_buckets() {
-  buckets_.clear();
-  for (const QueueEntry& e : queue_)
-    buckets_[QueueBucketKey{jobs_[e.job].gpus, walltime_class(jobs_[e.job].requested)}].insert(e);
 }
 
 std::uint8_t ClusterState::intern_start_label(const StartReason& reason) {

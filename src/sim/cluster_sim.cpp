@@ -1,5 +1,6 @@
 #include "sim/cluster_sim.hpp"
 
+#include <algorithm>
 #include <cmath>
 
 #include "gpufleet/diagnostics.hpp"
@@ -17,9 +18,12 @@ ClusterSim::ClusterSim(const Scenario& scenario, std::uint32_t cluster_index)
           StateSetup{scenario.clusters[cluster_index].scheduling.backfill->indexes(),
                      QuotaBook(scenario.clusters[cluster_index].quotas.tenants),
                      scenario.clusters[cluster_index].quotas.queueing,
-                     scenario.clusters[cluster_index].scheduling.queue->usage_half_life()}),
+                     scenario.clusters[cluster_index].scheduling.queue->usage_half_life(),
+                     scenario.clusters[cluster_index].scheduling.queue->keying() == QueueOrder::Keying::kByTenant,
+                     static_cast<std::uint32_t>(scenario.tenants.size())}),
       empty_pool_(scenario.clusters[cluster_index].nodes, scenario.clusters[cluster_index].gpus_per_node,
                   scenario.clusters[cluster_index].rack_nodes) {
+  for (const TenantSpec& t : scenario.tenants) tenant_weights_.push_back(t.weight);
   for (std::uint32_t w = 0; w < scenario.workloads.size(); ++w) {
     if (scenario.workloads[w].cluster != cluster_index) continue;
     const JobSourceContext context{scenario.seed, horizon_,
@@ -79,9 +83,37 @@ void ClusterSim::admit(Job job) {
   const bool rejected = job.reject_reason != RejectReason::kNone;
   if (rejected) job.state = JobState::kRejected;
   if (rejected && observer_) observer_->on_reject(job.submit, job);
-  const QueueKey key = policies_.queue->key(job, QueueContext{job.submit, state_});
+  if (rejected) {
+    state_.add_job(std::move(job));
+    return;
+  }
+  QueueKey key = policies_.queue->key(job, QueueContext{job.submit, state_, tenant_weights_});
+  if (policies_.queue->keying() == QueueOrder::Keying::kByTenant) key = {state_.tenant_rank(job.tenant), key.primary};
   const std::uint32_t index = state_.add_job(std::move(job));
-  if (!rejected) state_.enqueue(index, key);
+  state_.enqueue(index, key);
+}
+
+// Keying::kByTenant: the tenants with queued jobs ranked by their key (equal keys, equal ranks).
+void ClusterSim::rank_tenants(Seconds now) {
+  const QueueContext context{now, state_, tenant_weights_};
+  tenant_order_.clear();
+  tenant_keys_.assign(tenant_weights_.size(), 0.0);
+  policies_.queue->tenant_keys(context, tenant_keys_);
+  GPUFLEET_CHECK(tenant_keys_.size() == tenant_weights_.size(), "a queue order gives one key per tenant");
+  for (std::uint32_t t = 0; t < tenant_weights_.size(); ++t) {
+    if (state_.tenant_queued(t) == 0) continue;
+    GPUFLEET_CHECK(!std::isnan(tenant_keys_[t]), "a queue order's tenant key is a number, never NaN");
+    tenant_order_.emplace_back(tenant_keys_[t], t);
+  }
+  std::sort(tenant_order_.begin(), tenant_order_.end());
+  ranks_.resize(tenant_weights_.size());
+  for (std::uint32_t t = 0; t < tenant_weights_.size(); ++t) ranks_[t] = state_.tenant_rank(t);  // idle: unchanged
+  double rank = 0;
+  for (std::size_t i = 0; i < tenant_order_.size(); ++i) {
+    if (i > 0 && tenant_order_[i].first != tenant_order_[i - 1].first) ++rank;
+    ranks_[tenant_order_[i].second] = rank;
+  }
+  state_.set_tenant_ranks(ranks_);
 }
 
 void ClusterSim::complete(std::uint32_t index, Seconds t) {
@@ -120,8 +152,10 @@ std::size_t ClusterSim::schedule(Seconds now) {
   }
   ++passes_;
   if (policies_.queue->keying() == QueueOrder::Keying::kEveryPass) {
-    const QueueContext context{now, state_};
+    const QueueContext context{now, state_, tenant_weights_};
     state_.rekey([&](const Job& j) { return policies_.queue->key(j, context); });
+  } else if (policies_.queue->keying() == QueueOrder::Keying::kByTenant) {
+    rank_tenants(now);
   }
   Plan plan(state_, *policies_.placement, now);
   policies_.backfill->schedule(plan);

@@ -114,6 +114,7 @@ class ClusterSim {
   std::size_t schedule(Seconds now);
   void note_quota_holds();
   void note_online(Seconds t);
+  void rank_tenants(Seconds now);
   void sample(Seconds t);
   void integrate_to(Seconds t);
   // GPUs and jobs are conserved: every GPU free or held by one running job, no GPU on an
@@ -137,6 +138,9 @@ class ClusterSim {
   std::vector<TimeseriesRow> samples_;
   Seconds last_time_ = 0;
   std::optional<Seconds> online_90pct_;
+  std::vector<double> tenant_weights_;                          // by tenant index
+  std::vector<std::pair<double, std::uint32_t>> tenant_order_;  // rank_tenants' scratch
+  std::vector<double> ranks_, tenant_keys_;                     // rank_tenants' scratch
   double busy_gpu_s_ = 0, online_gpu_s_ = 0;
   Seconds integrated_to_ = 0;
   ClusterObserver* observer_ = nullptr;

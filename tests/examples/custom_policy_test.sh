@@ -34,20 +34,20 @@ bin=$work/example/gpufleet
 cd "$src"
 
 out=$("$bin" policies 2>&1)
-grep -q "^queue *fair_share" <<<"$out" && grep -q "^placement *walltime_split" <<<"$out" &&
+grep -q "^queue *workload_share" <<<"$out" && grep -q "^placement *walltime_split" <<<"$out" &&
   grep -q "params.long_hours (number in \[0, 1000000\], default 4.0)" <<<"$out" && grep -q "^backfill *easy" <<<"$out" &&
   ok "gpufleet policies lists the built-ins and both new policies with the declared parameter" ||
   bad "policies listing: $out"
 
-sets=(--set /scheduling/queue/policy=fair_share --set /scheduling/placement/policy=walltime_split)
+sets=(--set /scheduling/queue/policy=workload_share --set /scheduling/placement/policy=walltime_split)
 if "$bin" run scenarios/small-synthetic.json "${sets[@]}" --out "$work/custom" -q > "$work/run.log" 2>&1 &&
    "$bin" run scenarios/small-synthetic.json --out "$work/builtin" -q >> "$work/run.log" 2>&1; then
   ok "a shipped scenario runs with the new queue order and placement"
 else
   bad "run: $(tail -5 "$work/run.log")"; finish
 fi
-grep -q '"queue": {"policy": "fair_share"}' <(python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print(json.dumps(d['scheduling']))" "$work/custom/scenario.json") &&
-  ok "scenario.json records the policies that ran" || bad "scenario.json does not name fair_share"
+grep -q '"queue": {"policy": "workload_share"}' <(python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print(json.dumps(d['scheduling']))" "$work/custom/scenario.json") &&
+  ok "scenario.json records the policies that ran" || bad "scenario.json does not name workload_share"
 waits=$(python3 -c "
 import json,sys
 a=json.load(open(sys.argv[1]+'/summary.json')); b=json.load(open(sys.argv[2]+'/summary.json'))
@@ -65,15 +65,15 @@ rc=$?
   ok "a parameter outside its declaration is refused with its pointer (exit 2)" || bad "validate long_hours=-1: rc=$rc $(cat "$work/v.log")"
 "$bin" validate scenarios/small-synthetic.json --set /scheduling/queue/policy=lottery > "$work/v2.log" 2>&1
 rc=$?
-[ $rc -eq 2 ] && grep -q "fair_share" "$work/v2.log" &&
+[ $rc -eq 2 ] && grep -q "workload_share" "$work/v2.log" &&
   ok "an unknown name is refused, listing the binary's own queue orders (exit 2)" || bad "validate lottery: rc=$rc $(cat "$work/v2.log")"
 
-# compare re-runs this same binary for its variants: they must know fair_share.
-if "$bin" compare scenarios/small-synthetic.json --vary /scheduling/queue/policy=fcfs,fair_share --seeds 2 -j 2 -q \
+# compare re-runs this same binary for its variants: they must know workload_share.
+if "$bin" compare scenarios/small-synthetic.json --vary /scheduling/queue/policy=fcfs,workload_share --seeds 2 -j 2 -q \
      --out "$work/compare" > "$work/compare.log" 2>&1; then
-  rows=$(grep -c "fair_share" "$work/compare/compare.csv")
+  rows=$(grep -c "workload_share" "$work/compare/compare.csv")
   [ "$rows" -ge 1 ] && ok "compare runs the new policy in its child processes ($rows rows name it in compare.csv)" ||
-    bad "compare.csv does not name fair_share"
+    bad "compare.csv does not name workload_share"
 else
   bad "compare: $(tail -5 "$work/compare.log")"
 fi

@@ -18,7 +18,8 @@ Job job(Seconds submit, Seconds requested, std::int32_t priority) {
 }
 bool before(const QueueOrder& o, const Job& a, const Job& b) {
   const ClusterState state(NodePool(1, 8, 1));
-  const QueueContext context{0, state};
+  const std::vector<double> weights;
+  const QueueContext context{0, state, weights};
   const QueueKey ka = o.key(a, context), kb = o.key(b, context);
   return std::tie(ka.primary, ka.secondary) < std::tie(kb.primary, kb.secondary);
 }
@@ -63,4 +64,47 @@ TEST_CASE("policy parameters are checked with their JSON pointer", "[policies][r
   CHECK(diags.items()[1].location == "/scheduling/backfill/params/depth");
   CHECK(diags.items()[2].location == "/scheduling/placement/policy");
   CHECK_THAT(diags.items()[2].message, Catch::Contains("first_fit") && Catch::Contains("worst_fit"));
+}
+
+TEST_CASE("fair_share: Slurm's classic factor 2^(-U/S) from decayed usage, worked by hand", "[policies][queue]") {
+  // Tenants 0 and 1 of weights 1 and 3 (S = 1/4, 3/4). Tenant 0 holds 2 GPUs from t=0, tenant 1
+  // 2 GPUs from t=0 to 100 and nothing after. Half-life 100 s.
+  ClusterState state(NodePool(4, 1, 4), StateSetup{{}, QuotaBook(), TenantQueueing::kStrictFifo, 100.0});
+  auto run = [&](std::uint32_t tenant, std::uint32_t node) {
+    Job j;
+    j.tenant = tenant;
+    j.gpus = 1;
+    j.start = 0;
+    j.state = JobState::kRunning;
+    j.alloc = {NodeSlice{node, 1}};
+    state.pool().allocate(j.alloc);
+    const auto i = state.add_job(j);
+    state.add_running(i);
+    return i;
+  };
+  run(0, 0), run(0, 1);
+  const auto b1 = run(1, 2), b2 = run(1, 3);
+  for (auto i : {b1, b2}) {
+    state.job(i).end = 100;
+    state.remove_running(i);
+  }
+  const std::vector<double> weights = {1, 3};
+  std::vector<double> f;
+  // At t=100 both used 2 GPUs for 100 s: decayed usage 2 * (h / ln 2) * (1 - 1/2) each, so U = 1/2
+  // each: F0 = 2^(-(1/2)/(1/4)) = 1/4, F1 = 2^(-(1/2)/(3/4)) = 2^(-2/3).
+  FairShareOrder::factors(QueueContext{100, state, weights}, f);
+  CHECK(f[0] == Approx(0.25).epsilon(1e-12));
+  CHECK(f[1] == Approx(std::exp2(-2.0 / 3)).epsilon(1e-12));
+  // At t=200 tenant 1's usage has halved, tenant 0's grew: u0 = 2 (h/ln2)(1 - 1/4), u1 = 2 (h/ln2)/4,
+  // U0 = 3/4, U1 = 1/4: F0 = 2^-3, F1 = 2^(-1/3). Tenant 1 (higher F) goes first.
+  FairShareOrder::factors(QueueContext{200, state, weights}, f);
+  CHECK(f[0] == Approx(0.125).epsilon(1e-12));
+  CHECK(f[1] == Approx(std::exp2(-1.0 / 3)).epsilon(1e-12));
+  std::vector<double> keys;
+  FairShareOrder(100).tenant_keys(QueueContext{200, state, weights}, keys);
+  CHECK(keys[1] < keys[0]);
+  // Nothing used: every factor 1.
+  const ClusterState fresh(NodePool(1, 1, 1));
+  FairShareOrder::factors(QueueContext{0, fresh, weights}, f);
+  CHECK(f == std::vector<double>{1, 1});
 }

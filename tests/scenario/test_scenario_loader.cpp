@@ -361,3 +361,23 @@ TEST_CASE("a job without a tenant on a cluster with quotas, and trace groups wit
   REQUIRE(d.size() == 1);
   CHECK(has_error(d, "/workloads/1", "tenant \"c3\" has none there"));
 }
+
+TEST_CASE("fair_share needs a tenant for every job of its cluster, and tenant weights above 0", "[scenario][tenants]") {
+  TempDir dir("tenants-fair");
+  Json doc = tenant_scenario();
+  doc["operators"][0]["sites"][0]["clusters"][0].erase("quotas");
+  doc["scheduling"] = Json::parse(R"({"queue": {"policy": "fair_share"}})");
+  doc["workloads"][0].erase("tenant");
+  doc["tenants"][1]["weight"] = 0;
+  auto d = load_errors(doc, dir);
+  INFO(dump(d));
+  CHECK(has_error(d, "/workloads/0", "orders its queue by tenant (queue policy \"fair_share\")"));
+  CHECK(has_error(d, "/tenants/1/weight", "expected a number in (0, 1000000000], found number 0"));
+  // With a tenant and a positive weight it loads; without fair_share a workload needs no tenant.
+  doc["workloads"][0]["tenant"] = "a";
+  doc["tenants"][1]["weight"] = 0.5;
+  CHECK(load_errors(doc, dir).empty());
+  doc["workloads"][0].erase("tenant");
+  doc["scheduling"] = Json::parse(R"({"queue": {"policy": "fcfs"}})");
+  CHECK(load_errors(doc, dir).empty());
+}
