@@ -1,6 +1,11 @@
 // Engine benchmark: N synthetic jobs on a 260,000-GPU cluster (32,500 nodes of 8).
 //
 //   bench_engine [--jobs N] [--backfill none|easy|conservative] [--placement NAME] [--load RHO] [--write DIR]
+//                [--tenants T [--quotas 0|1] [--queue fcfs|fair_share [--period S]]]
+//
+// With --tenants T the same load comes from T workloads of N/T jobs each, workload i for tenant
+// t<i> (weight 1); --quotas 1 gives each tenant a nominal quota of 1/T of the GPUs, all in one
+// cohort with unlimited borrowing (quota admission of docs/scheduling.md), --quotas 0 none.
 //
 // Prints one line of key=value facts: wall time of the simulation (scenario
 // build, platform, run), jobs per second, events per second, peak memory, and
@@ -26,8 +31,16 @@ int main(int argc, char** argv) {
   long jobs = 1'000'000;
   std::string backfill = "none", placement = "first_fit", write_dir;
   double load = 1.0;
+  long tenants = 0;
+  bool quotas = false;
+  std::string queue = "fcfs";
+  double period = 0;  // fair_share's recompute_period_s
   for (int i = 1; i + 1 < argc; i += 2) {
     if (!std::strcmp(argv[i], "--jobs")) jobs = std::stol(argv[i + 1]);
+    else if (!std::strcmp(argv[i], "--tenants")) tenants = std::stol(argv[i + 1]);
+    else if (!std::strcmp(argv[i], "--quotas")) quotas = std::stol(argv[i + 1]) != 0;
+    else if (!std::strcmp(argv[i], "--queue")) queue = argv[i + 1];
+    else if (!std::strcmp(argv[i], "--period")) period = std::stod(argv[i + 1]);
     else if (!std::strcmp(argv[i], "--backfill")) backfill = argv[i + 1];
     else if (!std::strcmp(argv[i], "--placement")) placement = argv[i + 1];
     else if (!std::strcmp(argv[i], "--load")) load = std::stod(argv[i + 1]);
@@ -51,7 +64,7 @@ int main(int argc, char** argv) {
   const double gpus = 32'500.0 * 8;
   const double rate_per_hour = load * gpus / (mean_gpus * mean_s) * 3600.0;
 
-  const nlohmann::json doc = {
+  nlohmann::json doc = {
       {"format_version", 1},
       {"name", "bench-260k"},
       {"seed", 1},
@@ -79,8 +92,28 @@ int main(int argc, char** argv) {
          {"duration_s", {{"dist", "lognormal"}, {"median", median_s}, {"sigma", sigma}}},
          {"walltime_factor", 1.5}}}},
       {"scheduling",
-       {{"queue", {{"policy", "fcfs"}}}, {"backfill", {{"policy", backfill}}}, {"placement", {{"policy", placement}}}}},
+       {{"queue", {{"policy", queue}}}, {"backfill", {{"policy", backfill}}}, {"placement", {{"policy", placement}}}}},
       {"outputs", {{"timeseries_interval_s", 3600}}}};
+  if (queue == "fair_share") doc["scheduling"]["queue"]["params"] = {{"recompute_period_s", period}};
+  if (tenants > 0) {
+    const nlohmann::json mix = doc["workloads"][0];
+    doc["workloads"] = nlohmann::json::array();
+    doc["tenants"] = nlohmann::json::array();
+    nlohmann::json quota = nlohmann::json::array();
+    for (long t = 0; t < tenants; ++t) {
+      nlohmann::json w = mix;
+      w["id"] = fmt::format("mix{}", t);
+      w["tenant"] = fmt::format("t{}", t);
+      w["count"] = jobs / tenants + (t < jobs % tenants ? 1 : 0);
+      w["arrival"]["rate_per_hour"] = rate_per_hour / static_cast<double>(tenants);
+      doc["workloads"].push_back(w);
+      doc["tenants"].push_back({{"id", fmt::format("t{}", t)}});
+      quota.push_back({{"tenant", fmt::format("t{}", t)},
+                       {"nominal_gpus", static_cast<long>(gpus) / tenants},
+                       {"cohort", "national"}});
+    }
+    if (quotas) doc["operators"][0]["sites"][0]["clusters"][0]["quotas"] = {{"tenants", quota}};
+  }
 
   const auto t0 = std::chrono::steady_clock::now();
   const Scenario sc = load_scenario_json(doc, "bench", ".");
@@ -99,10 +132,11 @@ int main(int argc, char** argv) {
   for (const auto& c : run.clusters) steady_from.push_back(c.online_90pct.value_or(INFINITY));
   const JobStats st = compute_job_stats(all, run.end_time, 10, gpus * run.end_time, steady_from);
   fmt::print(
-      "backfill={} placement={} jobs={} wall_s={:.2f} jobs_per_s={:.0f} events={} events_per_s={:.0f} "
+      "queue={} period_s={} tenants={} quotas={} backfill={} placement={} jobs={} wall_s={:.2f} jobs_per_s={:.0f} "
+      "events={} events_per_s={:.0f} "
       "peak_mib={:.0f} write_s={:.2f} sim_days={:.1f} utilisation={:.3f} completed={} mean_wait_s={:.0f}\n",
-      backfill, placement, jobs, wall, static_cast<double>(jobs) / wall, run.events,
-      static_cast<double>(run.events) / wall, peak_memory_mib(), write_s, run.end_time / 86400, st.utilisation,
-      st.completed, st.wait_s.mean);
+      queue, period, tenants, quotas ? 1 : 0, backfill, placement, jobs, wall, static_cast<double>(jobs) / wall,
+      run.events, static_cast<double>(run.events) / wall, peak_memory_mib(), write_s, run.end_time / 86400,
+      st.utilisation, st.completed, st.wait_s.mean);
   return 0;
 }

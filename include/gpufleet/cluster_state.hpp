@@ -127,6 +127,8 @@ class ClusterState {
   double tenant_rank(std::uint32_t tenant) const;
   // Tenants with queued jobs (under StateSetup::by_tenant), by tenant index: how many jobs each.
   std::size_t tenant_queued(std::uint32_t tenant) const;
+  // Whether a tenant's queue went from empty to not empty since the last set_tenant_ranks.
+  bool tenant_joined() const { return tenant_joined_; }
   // A running job (start set) and, when it ends, a finished one (end set before the call).
   void add_running(std::uint32_t job);
   void remove_running(std::uint32_t job);
@@ -163,6 +165,7 @@ class ClusterState {
   bool by_tenant_ = false;
   std::vector<std::set<QueueEntry>> by_tenant_queues_;  // by tenant index, under by_tenant_
   std::vector<double> tenant_rank_;                     // by tenant index, under by_tenant_
+  bool tenant_joined_ = false;
   std::vector<std::pair<QueueEntry, QueueKey>> moved_;  // scratch of rekey / set_tenant_ranks
   std::uint64_t pass_ = 0;
   struct PassRecord {

@@ -55,6 +55,10 @@ class QueueOrder {
   // Under Keying::kByTenant: every tenant's key now, by tenant index (`keys` arrives sized to the
   // scenario's tenants; never NaN). Unused otherwise.
   virtual void tenant_keys(const QueueContext& /*context*/, std::vector<double>& /*keys*/) const {}
+  // Under kEveryPass and kByTenant: recompute at most this often (simulated seconds; 0: before
+  // every pass). Under kByTenant a tenant whose queue was empty is ranked at the next pass anyway.
+  // Slurm recomputes priorities every PriorityCalcPeriod (5 minutes by default).
+  virtual Seconds recompute_period() const { return 0; }
   // The half-life with which the cluster decays usage for this order (WorkloadUsage::
   // decayed_gpu_seconds); 0: no decay.
   virtual Seconds usage_half_life() const { return 0; }

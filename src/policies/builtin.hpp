@@ -35,17 +35,18 @@ class PriorityOrder final : public QueueOrder {
 // in submit order. Recomputed before every pass (docs/scheduling.md, "Fair share").
 class FairShareOrder final : public QueueOrder {
  public:
-  explicit FairShareOrder(Seconds half_life) : half_life_(half_life) {}
+  explicit FairShareOrder(Seconds half_life, Seconds period = 0) : half_life_(half_life), period_(period) {}
   std::string_view name() const override { return "fair_share"; }
   QueueKey key(const Job& job, const QueueContext&) const override { return {job.submit, 0.0}; }
   Keying keying() const override { return Keying::kByTenant; }
   void tenant_keys(const QueueContext& context, std::vector<double>& keys) const override;  // -F
   Seconds usage_half_life() const override { return half_life_; }
+  Seconds recompute_period() const override { return period_; }
   // The factors themselves, F by tenant index.
   static void factors(const QueueContext& context, std::vector<double>& f);
 
  private:
-  Seconds half_life_;
+  Seconds half_life_, period_;
 };
 
 class FirstFit final : public PlacementPolicy {

@@ -232,8 +232,12 @@ void register_builtin_policies(PolicyRegistry& reg) {
        "Slurm's classic fair-share factor 2^(-U/S) per tenant (U: decayed usage share, S: weight share), "
        "recomputed every pass; highest first, each tenant's jobs by submit time",
        {number_param("half_life_days", 7, 0, 36'525,
-                     "usage half-life in days (Slurm's PriorityDecayHalfLife, default 7 days); 0: no decay")}},
-      [](const PolicyParams& p) { return std::make_unique<FairShareOrder>(p.number("half_life_days") * 86'400.0); });
+                     "usage half-life in days (Slurm's PriorityDecayHalfLife, default 7 days); 0: no decay"),
+        number_param("recompute_period_s", 0, 0, 31'536'000,
+                     "recompute the order at most this often (Slurm's PriorityCalcPeriod is 300); 0: every pass")}},
+      [](const PolicyParams& p) {
+        return std::make_unique<FairShareOrder>(p.number("half_life_days") * 86'400.0, p.number("recompute_period_s"));
+      });
 
   reg.add_backfill({PolicyKind::kBackfill, "none", "strict queue order: stop at the first job that does not fit", {}},
                    [](const PolicyParams&) { return std::make_unique<NoBackfill>(); });

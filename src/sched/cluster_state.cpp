@@ -38,6 +38,7 @@ void ClusterState::move_entry(const QueueEntry& from, const QueueKey& to) {
 void ClusterState::set_tenant_ranks(const std::vector<double>& rank_by_tenant) {
   GPUFLEET_CHECK(by_tenant_ && rank_by_tenant.size() == tenant_rank_.size(),
                  "tenant ranks are set on a state that queues by tenant, one per tenant");
+  tenant_joined_ = false;
   for (std::size_t t = 0; t < tenant_rank_.size(); ++t) {
     if (rank_by_tenant[t] == tenant_rank_[t]) continue;
     check_key(QueueKey{rank_by_tenant[t], 0});
@@ -117,6 +118,7 @@ void ClusterState::enqueue(std::uint32_t job, QueueKey key) {
     const std::uint32_t t = jobs_[job].tenant;
     GPUFLEET_CHECK(t < by_tenant_queues_.size() && key.primary == tenant_rank_[t],
                    "a job queued by tenant has a tenant and is keyed with its tenant's rank");
+    tenant_joined_ = tenant_joined_ || by_tenant_queues_[t].empty();
     by_tenant_queues_[t].insert(e);
   }
 }

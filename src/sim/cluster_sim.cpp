@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 
 #include "gpufleet/diagnostics.hpp"
 #include "gpufleet/plan.hpp"
@@ -108,10 +109,61 @@ void ClusterSim::rank_tenants(Seconds now) {
   std::sort(tenant_order_.begin(), tenant_order_.end());
   ranks_.resize(tenant_weights_.size());
   for (std::uint32_t t = 0; t < tenant_weights_.size(); ++t) ranks_[t] = state_.tenant_rank(t);  // idle: unchanged
-  double rank = 0;
+  // Levels: runs of tenants with equal keys, which must share one rank. Ranks only need to
+  // increase from level to level, so the levels that already increase, the heaviest such chain
+  // (by queued jobs), keep their ranks and only the others get new ones: when one tenant changes
+  // place, only its jobs move, not those of every tenant it passed.
+  levels_.clear();
   for (std::size_t i = 0; i < tenant_order_.size(); ++i) {
-    if (i > 0 && tenant_order_[i].first != tenant_order_[i - 1].first) ++rank;
-    ranks_[tenant_order_[i].second] = rank;
+    if (i == 0 || tenant_order_[i].first != tenant_order_[i - 1].first) levels_.push_back({i, i, 0, 0, false});
+    Level& l = levels_.back();
+    const std::uint32_t t = tenant_order_[i].second;
+    l.last = i;
+    l.weight += static_cast<double>(state_.tenant_queued(t));
+    l.rank = ranks_[tenant_order_[l.first].second];
+    if (ranks_[t] != l.rank) l.rank = std::numeric_limits<double>::quiet_NaN();  // must be relabelled
+  }
+  const std::size_t n = levels_.size();
+  chain_.assign(n, 0);
+  prev_.assign(n, -1);
+  std::ptrdiff_t best = -1;
+  for (std::size_t i = 0; i < n; ++i) {
+    if (std::isnan(levels_[i].rank)) continue;
+    chain_[i] = levels_[i].weight;
+    for (std::size_t j = 0; j < i; ++j)
+      if (!std::isnan(levels_[j].rank) && levels_[j].rank < levels_[i].rank &&
+          chain_[j] + levels_[i].weight > chain_[i])
+        chain_[i] = chain_[j] + levels_[i].weight, prev_[i] = static_cast<std::ptrdiff_t>(j);
+    if (best < 0 || chain_[i] > chain_[static_cast<std::size_t>(best)]) best = static_cast<std::ptrdiff_t>(i);
+  }
+  for (Level& l : levels_) l.keep = false;
+  for (std::ptrdiff_t i = best; i >= 0; i = prev_[static_cast<std::size_t>(i)])
+    levels_[static_cast<std::size_t>(i)].keep = true;
+  // The others, spread evenly between their kept neighbours (or past the ends, one apart).
+  bool ok = true;
+  for (std::size_t i = 0; i < n;) {
+    if (levels_[i].keep) {
+      ++i;
+      continue;
+    }
+    std::size_t j = i;
+    while (j < n && !levels_[j].keep) ++j;
+    const double lo = i > 0 ? levels_[i - 1].rank : -INFINITY, hi = j < n ? levels_[j].rank : INFINITY;
+    for (std::size_t k = i; k < j; ++k) {
+      const double step = static_cast<double>(k - i + 1);
+      double r = 0;
+      if (std::isinf(lo) && std::isinf(hi)) r = step;
+      else if (std::isinf(lo)) r = hi - static_cast<double>(j - k);
+      else if (std::isinf(hi)) r = lo + step;
+      else r = lo + (hi - lo) * step / static_cast<double>(j - i + 1);
+      levels_[k].rank = r;
+    }
+    i = j;
+  }
+  for (std::size_t i = 1; i < n; ++i) ok = ok && levels_[i - 1].rank < levels_[i].rank;
+  for (std::size_t i = 0; i < n; ++i) {
+    if (!ok) levels_[i].rank = static_cast<double>(i);  // gaps exhausted (or none kept): dense ranks
+    for (std::size_t k = levels_[i].first; k <= levels_[i].last; ++k) ranks_[tenant_order_[k].second] = levels_[i].rank;
   }
   state_.set_tenant_ranks(ranks_);
 }
@@ -151,11 +203,17 @@ std::size_t ClusterSim::schedule(Seconds now) {
     return 0;
   }
   ++passes_;
-  if (policies_.queue->keying() == QueueOrder::Keying::kEveryPass) {
-    const QueueContext context{now, state_, tenant_weights_};
-    state_.rekey([&](const Job& j) { return policies_.queue->key(j, context); });
-  } else if (policies_.queue->keying() == QueueOrder::Keying::kByTenant) {
-    rank_tenants(now);
+  const QueueOrder::Keying keying = policies_.queue->keying();
+  if (keying != QueueOrder::Keying::kOnArrival) {
+    const bool due = !keyed_at_ || now >= *keyed_at_ + policies_.queue->recompute_period();
+    if (keying == QueueOrder::Keying::kEveryPass && due) {
+      const QueueContext context{now, state_, tenant_weights_};
+      state_.rekey([&](const Job& j) { return policies_.queue->key(j, context); });
+      keyed_at_ = now;
+    } else if (keying == QueueOrder::Keying::kByTenant && (due || state_.tenant_joined())) {
+      rank_tenants(now);
+      if (due) keyed_at_ = now;
+    }
   }
   Plan plan(state_, *policies_.placement, now);
   policies_.backfill->schedule(plan);

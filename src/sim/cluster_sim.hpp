@@ -138,9 +138,19 @@ class ClusterSim {
   std::vector<TimeseriesRow> samples_;
   Seconds last_time_ = 0;
   std::optional<Seconds> online_90pct_;
+  std::optional<Seconds> keyed_at_;                             // when the queue order last recomputed its keys
   std::vector<double> tenant_weights_;                          // by tenant index
   std::vector<std::pair<double, std::uint32_t>> tenant_order_;  // rank_tenants' scratch
   std::vector<double> ranks_, tenant_keys_;                     // rank_tenants' scratch
+  struct Level {
+    std::size_t first, last;  // in tenant_order_
+    double weight;            // queued jobs
+    double rank;              // its tenants' common rank (NaN: they differ)
+    bool keep;
+  };
+  std::vector<Level> levels_;  // rank_tenants' scratch
+  std::vector<double> chain_;
+  std::vector<std::ptrdiff_t> prev_;
   double busy_gpu_s_ = 0, online_gpu_s_ = 0;
   Seconds integrated_to_ = 0;
   ClusterObserver* observer_ = nullptr;
