@@ -32,7 +32,9 @@ void admit_tenant_heads(Plan& plan) {
     std::int64_t id;
     QueueEntry entry;
   };
-  std::vector<Candidate> heads;
+  // Reused across passes (one pass at a time per thread; each engine runs on one thread).
+  static thread_local std::vector<Candidate> heads;
+  heads.clear();
   const bool best_effort = state.tenant_queueing() == TenantQueueing::kBestEffortFifo;
   for (std::uint32_t slot = 0; slot < quotas.slots(); ++slot) {
     const auto& queue = state.tenant_queues()[slot];

@@ -45,6 +45,11 @@ void Plan::start(const QueueEntry& entry, const Placement& placement, StartReaso
 
 PlaceOutcome Plan::try_start(const QueueEntry& entry, StartReason reason) {
   if (held_by_quota(entry)) return PlaceOutcome::kNotNow;
+  const Job& job = state_.job(entry.job);
+  if (job.gpus > state_.pool().free_gpus()) {  // no placement can fit it now: skip the search
+    state_.note_wait(entry.job, unfit_reason(job));
+    return PlaceOutcome::kNotNow;
+  }
   Placement p = preview(entry);
   if (p.outcome == PlaceOutcome::kFits) start(entry, p, reason);
   else state_.note_wait(entry.job, unfit_reason(state_.job(entry.job)));
