@@ -3,7 +3,7 @@
 
   check_layers.py ROOT              ROOT holds src/layers.txt, src/, include/gpufleet/ (tests/, bench/)
   check_layers.py --self-test ROOT  the check must pass on a copy of ROOT and fail, naming the rule,
-                                    on each of six deliberately broken copies (CTest layer_rule_fails)
+                                    on each of eight deliberately broken copies (CTest layer_rule_fails)
 
 1. src/layers.txt names every folder of src/ once, and its "may include" relation has no cycle.
 2. A file in src/F/ includes a folder's header ("G/x.hpp") only when G is F or is allowed for F;
@@ -92,7 +92,10 @@ def check(root):
             checked += 1
             rel = os.path.relpath(path, root)
             for n, kind, target in includes(path):
-                if kind == "<" and not target.startswith("gpufleet/"):
+                # An angle include of a project folder (<sim/x.hpp>) resolves through the include
+                # path like a quoted one, so it obeys the same table; other angle includes are
+                # system and library headers.
+                if kind == "<" and not target.startswith("gpufleet/") and target.split("/", 1)[0] not in folders:
                     continue
                 head = target.split("/", 1)[0] if "/" in target else None
                 if head == "gpufleet":
@@ -116,6 +119,9 @@ def check(root):
             elif kind == "<" and target == "nlohmann/json.hpp":
                 errors.append(f"{rel}:{n}: a public header includes <nlohmann/json.hpp>: "
                               "use <nlohmann/json_fwd.hpp> and include the rest in the .cpp")
+            elif kind == "<" and target.startswith("nlohmann/") and target != "nlohmann/json_fwd.hpp":
+                errors.append(f"{rel}:{n}: a public header includes <{target}>: only <nlohmann/json_fwd.hpp> "
+                              "of the JSON library")
             elif kind == "<" and "/" in target and target.split("/")[0] not in ("nlohmann", "gpufleet"):
                 errors.append(f"{rel}:{n}: a public header includes <{target}> (a third-party header "
                               "the package does not promise)")
@@ -162,6 +168,12 @@ def self_test(root):
         ("a public header includes the whole JSON library",
          lambda r: append_line(f"{r}/include/gpufleet/job.hpp", "#include <nlohmann/json.hpp>"),
          "include/gpufleet/job.hpp:", "use <nlohmann/json_fwd.hpp>"),
+        ("a core file includes the CLI with angle brackets",
+         lambda r: append_line(f"{r}/src/core/rng.cpp", "#include <cli/commands.hpp>"),
+         'src/core/rng.cpp:', 'src/core/ may include only core'),
+        ("a public header includes a JSON detail header",
+         lambda r: append_line(f"{r}/include/gpufleet/job.hpp", "#include <nlohmann/detail/value_t.hpp>"),
+         "include/gpufleet/job.hpp:", "only <nlohmann/json_fwd.hpp>"),
         ("a cycle in the table", lambda r: replace_in(f"{r}/src/layers.txt", "\ncore:", "\ncore: cli"),
          "cycle in the layer table", "core -> cli"),
         ("SimGrid outside the engine", lambda r: append_line(f"{r}/src/sched/plan.cpp", "#include <simgrid/s4u.hpp>"),

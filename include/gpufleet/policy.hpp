@@ -82,7 +82,7 @@ struct Placement {
 // - the gang shape: for a g-GPU job on nodes of G GPUs, a kFits result gives g / G nodes whole
 //   (all G GPUs) and, when g % G > 0, the remainder on one further node; every slice fits the
 //   node's free GPUs. Backfill reservations count nodes that way.
-// - kNever depends only on the job's GPU count and the pool's shape: the engine asks once per
+// - kNever depends only on the job's GPU count and the pool's shape (Plan::preview checks): the engine asks once per
 //   GPU count, on the cluster with every GPU free, and rejects every job of that size on kNever.
 // The job's other fields (walltime, workload, priority) may steer where a fitting job goes.
 class PlacementPolicy {

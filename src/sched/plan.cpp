@@ -5,7 +5,13 @@
 namespace gpufleet {
 
 Placement Plan::preview(const QueueEntry& entry) const {
-  return placement_.place(state_.pool(), state_.job(entry.job));
+  Placement p = placement_.place(state_.pool(), state_.job(entry.job));
+  // The engine asked once per GPU count, on the empty cluster, and rejected the sizes that never
+  // fit; a kNever now would leave the job queued for ever (and, as EASY's head, block the queue).
+  GPUFLEET_CHECK(p.outcome != PlaceOutcome::kNever,
+                 "a placement's kNever depends only on the GPU count (PlacementPolicy): it is not returned for a "
+                 "size the empty cluster placed");
+  return p;
 }
 
 void Plan::start(const QueueEntry& entry, const Placement& placement, StartReason reason) {

@@ -92,3 +92,33 @@ TEST_CASE("a placement with the right GPU total but not the gang shape is refuse
   CHECK(ok.try_start(entry, kStartInOrder) == PlaceOutcome::kFits);
   CHECK(state.job(idx).alloc == std::vector<NodeSlice>{{0, 8}});
 }
+
+namespace {
+
+// kNever for long jobs: a verdict that depends on more than the GPU count.
+class WalltimeNever final : public PlacementPolicy {
+ public:
+  std::string_view name() const override { return "walltime_never"; }
+  Placement place(const NodePool& pool, const Job& job) const override {
+    if (job.requested > 1000) return Placement{PlaceOutcome::kNever, {}, "too long"};
+    return policies::FirstFit().place(pool, job);
+  }
+};
+
+}  // namespace
+
+TEST_CASE("a placement whose kNever depends on more than the GPU count is refused at the pass",
+          "[engine][invariants]") {
+  ClusterState state(NodePool(2, 8, 0));
+  Job j;
+  j.id = 1;
+  j.gpus = 8;
+  j.runtime = j.requested = 5000;  // the engine asked about 8 GPUs for a short job: fits
+  const auto idx = state.add_job(j);
+  state.enqueue(idx, QueueKey{0, 0});
+  const WalltimeNever never;
+  Plan plan(state, never, 0);
+  CHECK_THROWS_WITH(plan.try_start(*state.queue().begin(), kStartInOrder),
+                    Catch::Contains("a placement's kNever depends only on the GPU count"));
+  CHECK(state.job(idx).state == JobState::kQueued);
+}
