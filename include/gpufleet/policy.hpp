@@ -43,7 +43,8 @@ class QueueOrder {
     // Tenants first, then jobs: before every pass each tenant with queued jobs gets
     // its tenant_keys() entry (lower first; tenants with equal keys interleave), and within that the jobs
     // go by key(), computed once on arrival from the job's own fields. Only the jobs of tenants
-    // whose place among the tenants changed move: O(T log T) per pass for T tenants, plus
+    // whose place among the tenants changed move: O(T log T + L^2) per pass for T tenants and L
+    // distinct keys, plus
     // O(log q) per job moved. Every job on the cluster must have a tenant (the loader checks).
     kByTenant,
   };
@@ -56,7 +57,8 @@ class QueueOrder {
   // scenario's tenants; never NaN). Unused otherwise.
   virtual void tenant_keys(const QueueContext& /*context*/, std::vector<double>& /*keys*/) const {}
   // Under kEveryPass and kByTenant: recompute at most this often (simulated seconds; 0: before
-  // every pass). Under kByTenant a tenant whose queue was empty is ranked at the next pass anyway.
+  // every pass), except that under kByTenant a tenant whose queue was empty makes the next pass
+  // re-rank every tenant.
   // Slurm recomputes priorities every PriorityCalcPeriod (5 minutes by default).
   virtual Seconds recompute_period() const { return 0; }
   // The half-life with which the cluster decays usage for this order (WorkloadUsage::

@@ -209,9 +209,10 @@ void EasyBackfill::schedule(Plan& plan) const {
     for (++it; it != queue.end(); ++it) {
       const std::uint64_t free_now = plan.pool().free_gpus();
       if (free_now == 0) break;
+      // The quota first: a job over its tenant's limit says so even when it would not fit now.
+      if (plan.held_by_quota(*it)) continue;
       const Job& job = plan.job(it->job);
       if (job.gpus > free_now || !plan.pool().fits_now(job.gpus)) continue;
-      if (plan.held_by_quota(*it)) continue;
       Placement p = plan.preview(*it);
       if (p.outcome == PlaceOutcome::kFits && !start(*it, p)) plan.hold(*it, WaitReason::kReservation);
     }

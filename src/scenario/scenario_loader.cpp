@@ -14,6 +14,7 @@
 #include "core/json_reader.hpp"
 #include "core/rng.hpp"
 #include "core/time_format.hpp"
+#include "scenario/ids.hpp"
 #include "scenario/tenant_input.hpp"
 #include "workload/swf_reader.hpp"
 
@@ -31,25 +32,6 @@ constexpr std::int64_t kMaxNodesPerCluster = 4'000'000'000;  // fits the uint32 
 constexpr std::int64_t kMaxGpusPerNode = 1024;
 constexpr double kMaxHorizonDays = 1e12;  // keeps seconds exact in a double
 constexpr std::int64_t kMaxSyntheticJobs = std::int64_t{1} << 53;
-
-bool valid_id(const std::string& s) {
-  if (s.empty() || s.size() > 64) return false;
-  for (char c : s)
-    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.')) return false;
-  return true;
-}
-
-std::string read_id(ObjectReader& r, const std::string& key = "id") {
-  const std::string id = r.string(key);
-  if (r.has(key) && r.raw(key)->is_string() && !valid_id(id))
-    r.context().error(r.member_pointer(key),
-                      fmt::format("expected an id of 1-64 letters, digits, '-', '_' or '.', found \"{}\"", id));
-  else if (id == "all")
-    r.context().error(r.member_pointer(key),
-                      "expected an id other than \"all\", which names the totals in the "
-                      "tables, rollout.csv and the report");
-  return id;
-}
 
 Distribution read_distribution(const Json& v, const std::string& pointer, const ReadContext& ctx, bool gpu_count) {
   Distribution d;

@@ -1,5 +1,7 @@
 #include "scenario/tenant_input.hpp"
 
+#include "scenario/ids.hpp"
+
 #include <set>
 
 #include <fmt/format.h>
@@ -42,7 +44,7 @@ void read_tenants(const Json& arr, const ReadContext& ctx, Scenario& sc, TenantI
   for (std::size_t i = 0; i < arr.size(); ++i) {
     ObjectReader r(arr[i], pointer_append("/tenants", i), ctx);
     TenantSpec t;
-    t.id = r.string("id");
+    t.id = read_id(r);
     t.name = r.string_or("name", t.id);
     t.weight = r.number_or("weight", 1, NumberRange{0, 1e9, true});
     r.finish();

@@ -115,13 +115,12 @@ void ClusterSim::rank_tenants(Seconds now) {
   // place, only its jobs move, not those of every tenant it passed.
   levels_.clear();
   for (std::size_t i = 0; i < tenant_order_.size(); ++i) {
-    if (i == 0 || tenant_order_[i].first != tenant_order_[i - 1].first) levels_.push_back({i, i, 0, 0, false});
-    Level& l = levels_.back();
     const std::uint32_t t = tenant_order_[i].second;
+    if (i == 0 || tenant_order_[i].first != tenant_order_[i - 1].first) levels_.push_back({i, i, 0, ranks_[t], false});
+    Level& l = levels_.back();
     l.last = i;
     l.weight += static_cast<double>(state_.tenant_queued(t));
-    l.rank = ranks_[tenant_order_[l.first].second];
-    if (ranks_[t] != l.rank) l.rank = std::numeric_limits<double>::quiet_NaN();  // must be relabelled
+    if (ranks_[t] != l.rank) l.rank = std::numeric_limits<double>::quiet_NaN();  // members differ: relabel
   }
   const std::size_t n = levels_.size();
   chain_.assign(n, 0);

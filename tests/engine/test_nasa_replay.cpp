@@ -264,19 +264,18 @@ void compare_with_engine(const std::string& scenario, const std::vector<RefJob>&
 }
 
 // Conservation in the tenants section: the tenants' jobs are the cluster's jobs, state by state;
-// their GPU-hours are the cluster's; what one borrowed the other lent; the waiting time by reason
+// their GPU-hours are the cluster's; the waiting time by reason
 // adds up to the whole.
 void check_tenant_conservation(const Scenario& sc, const RunResult& run) {
   const Summary s = build_summary(sc, run);
   REQUIRE(s.tenants.size() == 2);
   const JobStats& all = s.clusters[0].stats;
   std::uint64_t submitted = 0, completed = 0, rejected = 0, queued = 0, running = 0;
-  double gpu_hours = 0, borrowed = 0, lent = 0;
+  double gpu_hours = 0;
   for (const TenantSummary& t : s.tenants) {
     submitted += t.stats.submitted, completed += t.stats.completed, rejected += t.stats.rejected;
     queued += t.stats.queued, running += t.stats.running;
     gpu_hours += t.stats.gpu_hours;
-    borrowed += t.borrowed_gpu_hours, lent += t.lent_gpu_hours;
     double reasons = 0;
     for (double r : t.wait_share) reasons += r;
     if (t.waited_s > 0) CHECK(reasons == Approx(1).margin(1e-5));
@@ -284,9 +283,11 @@ void check_tenant_conservation(const Scenario& sc, const RunResult& run) {
   CHECK(submitted == all.submitted);
   CHECK(completed == all.completed);
   CHECK(rejected == all.rejected);
-  CHECK(queued + running == all.queued + all.running);
+  CHECK(queued == all.queued);
+  CHECK(running == all.running);
   CHECK(gpu_hours == Approx(all.gpu_hours).margin(1e-4));
-  CHECK(borrowed == Approx(lent).margin(1e-4));
+  // (Lent equals borrowed by construction, docs/outputs.md; the summary checks borrowing against
+  // what the cohort could lend at every instant, an internal error otherwise.)
   REQUIRE(s.fairness);
   CHECK(s.fairness->tenants_with_demand == 2);
 }

@@ -381,3 +381,16 @@ TEST_CASE("fair_share needs a tenant for every job of its cluster, and tenant we
   doc["scheduling"] = Json::parse(R"({"queue": {"policy": "fcfs"}})");
   CHECK(load_errors(doc, dir).empty());
 }
+
+TEST_CASE("tenant ids follow the id rule: no commas, newlines, empty ids or \"all\"", "[scenario][tenants]") {
+  TempDir dir("tenants-ids");
+  Json doc = tenant_scenario();
+  doc["tenants"].push_back(Json{{"id", "a,b\nx"}});
+  doc["tenants"].push_back(Json{{"id", ""}});
+  doc["tenants"].push_back(Json{{"id", "all"}});
+  auto d = load_errors(doc, dir);
+  INFO(dump(d));
+  CHECK(has_error(d, "/tenants/2/id", "expected an id of 1-64 letters, digits"));
+  CHECK(has_error(d, "/tenants/3/id", "expected an id of 1-64 letters, digits"));
+  CHECK(has_error(d, "/tenants/4/id", "other than \"all\""));
+}

@@ -151,7 +151,7 @@ std::vector<Seconds> starts(Json doc, const std::string& order, const PolicyRegi
 
 }  // namespace
 
-TEST_CASE("fair_share moves only the jobs of tenants whose rank changed, and orders as a full re-key would",
+TEST_CASE("fair_share's incremental re-ranking orders the queue exactly as a full re-key every pass would",
           "[cluster_sim][fair_share]") {
   PolicyRegistry reg;
   register_builtin_policies(reg);
@@ -159,6 +159,17 @@ TEST_CASE("fair_share moves only the jobs of tenants whose rank changed, and ord
                       [](const PolicyParams&) { return std::make_unique<FlatFairShare>(); });
   Json doc = fair_scenario(std::nullopt);
   doc["horizon_days"] = 2;
+  // Two more tenants that submit rarely: their queues empty and refill, so they rejoin with stale
+  // ranks, and the relabelling of the others runs around them.
+  doc["tenants"].push_back({{"id", "d"}, {"weight", 3}});
+  doc["tenants"].push_back({{"id", "e"}, {"weight", 0.5}});
+  for (const char* t : {"d", "e"}) {
+    Json w = doc["workloads"][0];
+    w["id"] = t;
+    w["tenant"] = t;
+    w["arrival"]["rate_per_hour"] = 0.7;
+    doc["workloads"].push_back(w);
+  }
   // 1-8 GPU jobs on 8-GPU nodes, so that placement and backfilling matter.
   for (auto& w : doc["workloads"]) w["gpus"] = {{"dist", "uniform"}, {"min", 1}, {"max", 8}};
   doc["operators"][0]["sites"][0]["clusters"][0]["nodes"] = 8;
@@ -175,7 +186,9 @@ TEST_CASE("fair_share moves only the jobs of tenants whose rank changed, and ord
         {"tenants",
          {{{"tenant", "a"}, {"nominal_gpus", 8}, {"cohort", "k"}},
           {{"tenant", "b"}, {"nominal_gpus", 16}, {"cohort", "k"}},
-          {{"tenant", "c"}, {"nominal_gpus", 40}, {"cohort", "k"}}}}};
+          {{"tenant", "c"}, {"nominal_gpus", 32}, {"cohort", "k"}},
+          {{"tenant", "d"}, {"nominal_gpus", 4}, {"cohort", "k"}},
+          {{"tenant", "e"}, {"nominal_gpus", 4}, {"cohort", "k"}}}}};
     const auto a = starts(doc, "fair_share", reg), b = starts(doc, "flat_fair_share", reg);
     CHECK(a == b);
     CHECK(a != starts(doc, "fcfs", reg));
