@@ -66,6 +66,12 @@ nlohmann::ordered_json stats_json(const JobStats& s) {
   return j;
 }
 
+double held_gpu_seconds(const Job& j, Seconds end) {
+  if (j.state != JobState::kCompleted && j.state != JobState::kRunning) return 0;
+  const Seconds until = j.state == JobState::kCompleted ? std::min(j.end, end) : end;
+  return static_cast<double>(j.gpus) * std::max(0.0, until - j.start);
+}
+
 }  // namespace detail
 
 using detail::r6;
@@ -108,8 +114,7 @@ JobStats compute_job_stats(const std::vector<const Job*>& jobs, Seconds end, Sec
     waits.push_back(j->start - j->submit);
     GPUFLEET_CHECK(j->cluster < steady_from.size(), "every job's cluster has a steady-from time");
     (j->submit >= steady_from[j->cluster] ? steady : ramp).push_back(j->start - j->submit);
-    const Seconds used_until = j->state == JobState::kCompleted ? std::min(j->end, end) : end;
-    gpu_seconds += j->gpus * std::max(0.0, used_until - j->start);
+    gpu_seconds += detail::held_gpu_seconds(*j, end);
     if (j->state == JobState::kCompleted) {
       const Seconds run = j->end - j->start;
       const Seconds t = j->end - j->submit;

@@ -40,6 +40,8 @@ namespace detail {
 double r6(double x);                                   // summary.json's fixed precision: 6 decimal places
 JobStats rounded(JobStats s);                          // every float of s through r6
 nlohmann::ordered_json stats_json(const JobStats& s);  // the job statistics keys of every group
+// GPU-seconds a job held within [0, end] (0 unless it started; a running job up to end).
+double held_gpu_seconds(const Job& j, Seconds end);
 }  // namespace detail
 
 }  // namespace gpufleet

@@ -14,14 +14,8 @@
 namespace gpufleet {
 namespace {
 
+using detail::held_gpu_seconds;
 using detail::r6;
-
-// GPU-seconds a started job held within [0, end].
-double held_gpu_seconds(const Job& j, Seconds end) {
-  if (j.state != JobState::kCompleted && j.state != JobState::kRunning) return 0;
-  const Seconds until = j.state == JobState::kCompleted ? std::min(j.end, end) : end;
-  return static_cast<double>(j.gpus) * std::max(0.0, until - j.start);
-}
 
 struct SlotIntegrals {
   double borrowed_gpu_s = 0, lent_gpu_s = 0;
