@@ -11,6 +11,8 @@
 
 #include <unistd.h>
 
+#include <nlohmann/json.hpp>
+
 #include "gpufleet/cluster_state.hpp"
 #include "gpufleet/diagnostics.hpp"
 #include "gpufleet/job.hpp"
@@ -107,6 +109,21 @@ inline constexpr const char* kSmallScenario = R"({
   "scheduling": {"backfill": {"policy": "easy"}}
 })";
 
+// A scenario of one cluster "c" (operator "o", site "s") of `nodes` one-GPU nodes of model "g", seed 1,
+// starting 2025-01-01; the caller adds workloads, tenants and scheduling.
+inline nlohmann::json one_cluster_scenario(const std::string& name, int nodes) {
+  return {{"format_version", 1},
+          {"name", name},
+          {"seed", 1},
+          {"start", "2025-01-01"},
+          {"gpu_models", {{{"id", "g"}}}},
+          {"operators",
+           {{{"id", "o"},
+             {"sites",
+              {{{"id", "s"},
+                {"clusters", {{{"id", "c"}, {"gpu_model", "g"}, {"nodes", nodes}, {"gpus_per_node", 1}}}}}}}}}}};
+}
+
 // Every diagnostic of an input error, one per line; the first one alone.
 inline std::string messages(const InputError& e) { return e.diagnostics().to_string(); }
 inline std::string first_message(const Diagnostics& d) {
@@ -130,7 +147,7 @@ struct StateBuilder {
     Job j;
     j.id = static_cast<std::int64_t>(state.jobs().size() + 1);
     for (auto& s : slices) j.gpus += s.gpus;
-    j.start = start;
+    j.start = j.first_start = start;
     j.runtime = requested;
     j.requested = requested;
     j.state = JobState::kRunning;

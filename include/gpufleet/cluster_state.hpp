@@ -56,7 +56,8 @@ struct StateSetup {
   // Keep each tenant's queued jobs apart, for queue orders that order tenants (QueueOrder::
   // Keying::kByTenant): set_tenant_ranks() then moves only the jobs of tenants whose rank changed.
   bool by_tenant = false;
-  std::uint32_t tenants = 0;  // the scenario's tenants (with by_tenant: every job has one of them)
+  std::uint32_t tenants = 0;                // the scenario's tenants (with by_tenant: every job has one of them)
+  std::vector<Seconds> restart_overhead{};  // by workload index: what each run after the first costs (none: 0)
 };
 
 class ClusterState {
@@ -129,9 +130,28 @@ class ClusterState {
   std::size_t tenant_queued(std::uint32_t tenant) const;
   // Whether a tenant's queue went from empty to not empty since the last set_tenant_ranks.
   bool tenant_joined() const { return tenant_joined_; }
-  // A running job (start set) and, when it ends, a finished one (end set before the call).
+  // A running job (start set) and one that stops running at `at` (it ended, or was preempted).
+  // A job's held_s, lost_s and preemptions do not change while it runs (planned_end reads them).
   void add_running(std::uint32_t job);
-  void remove_running(std::uint32_t job);
+  void remove_running(std::uint32_t job, Seconds at);
+
+  // A job's runs (docs/scheduling.md, "Preemption"): a preempted job keeps the work it had
+  // checkpointed and runs again from there, after a restart overhead. While it runs:
+  //   work done before this run = held_s - lost_s (what the earlier runs checkpointed),
+  //   this run's length = overhead + runtime - work done, and it is planned to end at
+  //   start + overhead + max(0, requested - work done).
+  // For a job never preempted these are 0, runtime and start + requested.
+  Seconds run_overhead(const Job& j) const {
+    return j.preemptions == 0 || j.workload >= restart_overhead_.size() ? 0.0 : restart_overhead_[j.workload];
+  }
+  Seconds run_length(const Job& j) const {
+    return j.preemptions == 0 ? j.runtime : run_overhead(j) + j.runtime - (j.held_s - j.lost_s);
+  }
+  Seconds planned_end(const Job& j) const {
+    if (j.preemptions == 0) return j.start + j.requested;
+    const Seconds left = j.requested - (j.held_s - j.lost_s);
+    return j.start + run_overhead(j) + (left > 0 ? left : 0.0);
+  }
   // The index of `reason`'s label among start_labels(), added if new. Checks the label's form
   // (StartReason) and the 255-label bound: InternalError naming the rule.
   std::uint8_t intern_start_label(const StartReason& reason);
@@ -174,6 +194,7 @@ class ClusterState {
   };
   PassRecord current_, previous_;
   std::vector<std::string> start_labels_;
+  std::vector<Seconds> restart_overhead_;                       // by workload
   void move_entry(const QueueEntry& from, const QueueKey& to);  // in every index that holds it
   std::uint32_t quota_slot(const Job& j) const;
   UsageTally& tenant_tally(std::uint32_t tenant);

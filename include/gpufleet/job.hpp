@@ -67,9 +67,10 @@ enum class WaitReason : std::uint8_t {
   kReservation,    // it fitted, but starting it would delay another job's reservation
   kQuota,          // its tenant's nominal quota plus borrowing limit would be exceeded
   kCohort,         // its tenant's cohort has no capacity left to lend it
+  kPreempted,      // it was preempted and waits to run again (docs/scheduling.md, "Preemption")
 };
 std::string_view to_string(WaitReason r);
-inline constexpr std::size_t kWaitReasons = 8;
+inline constexpr std::size_t kWaitReasons = 9;
 
 // A job that belongs to no tenant (a scenario without tenants).
 inline constexpr std::uint32_t kNoTenant = 0xFFFFFFFFu;
@@ -79,11 +80,17 @@ struct Job {
   std::uint32_t workload = 0;        // index into Scenario::workloads
   std::uint32_t cluster = 0;         // index into Scenario::clusters
   std::uint32_t tenant = kNoTenant;  // index into the scenario's tenants
+  std::uint32_t preemptions = 0;     // times it was preempted (each ends one of its runs)
   Seconds submit = 0;
-  Seconds start = -1;     // < 0: never started
-  Seconds end = -1;       // < 0: not finished
-  Seconds runtime = 0;    // actual run time once started
-  Seconds requested = 0;  // requested walltime: what schedulers plan with
+  Seconds start = -1;        // < 0: never started. The start of its current (or last) run: a preempted
+                             // job runs again from a later start
+  Seconds first_start = -1;  // the start of its first run (= start unless it was preempted)
+  Seconds end = -1;          // < 0: not finished
+  double held_s = 0;         // seconds it held its GPUs in the runs that a preemption ended
+  double lost_s = 0;         // of those and of its current run: seconds that made no lasting progress
+                             // (work since the last checkpoint, restart overheads); docs/scheduling.md
+  Seconds runtime = 0;       // actual run time once started (the work, without restart overheads)
+  Seconds requested = 0;     // requested walltime: what schedulers plan with
   std::uint32_t gpus = 0;
   std::int32_t priority = 0;  // larger runs first under the `priority` queue order
   JobState state = JobState::kQueued;

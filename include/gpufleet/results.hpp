@@ -36,14 +36,17 @@ struct Quantiles {
 // Job statistics of a group of jobs (all, an operator, a cluster, a workload) at the end of a run.
 struct JobStats {
   std::uint64_t submitted = 0, completed = 0, running = 0, queued = 0, rejected = 0;
-  Quantiles wait_s;            // over started jobs (completed + running)
-  Quantiles wait_ramp_s;       // the same, jobs submitted before their cluster was 90 % online
-  Quantiles wait_steady_s;     // the same, jobs submitted once it was
-  Quantiles bounded_slowdown;  // over completed jobs
-  Quantiles turnaround_s;      // over completed jobs
-  double gpu_hours = 0;        // GPU-time used within [0, end], all started jobs
-  double makespan_s = 0;       // max end - min submit over completed jobs
-  double utilisation = 0;      // GPU-time used / GPU-time online, over [0, end]
+  Quantiles wait_s;               // over started jobs (completed + running)
+  Quantiles wait_ramp_s;          // the same, jobs submitted before their cluster was 90 % online
+  Quantiles wait_steady_s;        // the same, jobs submitted once it was
+  Quantiles bounded_slowdown;     // over completed jobs
+  Quantiles turnaround_s;         // over completed jobs
+  double gpu_hours = 0;           // GPU-time used within [0, end], all started jobs
+  std::uint64_t preemptions = 0;  // times its jobs were preempted
+  double lost_gpu_hours = 0;      // of gpu_hours: GPU-time that made no lasting progress (preempted work
+                                  // since the last checkpoint, restart overheads)
+  double makespan_s = 0;          // max end - min submit over completed jobs
+  double utilisation = 0;         // GPU-time used / GPU-time online, over [0, end]
 };
 
 // The "rollout" section of summary.json as values (floats rounded to 6 decimals, as published;

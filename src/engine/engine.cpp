@@ -240,6 +240,12 @@ class SchedLog final : public ClusterObserver {
                 sim_time(sc_, t), sc_.clusters[cluster_].id, job.id, sc_.workloads[job.workload].id, job.gpus,
                 job.alloc.size(), label, t - job.submit);
   }
+  void on_preempt(Seconds t, const Job& job, const Job& by) override {
+    if (!log_->should_log(spdlog::level::debug)) return;
+    log_->debug("{} cluster {}: job {} of {} ({} GPUs) preempted for job {} of {}, {:.0f} s of its runs lost so far",
+                sim_time(sc_, t), sc_.clusters[cluster_].id, job.id, sc_.workloads[job.workload].id, job.gpus, by.id,
+                sc_.workloads[by.workload].id, job.lost_s);
+  }
   void on_reject(Seconds t, const Job& job) override {
     const auto kind = static_cast<std::size_t>(job.reject_reason);
     const bool first = kind < seen_.size() && !seen_[kind];

@@ -32,6 +32,7 @@ JobStats rounded(JobStats s) {
   s.bounded_slowdown = rounded(s.bounded_slowdown);
   s.turnaround_s = rounded(s.turnaround_s);
   s.gpu_hours = r6(s.gpu_hours);
+  s.lost_gpu_hours = r6(s.lost_gpu_hours);
   s.makespan_s = r6(s.makespan_s);
   s.utilisation = r6(s.utilisation);
   return s;
@@ -61,15 +62,19 @@ nlohmann::ordered_json stats_json(const JobStats& s) {
   j["turnaround_s"] = quantiles_json(s.turnaround_s);
   j["bounded_slowdown"] = quantiles_json(s.bounded_slowdown);
   j["gpu_hours"] = s.gpu_hours;
+  j["preemptions"] = s.preemptions;
+  j["lost_gpu_hours"] = s.lost_gpu_hours;
   j["utilisation"] = s.utilisation;
   j["makespan_s"] = s.makespan_s;
   return j;
 }
 
 double held_gpu_seconds(const Job& j, Seconds end) {
-  if (j.state != JobState::kCompleted && j.state != JobState::kRunning) return 0;
+  // Runs a preemption ended (all before the end), then its current or last run.
+  const double before = static_cast<double>(j.gpus) * j.held_s;
+  if (j.state != JobState::kCompleted && j.state != JobState::kRunning) return before;
   const Seconds until = j.state == JobState::kCompleted ? std::min(j.end, end) : end;
-  return static_cast<double>(j.gpus) * std::max(0.0, until - j.start);
+  return before + static_cast<double>(j.gpus) * std::max(0.0, until - j.start);
 }
 
 }  // namespace detail
@@ -101,22 +106,27 @@ JobStats compute_job_stats(const std::vector<const Job*>& jobs, Seconds end, Sec
                            const std::vector<Seconds>& steady_from) {
   JobStats s;
   std::vector<double> waits, ramp, steady, bsld, turnaround;
-  double gpu_seconds = 0;
+  double gpu_seconds = 0, lost_gpu_seconds = 0;
   double min_submit = INFINITY, max_end = -INFINITY;
   for (const Job* j : jobs) {
     ++s.submitted;
     switch (j->state) {
       case JobState::kRejected: ++s.rejected; continue;
-      case JobState::kQueued: ++s.queued; continue;
+      case JobState::kQueued: ++s.queued; break;
       case JobState::kRunning: ++s.running; break;
       case JobState::kCompleted: ++s.completed; break;
     }
-    waits.push_back(j->start - j->submit);
+    // Preempted jobs: their preemptions, and the GPU-time that made no lasting progress.
+    s.preemptions += j->preemptions;
+    lost_gpu_seconds += static_cast<double>(j->gpus) * j->lost_s;
+    gpu_seconds += detail::held_gpu_seconds(*j, end);  // a queued job held GPUs if it was preempted
+    if (j->state == JobState::kQueued) continue;
+    waits.push_back(j->first_start - j->submit);
     GPUFLEET_CHECK(j->cluster < steady_from.size(), "every job's cluster has a steady-from time");
-    (j->submit >= steady_from[j->cluster] ? steady : ramp).push_back(j->start - j->submit);
-    gpu_seconds += detail::held_gpu_seconds(*j, end);
+    (j->submit >= steady_from[j->cluster] ? steady : ramp).push_back(j->first_start - j->submit);
     if (j->state == JobState::kCompleted) {
-      const Seconds run = j->end - j->start;
+      // Its run time: one run from start to end, or its work when preemptions split it into runs.
+      const Seconds run = j->preemptions == 0 ? j->end - j->start : j->runtime;
       const Seconds t = j->end - j->submit;
       turnaround.push_back(t);
       bsld.push_back(std::max(1.0, t / std::max(run, tau)));
@@ -130,6 +140,7 @@ JobStats compute_job_stats(const std::vector<const Job*>& jobs, Seconds end, Sec
   s.bounded_slowdown = quantiles(bsld);
   s.turnaround_s = quantiles(turnaround);
   s.gpu_hours = gpu_seconds / 3600.0;
+  s.lost_gpu_hours = lost_gpu_seconds / 3600.0;
   s.makespan_s = s.completed ? max_end - min_submit : 0;
   s.utilisation = online_gpu_seconds > 0 ? gpu_seconds / online_gpu_seconds : 0;
   return s;

@@ -25,7 +25,7 @@ struct SlotIntegrals {
 // Between two instants usage u_q is constant; slot q borrows b_q = max(0, u_q - n_q) and offers
 // L_q = max(0, n_q - max(u_q, W_q)) (W_q: what its lending limit withholds). Each cohort's
 // borrowing B = sum b_q is lent by its members pro rata to L_q.
-std::vector<SlotIntegrals> borrow_lend(const ClusterSpec& spec, const std::vector<Job>& jobs, Seconds end) {
+std::vector<SlotIntegrals> borrow_lend(const ClusterSpec& spec, const ClusterResult& cr, Seconds end) {
   const QuotaBook book(spec.quotas.tenants);
   const std::uint32_t slots = book.slots();
   struct Change {
@@ -34,15 +34,19 @@ std::vector<SlotIntegrals> borrow_lend(const ClusterSpec& spec, const std::vecto
     std::int64_t gpus;
   };
   std::vector<Change> changes;
-  for (const Job& j : jobs) {
-    if (j.state != JobState::kCompleted && j.state != JobState::kRunning) continue;
+  const auto held = [&](const Job& j, Seconds from, Seconds until) {
     const std::uint32_t slot = book.slot(j.tenant);
     GPUFLEET_CHECK(slot != QuotaBook::kNoSlot, "every job on a cluster with quotas has a quota slot");
-    const Seconds until = j.state == JobState::kCompleted ? std::min(j.end, end) : end;
-    if (j.start >= end || until <= j.start) continue;  // held no GPU-time within [0, end]
-    changes.push_back({j.start, slot, static_cast<std::int64_t>(j.gpus)});
+    until = std::min(until, end);
+    if (from >= end || until <= from) return;  // held no GPU-time within [0, end]
+    changes.push_back({from, slot, static_cast<std::int64_t>(j.gpus)});
     changes.push_back({until, slot, -static_cast<std::int64_t>(j.gpus)});
+  };
+  for (const Job& j : cr.jobs) {
+    if (j.state != JobState::kCompleted && j.state != JobState::kRunning) continue;
+    held(j, j.start, j.state == JobState::kCompleted ? j.end : end);  // its current or last run
   }
+  for (const PreemptedRun& r : cr.preempted_runs) held(cr.jobs[r.job], r.start, r.end);
   std::stable_sort(changes.begin(), changes.end(), [](const Change& a, const Change& b) { return a.t < b.t; });
   std::vector<std::int64_t> usage(slots, 0);
   std::vector<SlotIntegrals> out(slots);
@@ -109,7 +113,7 @@ std::vector<TenantSummary> build_tenant_summaries(const Scenario& sc, const RunR
     }
     const double gpus = static_cast<double>(spec.gpus());
     if (!spec.quotas.tenants.empty()) {
-      const std::vector<SlotIntegrals> integrals = borrow_lend(spec, cr.jobs, end);
+      const std::vector<SlotIntegrals> integrals = borrow_lend(spec, cr, end);
       std::vector<double> cohort_used(spec.quotas.cohort_ids.size(), 0),
           cohort_nominal(spec.quotas.cohort_ids.size(), 0);
       for (const TenantQuota& q : spec.quotas.tenants) {
@@ -180,13 +184,22 @@ std::vector<TenantSummary> build_tenant_summaries(const Scenario& sc, const RunR
     double waited = 0;
     std::array<double, kWaitReasons> by_reason{};
     for (const Job* j : jobs_of[t]) {
-      double w = 0;
-      if (j->state == JobState::kCompleted || j->state == JobState::kRunning) w = j->start - j->submit;
+      // Its first wait, for its wait reason; after preemptions, its time queued again, as preempted.
+      double w = 0, again = 0;
+      if (j->state == JobState::kCompleted || j->state == JobState::kRunning) w = j->first_start - j->submit;
       else if (j->state == JobState::kQueued) w = end - j->submit;
-      if (w <= 0) continue;
-      GPUFLEET_CHECK(j->wait_reason != WaitReason::kNone, "a job that waited has a wait reason");
-      by_reason[static_cast<std::size_t>(j->wait_reason)] += w;
-      waited += w;
+      if (j->preemptions > 0) {
+        const Seconds to = j->state == JobState::kQueued ? end : j->start;
+        again = std::max(0.0, to - j->first_start - j->held_s);
+        if (j->state == JobState::kQueued) w = j->first_start - j->submit;
+      }
+      if (w > 0) {
+        GPUFLEET_CHECK(j->wait_reason != WaitReason::kNone, "a job that waited has a wait reason");
+        by_reason[static_cast<std::size_t>(j->state == JobState::kQueued && j->preemptions > 0 ? WaitReason::kPreempted
+                                                                                               : j->wait_reason)] += w;
+      }
+      by_reason[static_cast<std::size_t>(WaitReason::kPreempted)] += again;
+      waited += std::max(0.0, w) + again;
     }
     ts.waited_s = r6(waited);
     for (std::size_t r = 0; r < kWaitReasons; ++r) ts.wait_share[r] = waited > 0 ? r6(by_reason[r] / waited) : 0;

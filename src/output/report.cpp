@@ -76,8 +76,8 @@ svg::BarChart wait_histogram(const RunResult& run) {
   std::vector<double> counts(std::size(kBins), 0);
   for (const auto& c : run.clusters)
     for (const Job& j : c.jobs) {
-      if (j.start < 0) continue;
-      const double w = j.start - j.submit;
+      if (j.first_start < 0) continue;
+      const double w = j.first_start - j.submit;
       std::size_t b = 0;
       if (w > 0)
         while (b + 1 < std::size(kBins) && w >= kBins[b].first) ++b;

@@ -34,19 +34,19 @@ std::string jobs_csv(const Scenario& sc, const RunResult& run) {
   fmt::memory_buffer out;
   fmt::format_to(std::back_inserter(out),
                  "job_id,workload,cluster,submit_s,start_s,end_s,gpus,state,wait_s,runtime_s,requested_s,"
-                 "start_reason,reject_reason,tenant,wait_reason\n");
+                 "start_reason,reject_reason,tenant,wait_reason,preemptions,lost_gpu_s\n");
   for (const Ref& r : refs) {
     const Job& j = run.clusters[r.cluster].jobs[r.index];
-    const bool started = j.start >= 0;
+    const bool started = j.first_start >= 0;
     const bool ended = j.state == JobState::kCompleted;
     fmt::format_to(std::back_inserter(out), "{},{},{},{:.3f},", j.id, sc.workloads[j.workload].id,
                    sc.clusters[j.cluster].id, j.submit);
-    if (started) fmt::format_to(std::back_inserter(out), "{:.3f},", j.start);
+    if (started) fmt::format_to(std::back_inserter(out), "{:.3f},", j.first_start);
     else out.push_back(',');
     if (ended) fmt::format_to(std::back_inserter(out), "{:.3f},", j.end);
     else out.push_back(',');
     fmt::format_to(std::back_inserter(out), "{},{},", j.gpus, to_string(j.state));
-    if (started) fmt::format_to(std::back_inserter(out), "{:.3f},", j.start - j.submit);
+    if (started) fmt::format_to(std::back_inserter(out), "{:.3f},", j.first_start - j.submit);
     else out.push_back(',');
     if (j.state == JobState::kRejected) fmt::format_to(std::back_inserter(out), ",,");
     else fmt::format_to(std::back_inserter(out), "{:.3f},{:.3f},", j.runtime, j.requested);
@@ -55,8 +55,8 @@ std::string jobs_csv(const Scenario& sc, const RunResult& run) {
                                              : std::string_view(run.clusters[r.cluster].start_labels.at(j.start_label));
     const std::string_view tenant =
         j.tenant == kNoTenant ? std::string_view() : std::string_view(sc.tenants[j.tenant].id);
-    fmt::format_to(std::back_inserter(out), "{},{},{},{}\n", start_label, to_string(j.reject_reason), tenant,
-                   to_string(j.wait_reason));
+    fmt::format_to(std::back_inserter(out), "{},{},{},{},{},{:.3f}\n", start_label, to_string(j.reject_reason), tenant,
+                   to_string(j.wait_reason), j.preemptions, static_cast<double>(j.gpus) * j.lost_s);
   }
   return fmt::to_string(out);
 }

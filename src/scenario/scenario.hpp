@@ -46,11 +46,25 @@ struct TenantSpec {
   double weight = 1;  // fair-share weight (the fair_share queue order)
 };
 
+// Which running jobs a tenant's queue head may preempt (Kueue's ClusterQueue preemption fields;
+// docs/scheduling.md, "Preemption"). Both need the head to fit within its tenant's nominal quota.
+struct PreemptionSpec {
+  enum class Reclaim : std::uint8_t {
+    kNever,          // a tenant never takes back what it lent
+    kLowerPriority,  // it preempts borrowed jobs of lower priority than its head
+    kAny,            // it preempts borrowed jobs of any priority
+  };
+  Reclaim reclaim_within_cohort = Reclaim::kNever;  // jobs of cohort members that are borrowing
+  bool within_tenant = false;                       // its own jobs of lower priority
+  bool enabled() const { return reclaim_within_cohort != Reclaim::kNever || within_tenant; }
+};
+
 // The tenant quotas of one cluster (none: the cluster does not admit by quota).
 struct ClusterQuotas {
   std::vector<TenantQuota> tenants;  // cohorts numbered by cohort_ids
   std::vector<std::string> cohort_ids;
   TenantQueueing queueing = TenantQueueing::kStrictFifo;
+  PreemptionSpec preemption;
 };
 
 struct ClusterSpec {

@@ -330,6 +330,12 @@ struct Loader {
     if (kind == "synthetic") read_synthetic(w, spec, sc);
     else if (kind == "swf") read_swf_workload(w, spec, sc.seed);
     detail::apply_tenant_map(tenant_map, ctx, spec);
+    if (const Json* cp = w.object("checkpoint", false)) {
+      ObjectReader r(*cp, w.member_pointer("checkpoint"), ctx);
+      spec.checkpoint_interval_s = r.number_or("interval_s", 0, NumberRange::above(0));
+      spec.restart_overhead_s = r.number_or("restart_overhead_s", 0, NumberRange::at_least(0));
+      r.finish();
+    }
     w.finish();
     return spec;
   }

@@ -60,6 +60,19 @@ ClusterQuotas read_cluster_quotas(const Json& v, const std::string& pointer, con
   ObjectReader r(v, pointer, ctx);
   const std::string queueing = r.choice("queueing", {"strict_fifo", "best_effort_fifo"}, std::string("strict_fifo"));
   out.queueing = queueing == "best_effort_fifo" ? TenantQueueing::kBestEffortFifo : TenantQueueing::kStrictFifo;
+  std::string reclaim_pointer;
+  if (const Json* p = r.object("preemption", false)) {
+    ObjectReader pr(*p, r.member_pointer("preemption"), ctx);
+    const std::string reclaim =
+        pr.choice("reclaim_within_cohort", {"never", "lower_priority", "any"}, std::string("never"));
+    out.preemption.reclaim_within_cohort = reclaim == "any"              ? PreemptionSpec::Reclaim::kAny
+                                           : reclaim == "lower_priority" ? PreemptionSpec::Reclaim::kLowerPriority
+                                                                         : PreemptionSpec::Reclaim::kNever;
+    out.preemption.within_tenant =
+        pr.choice("within_tenant", {"never", "lower_priority"}, std::string("never")) == "lower_priority";
+    reclaim_pointer = pr.member_pointer("reclaim_within_cohort");
+    pr.finish();
+  }
   const Json* tenants = r.array("tenants", true);
   r.finish();
   if (!tenants) return out;
@@ -107,6 +120,10 @@ ClusterQuotas read_cluster_quotas(const Json& v, const std::string& pointer, con
     q.finish();
     out.tenants.push_back(tq);
   }
+  if (out.preemption.reclaim_within_cohort != PreemptionSpec::Reclaim::kNever && out.cohort_ids.empty())
+    ctx.error(reclaim_pointer,
+              "reclaim takes back GPUs lent within a cohort, and no tenant here is in one: "
+              "expected \"never\" or a \"cohort\" on the tenants");
   return out;
 }
 

@@ -16,7 +16,8 @@ ClusterState::ClusterState(NodePool pool, StateSetup setup)
       half_life_(setup.usage_half_life),
       by_tenant_(setup.by_tenant),
       by_tenant_queues_(setup.by_tenant ? setup.tenants : 0),
-      tenant_rank_(setup.by_tenant ? setup.tenants : 0, 0.0) {
+      tenant_rank_(setup.by_tenant ? setup.tenants : 0, 0.0),
+      restart_overhead_(std::move(setup.restart_overhead)) {
   GPUFLEET_CHECK(half_life_ >= 0, "a usage half-life is >= 0");
 }
 
@@ -158,25 +159,25 @@ void ClusterState::add_running(std::uint32_t job) {
   tu.running_gpus += j.gpus;
   if (quotas_.enabled()) quotas_.take(quota_slot(j), j.gpus);
   if (!indexes_.running_by_end) return;
-  running_.insert(RunningEntry{j.start + j.requested, job});
+  running_.insert(RunningEntry{planned_end(j), job});
 }
 
-void ClusterState::remove_running(std::uint32_t job) {
+void ClusterState::remove_running(std::uint32_t job, Seconds at) {
   GPUFLEET_CHECK(running_count_ > 0, "a finishing job was running");
   --running_count_;
   const Job& j = jobs_[job];
-  GPUFLEET_CHECK(j.workload < usage_.size() && usage_[j.workload].running_gpus >= j.gpus && j.end >= j.start,
-                 "a finishing job was counted as running, with its end set");
+  GPUFLEET_CHECK(j.workload < usage_.size() && usage_[j.workload].running_gpus >= j.gpus && at >= j.start,
+                 "a job that stops running was counted as running, and stops after it started");
   UsageTally& u = usage_[j.workload];
-  fold(u, j.end);
+  fold(u, at);
   u.running_gpus -= j.gpus;
   UsageTally& tu = tenant_tally(j.tenant);
   GPUFLEET_CHECK(tu.running_gpus >= j.gpus, "a finishing job was counted as running for its tenant");
-  fold(tu, j.end);
+  fold(tu, at);
   tu.running_gpus -= j.gpus;
   if (quotas_.enabled()) quotas_.give(quota_slot(j), j.gpus);
   if (!indexes_.running_by_end) return;
-  const auto erased = running_.erase(RunningEntry{j.start + j.requested, job});
+  const auto erased = running_.erase(RunningEntry{planned_end(j), job});
   GPUFLEET_CHECK(erased == 1, "a finishing job was in the running set");
 }
 
@@ -199,6 +200,7 @@ void ClusterState::begin_pass(WaitReason everyone) {
 
 void ClusterState::note_wait(std::uint32_t job, WaitReason reason) {
   Job& j = jobs_[job];
+  if (j.preemptions > 0) return;  // it keeps the reason of its first wait; it now waits as preempted
   j.wait_reason = reason;
   j.wait_pass = pass_;
 }

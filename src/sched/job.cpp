@@ -47,6 +47,7 @@ std::string_view to_string(WaitReason r) {
     case WaitReason::kReservation: return "reservation";
     case WaitReason::kQuota: return "quota";
     case WaitReason::kCohort: return "cohort_exhausted";
+    case WaitReason::kPreempted: return "preempted";
   }
   return "?";
 }

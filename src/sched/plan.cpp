@@ -37,8 +37,13 @@ void Plan::start(const QueueEntry& entry, const Placement& placement, StartReaso
   GPUFLEET_CHECK(quota_verdict(entry) == QuotaVerdict::kAdmit,
                  "a job starts only when its tenant's quota and cohort admit it (QuotaBook::check)");
   const std::uint8_t label = state_.intern_start_label(reason);  // checks the label, before anything changes
-  // Why it waited: what held it at the last pass before this one (none if it did not wait).
-  job.wait_reason = now_ > job.submit && state_.pass() > 0 ? state_.held_at(job, state_.pass() - 1) : WaitReason::kNone;
+  // Why it waited: what held it at the last pass before this one (none if it did not wait). A job
+  // that runs again after a preemption keeps its first wait's reason and first start.
+  if (job.preemptions == 0) {
+    job.wait_reason =
+        now_ > job.submit && state_.pass() > 0 ? state_.held_at(job, state_.pass() - 1) : WaitReason::kNone;
+    job.first_start = now_;
+  }
   state_.pool().allocate(placement.slices);
   job.alloc = placement.slices;
   job.state = JobState::kRunning;

@@ -8,10 +8,22 @@
 #include "gpufleet/plan.hpp"
 
 namespace gpufleet {
+namespace {
+
+constexpr std::uint32_t kNoJob = 0xFFFFFFFFu;
+
+std::vector<Seconds> restart_overheads(const Scenario& sc) {
+  std::vector<Seconds> out;
+  for (const WorkloadSpec& w : sc.workloads) out.push_back(w.restart_overhead_s);
+  return out;
+}
+
+}  // namespace
 
 ClusterSim::ClusterSim(const Scenario& scenario, std::uint32_t cluster_index)
     : scenario_(scenario),
       policies_(scenario.clusters[cluster_index].scheduling),
+      preemption_(scenario.clusters[cluster_index].quotas.preemption),
       horizon_(scenario.horizon_s.value_or(kNever)),
       state_(
           NodePool(scenario.clusters[cluster_index].nodes, scenario.clusters[cluster_index].gpus_per_node,
@@ -21,10 +33,11 @@ ClusterSim::ClusterSim(const Scenario& scenario, std::uint32_t cluster_index)
                      scenario.clusters[cluster_index].quotas.queueing,
                      scenario.clusters[cluster_index].scheduling.queue->usage_half_life(),
                      scenario.clusters[cluster_index].scheduling.queue->keying() == QueueOrder::Keying::kByTenant,
-                     static_cast<std::uint32_t>(scenario.tenants.size())}),
+                     static_cast<std::uint32_t>(scenario.tenants.size()), restart_overheads(scenario)}),
       empty_pool_(scenario.clusters[cluster_index].nodes, scenario.clusters[cluster_index].gpus_per_node,
                   scenario.clusters[cluster_index].rack_nodes) {
   for (const TenantSpec& t : scenario.tenants) tenant_weights_.push_back(t.weight);
+  if (preemption_.enabled()) running_of_slot_.resize(state_.quotas().slots());
   for (std::uint32_t w = 0; w < scenario.workloads.size(); ++w) {
     if (scenario.workloads[w].cluster != cluster_index) continue;
     const JobSourceContext context{scenario.seed, horizon_,
@@ -44,8 +57,8 @@ void ClusterSim::note_online(Seconds t) {
     online_90pct_ = t;
 }
 
-void ClusterSim::push(Seconds t, Kind kind, std::uint32_t ref) {
-  events_queue_.push(Event{t, (static_cast<std::uint64_t>(kind) << 62) | seq_++, ref});
+void ClusterSim::push(Seconds t, Kind kind, std::uint32_t ref, std::uint32_t run) {
+  events_queue_.push(Event{t, (static_cast<std::uint64_t>(kind) << 62) | seq_++, ref, run});
   if (kind != Kind::kSample) ++non_sample_events_;
 }
 
@@ -88,9 +101,16 @@ void ClusterSim::admit(Job job) {
     state_.add_job(std::move(job));
     return;
   }
-  QueueKey key = policies_.queue->key(job, QueueContext{job.submit, state_, tenant_weights_});
+  const Seconds submit = job.submit;
+  enqueue(state_.add_job(std::move(job)), submit);
+}
+
+// A job joins its queue at `now`: on arrival, or again after a preemption (with the key its queue
+// order gives it then; fcfs: its submit time, so it goes back ahead of later arrivals).
+void ClusterSim::enqueue(std::uint32_t index, Seconds now) {
+  const Job& job = state_.job(index);
+  QueueKey key = policies_.queue->key(job, QueueContext{now, state_, tenant_weights_});
   if (policies_.queue->keying() == QueueOrder::Keying::kByTenant) key = {state_.tenant_rank(job.tenant), key.primary};
-  const std::uint32_t index = state_.add_job(std::move(job));
   state_.enqueue(index, key);
 }
 
@@ -171,10 +191,18 @@ void ClusterSim::complete(std::uint32_t index, Seconds t) {
   Job& job = state_.job(index);
   GPUFLEET_CHECK(job.state == JobState::kRunning, "only a running job completes");
   job.end = t;
-  state_.remove_running(index);
+  state_.remove_running(index, t);
   state_.pool().release(job.alloc);
   std::vector<NodeSlice>().swap(job.alloc);
   job.state = JobState::kCompleted;
+  if (job.preemptions > 0) {
+    job.lost_s += state_.run_overhead(job);  // its last run began with a restart overhead
+    // Its runs held the GPUs for the work once plus what was lost.
+    const double held = job.held_s + (job.end - job.start), want = job.runtime + job.lost_s;
+    GPUFLEET_CHECK(std::abs(held - want) <= 1e-9 * std::max(1.0, want),
+                   "a preempted job's runs held its GPUs for its work plus the work it lost");
+  }
+  if (!running_of_slot_.empty()) running_of_slot_[state_.quotas().slot(job.tenant)].erase(index);
 }
 
 // A pass with no GPU free starts nothing and runs no policy; every job waits for free GPUs except
@@ -199,7 +227,7 @@ std::size_t ClusterSim::schedule(Seconds now) {
   state_.begin_pass(nothing_free ? WaitReason::kNoFreeGpus : WaitReason::kNone);
   if (nothing_free) {
     note_quota_holds();
-    return 0;
+    return preemption_.enabled() ? preempt(now) : 0;
   }
   ++passes_;
   const QueueOrder::Keying keying = policies_.queue->keying();
@@ -216,12 +244,154 @@ std::size_t ClusterSim::schedule(Seconds now) {
   }
   Plan plan(state_, *policies_.placement, now);
   policies_.backfill->schedule(plan);
-  for (const StartDecision& d : plan.decisions()) {
-    state_.dequeue(d.entry);
-    push(now + state_.job(d.entry.job).runtime, Kind::kCompletion, d.entry.job);
-    if (observer_) observer_->on_start(now, state_.job(d.entry.job), d.reason.label);
+  for (const StartDecision& d : plan.decisions()) commit(d, now);
+  const std::size_t started = plan.decisions().size();
+  return preemption_.enabled() ? started + preempt(now) : started;
+}
+
+void ClusterSim::commit(const StartDecision& d, Seconds now) {
+  state_.dequeue(d.entry);
+  const Job& job = state_.job(d.entry.job);
+  push(now + state_.run_length(job), Kind::kCompletion, d.entry.job, job.preemptions);
+  if (!running_of_slot_.empty()) running_of_slot_[state_.quotas().slot(job.tenant)].insert(d.entry.job);
+  if (observer_) observer_->on_start(now, job, d.reason.label);
+}
+
+// Preemption (docs/scheduling.md, "Preemption", after Kueue's ClusterQueue preemption): each
+// tenant's queue head that is still queued after the pass, in order of priority (higher first),
+// submit time and job id, may preempt running jobs when (1) starting it would keep its tenant
+// within its nominal quota once the preempted jobs of its own tenant are gone, and (2) the quota
+// or the hardware holds it now. Candidates (preemption_candidates) are taken off one at a time,
+// in order, until the head fits (quota and placement); then, from the last but one back to the
+// first, each one whose return would still let the head fit is put back. If the head never fits,
+// everything is put back. The head starts on the freed GPUs; the preempted jobs are queued again.
+std::size_t ClusterSim::preempt(Seconds now) {
+  const QuotaBook& quotas = state_.quotas();
+  std::vector<QueueEntry> heads;
+  for (std::uint32_t slot = 0; slot < quotas.slots(); ++slot)
+    if (!state_.tenant_queues()[slot].empty()) heads.push_back(*state_.tenant_queues()[slot].begin());
+  if (heads.empty()) return 0;
+  std::sort(heads.begin(), heads.end(), [&](const QueueEntry& a, const QueueEntry& b) {
+    const Job &x = state_.job(a.job), &y = state_.job(b.job);
+    if (x.priority != y.priority) return x.priority > y.priority;
+    if (x.submit != y.submit) return x.submit < y.submit;
+    return x.id != y.id ? x.id < y.id : a.job < b.job;
+  });
+  std::size_t started = 0;
+  for (const QueueEntry& head : heads) {
+    const Job& h = state_.job(head.job);
+    const std::uint32_t slot = quotas.slot(h.tenant);
+    const TenantQuota& q = quotas.quota(slot);
+    if (h.gpus > state_.pool().capacity_gpus()) continue;  // not online: nothing to free
+    if (head_fits(head, slot)) continue;                   // held by something else (a reservation)
+    const bool within = quotas.usage(slot) + h.gpus <= q.nominal_gpus;
+    if (!within && !preemption_.within_tenant) continue;  // it would borrow: it may not reclaim
+    preemption_candidates(slot, h.priority);
+    if (candidates_.empty()) continue;
+    lifted_.clear();
+    bool fits = false;
+    for (const Candidate& c : candidates_) {
+      const std::uint32_t owner = quotas.slot(state_.job(c.job).tenant);
+      // A lender takes back only what is borrowed: a tenant no longer above its nominal keeps the rest.
+      if (c.borrowed && quotas.usage(owner) <= quotas.quota(owner).nominal_gpus) continue;
+      lift(c.job, now);
+      lifted_.push_back(c.job);
+      if ((fits = quotas.usage(slot) + h.gpus <= q.nominal_gpus && head_fits(head, slot))) break;
+    }
+    if (!fits) {
+      for (auto it = lifted_.rbegin(); it != lifted_.rend(); ++it) restore(*it);
+      continue;
+    }
+    // The fewest needed: from the last but one back, keep running what the head can do without.
+    for (std::size_t k = lifted_.size() - 1; k-- > 0;) {
+      restore(lifted_[k]);
+      if (quotas.usage(slot) + h.gpus <= q.nominal_gpus && head_fits(head, slot)) lifted_[k] = kNoJob;
+      else lift(lifted_[k], now);
+    }
+    bool reclaimed = false;
+    for (std::uint32_t v : lifted_) {
+      if (v == kNoJob) continue;
+      reclaimed = reclaimed || state_.job(v).tenant != h.tenant;
+      requeue_preempted(v, now);
+      if (observer_) observer_->on_preempt(now, state_.job(v), h);
+    }
+    static constexpr StartReason kReclaim{StartKind::kInOrder, "reclaim"};
+    static constexpr StartReason kPreemptLower{StartKind::kInOrder, "preempt_lower_priority"};
+    Plan plan(state_, *policies_.placement, now);
+    const Placement p = plan.preview(head);
+    GPUFLEET_CHECK(p.outcome == PlaceOutcome::kFits, "a head that preempted fits on the GPUs it freed");
+    plan.start(head, p, reclaimed ? kReclaim : kPreemptLower);
+    for (const StartDecision& d : plan.decisions()) commit(d, now);
+    ++started;
   }
-  return plan.decisions().size();
+  return started;
+}
+
+bool ClusterSim::head_fits(const QueueEntry& head, std::uint32_t slot) const {
+  const Job& h = state_.job(head.job);
+  if (state_.quotas().check(slot, h.gpus) != QuotaVerdict::kAdmit) return false;
+  if (h.gpus > state_.pool().free_gpus()) return false;
+  return policies_.placement->place(state_.pool(), h).outcome == PlaceOutcome::kFits;
+}
+
+// In the order Kueue documents for its candidates: jobs of borrowing cohort members first, then
+// lower priority first, then the most recently started first (it loses the least work), then the
+// later admitted job.
+void ClusterSim::preemption_candidates(std::uint32_t slot, std::int32_t priority) {
+  candidates_.clear();
+  const QuotaBook& quotas = state_.quotas();
+  const TenantQuota& q = quotas.quota(slot);
+  const auto add = [&](std::uint32_t s, bool borrowed, bool lower_only) {
+    for (std::uint32_t j : running_of_slot_[s]) {
+      const Job& job = state_.job(j);
+      if (lower_only && job.priority >= priority) continue;
+      candidates_.push_back(Candidate{borrowed, job.priority, job.start, j});
+    }
+  };
+  if (preemption_.reclaim_within_cohort != PreemptionSpec::Reclaim::kNever && q.cohort >= 0) {
+    const bool lower_only = preemption_.reclaim_within_cohort == PreemptionSpec::Reclaim::kLowerPriority;
+    for (std::uint32_t s = 0; s < quotas.slots(); ++s)
+      if (s != slot && quotas.quota(s).cohort == q.cohort && quotas.usage(s) > quotas.quota(s).nominal_gpus)
+        add(s, true, lower_only);
+  }
+  if (preemption_.within_tenant) add(slot, false, true);
+  std::sort(candidates_.begin(), candidates_.end(), [](const Candidate& a, const Candidate& b) {
+    if (a.borrowed != b.borrowed) return a.borrowed;
+    if (a.priority != b.priority) return a.priority < b.priority;
+    if (a.start != b.start) return a.start > b.start;
+    return a.job > b.job;
+  });
+}
+
+void ClusterSim::lift(std::uint32_t index, Seconds now) {
+  Job& job = state_.job(index);
+  GPUFLEET_CHECK(job.state == JobState::kRunning, "only a running job is preempted");
+  state_.remove_running(index, now);
+  state_.pool().release(job.alloc);
+}
+
+void ClusterSim::restore(std::uint32_t index) {
+  const Job& job = state_.job(index);
+  state_.pool().allocate(job.alloc);
+  state_.add_running(index);
+}
+
+void ClusterSim::requeue_preempted(std::uint32_t index, Seconds now) {
+  Job& job = state_.job(index);
+  const WorkloadSpec& w = scenario_.workloads[job.workload];
+  const Seconds elapsed = now - job.start;
+  const Seconds done = job.held_s - job.lost_s;
+  const Seconds progress = std::clamp(elapsed - state_.run_overhead(job), 0.0, job.runtime - done);
+  const Seconds tau = w.checkpoint_interval_s;
+  const Seconds saved = tau > 0 ? std::floor(progress / tau) * tau : 0.0;
+  preempted_runs_.push_back(PreemptedRun{index, job.start, now});
+  job.held_s += elapsed;
+  job.lost_s += elapsed - saved;
+  ++job.preemptions;
+  std::vector<NodeSlice>().swap(job.alloc);
+  job.state = JobState::kQueued;
+  running_of_slot_[state_.quotas().slot(job.tenant)].erase(index);
+  enqueue(index, now);
 }
 
 void ClusterSim::sample(Seconds t) {
@@ -272,7 +442,8 @@ void ClusterSim::advance_to(Seconds t) {
       --non_sample_events_;
       any = true;
       if (e.kind() == Kind::kCompletion) {
-        complete(e.ref, t);
+        // A preempted run's completion is stale: the job is queued, or in a later run.
+        if (state_.job(e.ref).preemptions == e.run) complete(e.ref, t);
       } else if (e.kind() == Kind::kCapacity) {
         state_.pool().bring_online(e.ref);
         note_online(t);
@@ -316,14 +487,20 @@ ClusterResult ClusterSim::take_result(Seconds end) {
   for (Seconds t = next_event_time(); t <= end; t = next_event_time()) advance_to(t);
   finish(end);
   // Jobs still queued: why they were held at the last pass.
-  for (Job& j : state_.jobs())
-    if (j.state == JobState::kQueued) j.wait_reason = state_.held_at(j, state_.pass());
+  for (Job& j : state_.jobs()) {
+    if (j.state == JobState::kQueued)
+      j.wait_reason = j.preemptions > 0 ? WaitReason::kPreempted : state_.held_at(j, state_.pass());
+    // A run still going at the end has spent its restart overhead, or part of it, without progress.
+    if (j.state == JobState::kRunning && j.preemptions > 0)
+      j.lost_s += std::min(state_.run_overhead(j), std::max(0.0, end - j.start));
+  }
   ClusterResult cr;
   cr.events = events_processed();
   cr.scheduling_passes = scheduling_passes();
   cr.trace_records_after_horizon = trace_records_after_horizon();
   cr.timeseries = std::move(samples_);
   cr.jobs = std::move(state_.jobs());
+  cr.preempted_runs = std::move(preempted_runs_);
   cr.start_labels = state_.start_labels();
   cr.busy_gpu_s = busy_gpu_seconds_until(end);
   cr.online_gpu_s = online_gpu_seconds_until(end);

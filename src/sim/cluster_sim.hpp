@@ -14,12 +14,14 @@
 #include <memory>
 #include <optional>
 #include <queue>
+#include <set>
 #include <string>
 #include <string_view>
 #include <unordered_map>
 #include <vector>
 
 #include "gpufleet/cluster_state.hpp"
+#include "gpufleet/plan.hpp"
 #include "scenario/scenario.hpp"
 #include "workload/job_source.hpp"
 
@@ -33,10 +35,17 @@ struct TimeseriesRow {
   std::uint64_t running_jobs;
 };
 
+// A run of a job that a preemption ended (the job's last run is its start..end).
+struct PreemptedRun {
+  std::uint32_t job;  // index into ClusterResult::jobs
+  Seconds start, end;
+};
+
 // One cluster's outcome at the end of a run.
 struct ClusterResult {
-  std::vector<Job> jobs;                  // admission order
-  std::vector<std::string> start_labels;  // Job::start_label indexes them
+  std::vector<Job> jobs;                     // admission order
+  std::vector<PreemptedRun> preempted_runs;  // in the order they ended
+  std::vector<std::string> start_labels;     // Job::start_label indexes them
   std::vector<TimeseriesRow> timeseries;
   std::uint64_t events = 0;
   std::uint64_t scheduling_passes = 0;
@@ -55,6 +64,8 @@ class ClusterObserver {
   virtual void on_start(Seconds /*t*/, const Job& /*job*/, std::string_view /*label*/) {}
   // A job was rejected on arrival at t (job.reject_reason says why).
   virtual void on_reject(Seconds /*t*/, const Job& /*job*/) {}
+  // A running job was preempted at t to make room for `by` (it is queued again).
+  virtual void on_preempt(Seconds /*t*/, const Job& /*job*/, const Job& /*by*/) {}
 };
 
 class ClusterSim {
@@ -102,16 +113,31 @@ class ClusterSim {
     Seconds t;
     std::uint64_t order;  // kind << 62 | sequence
     std::uint32_t ref;    // job index (completion) or source index (arrival)
+    std::uint32_t run;    // completion: the job's preemptions when its run started (a preempted run's is stale)
     Kind kind() const { return static_cast<Kind>(order >> 62); }
     bool operator>(const Event& o) const { return t != o.t ? t > o.t : order > o.order; }
   };
 
-  void push(Seconds t, Kind kind, std::uint32_t ref);
+  void push(Seconds t, Kind kind, std::uint32_t ref, std::uint32_t run = 0);
   void pull_arrival(std::uint32_t source);
   void admit(Job job);
+  void enqueue(std::uint32_t job, Seconds now);
   void complete(std::uint32_t job, Seconds t);
   // One scheduling pass; returns how many jobs it started.
   std::size_t schedule(Seconds now);
+  // The engine's side of a start the pass decided: the completion event and the observer.
+  void commit(const StartDecision& d, Seconds now);
+  // After a pass: tenant queue heads that did not start preempt what the cluster's preemption
+  // settings allow (docs/scheduling.md, "Preemption"); returns how many heads started.
+  std::size_t preempt(Seconds now);
+  // The running jobs a head of `slot` (g GPUs, priority) may preempt, in the order they are tried.
+  void preemption_candidates(std::uint32_t slot, std::int32_t priority);
+  // Takes a running job off its GPUs (tentatively: restore() puts it back unchanged).
+  void lift(std::uint32_t job, Seconds now);
+  void restore(std::uint32_t job);
+  // A lifted job becomes a preempted one: it keeps its checkpointed work and is queued again.
+  void requeue_preempted(std::uint32_t job, Seconds now);
+  bool head_fits(const QueueEntry& head, std::uint32_t slot) const;
   void note_quota_holds();
   void note_online(Seconds t);
   void rank_tenants(Seconds now);
@@ -124,6 +150,7 @@ class ClusterSim {
 
   const Scenario& scenario_;
   const SchedulingSetup& policies_;
+  const PreemptionSpec& preemption_;
   Seconds horizon_;
   ClusterState state_;
   NodePool empty_pool_;  // the cluster with every GPU free: admission asks placement "ever?" here
@@ -151,6 +178,16 @@ class ClusterSim {
   std::vector<Level> levels_;  // rank_tenants' scratch
   std::vector<double> chain_;
   std::vector<std::ptrdiff_t> prev_;
+  std::vector<std::set<std::uint32_t>> running_of_slot_;  // under preemption: running jobs by quota slot
+  struct Candidate {
+    bool borrowed;  // of another tenant that is borrowing (reclaim), else of the head's own tenant
+    std::int32_t priority;
+    Seconds start;
+    std::uint32_t job;
+  };
+  std::vector<Candidate> candidates_;  // preemption_candidates' result
+  std::vector<std::uint32_t> lifted_;  // preempt's scratch
+  std::vector<PreemptedRun> preempted_runs_;
   double busy_gpu_s_ = 0, online_gpu_s_ = 0;
   Seconds integrated_to_ = 0;
   ClusterObserver* observer_ = nullptr;

@@ -31,6 +31,11 @@ struct WorkloadSpec {
   std::int32_t priority = 0;
   std::uint32_t tenant = kNoTenant;  // synthetic, or a trace without a tenant map: every job's tenant
   bool tenant_error = false;         // loading only: its tenant or tenant map named an unknown tenant
+  // When one of its jobs is preempted it loses the work since its last checkpoint (taken every
+  // checkpoint_interval_s of progress in a run; 0: none, it restarts from scratch), and each run
+  // after the first begins with restart_overhead_s of no progress.
+  Seconds checkpoint_interval_s = 0;
+  Seconds restart_overhead_s = 0;
 
   // kSynthetic
   enum class Arrival { kPoisson, kInterval };

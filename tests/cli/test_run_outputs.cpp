@@ -57,21 +57,24 @@ TEST_CASE("every submitted job is accounted for in summary.json and jobs.csv", "
   REQUIRE(rows.size() > 1000);
   REQUIRE(rows[0] == std::vector<std::string>{"job_id", "workload", "cluster", "submit_s", "start_s", "end_s", "gpus",
                                               "state", "wait_s", "runtime_s", "requested_s", "start_reason",
-                                              "reject_reason", "tenant", "wait_reason"});
+                                              "reject_reason", "tenant", "wait_reason", "preemptions", "lost_gpu_s"});
   std::map<std::string, std::map<std::string, std::uint64_t>> per_cluster;  // cluster -> state -> count
   for (std::size_t i = 1; i < rows.size(); ++i) {
     const auto& r = rows[i];
-    REQUIRE(r.size() == 15);
+    REQUIRE(r.size() == 17);
     per_cluster[r[2]][r[7]]++;
     const bool started = !r[4].empty();
     // wait_reason: set for every job that waited (still queued, or started after its submit), never for rejected.
     static const std::set<std::string> reasons{
         "",      "behind_queue_head", "not_online", "no_free_gpus", "fragmentation", "reservation",
-        "quota", "cohort_exhausted"};
+        "quota", "cohort_exhausted",  "preempted"};
     CHECK(reasons.count(r[14]) == 1);
     if (r[7] == "queued" || (started && std::stod(r[8]) > 0.001)) CHECK(!r[14].empty());
     if (r[7] == "rejected") CHECK(r[14].empty());
-    CHECK(started == (r[7] == "running" || r[7] == "completed"));
+    // A job preempted and queued again has started; it lost GPU-time only if it was preempted.
+    const bool preempted = std::stoul(r[15]) > 0;
+    CHECK(started == (r[7] == "running" || r[7] == "completed" || (r[7] == "queued" && preempted)));
+    if (!preempted) CHECK(r[16] == "0.000");
     CHECK(r[5].empty() == (r[7] != "completed"));
   }
   std::uint64_t total = 0;

@@ -17,7 +17,7 @@ Job job(std::int64_t id, std::uint32_t tenant, std::uint32_t gpus, Seconds submi
   j.tenant = tenant;
   j.gpus = gpus;
   j.submit = submit;
-  j.start = start;
+  j.start = j.first_start = start;
   j.end = end;
   j.state = state;
   j.wait_reason = reason;

@@ -86,7 +86,7 @@ TEST_CASE("fair_share: Slurm's classic factor 2^(-U/S) from decayed usage, worke
   const auto b1 = run(1, 2), b2 = run(1, 3);
   for (auto i : {b1, b2}) {
     state.job(i).end = 100;
-    state.remove_running(i);
+    state.remove_running(i, 100);
   }
   const std::vector<double> weights = {1, 3};
   std::vector<double> f;

@@ -342,6 +342,48 @@ TEST_CASE("malformed tenant input is reported at its JSON pointer, all at once",
   CHECK(!has_error(d, "/workloads/0", "admits jobs by tenant quota"));  // no second error from the first
 }
 
+TEST_CASE("preemption settings and checkpoints load, and bad ones are reported at their pointers",
+          "[scenario][tenants][preemption]") {
+  TempDir dir("preempt-input");
+  Json doc = tenant_scenario();
+  auto& quotas = doc["operators"][0]["sites"][0]["clusters"][0]["quotas"];
+  quotas["preemption"] = {{"reclaim_within_cohort", "lower_priority"}, {"within_tenant", "lower_priority"}};
+  doc["workloads"][0]["checkpoint"] = {{"interval_s", 1800}, {"restart_overhead_s", 120}};
+  write_text(dir.path() / "trace.swf", kSwfLine);
+  write_text(dir.path() / "scenario.json", doc.dump(2));
+  const Scenario sc = load_scenario((dir.path() / "scenario.json").string());
+  CHECK(sc.clusters[0].quotas.preemption.reclaim_within_cohort == PreemptionSpec::Reclaim::kLowerPriority);
+  CHECK(sc.clusters[0].quotas.preemption.within_tenant);
+  CHECK(sc.workloads[0].checkpoint_interval_s == 1800);
+  CHECK(sc.workloads[0].restart_overhead_s == 120);
+  CHECK(sc.workloads[1].checkpoint_interval_s == 0);  // none: from scratch
+  CHECK(sc.workloads[1].restart_overhead_s == 0);
+
+  quotas["preemption"] = {{"reclaim_within_cohort", "always"}, {"within_tenant", "any"}, {"extra", 1}};
+  doc["workloads"][0]["checkpoint"] = {{"interval_s", 0}, {"restart_overhead_s", -5}};
+  auto d = load_errors(doc, dir);
+  INFO(dump(d));
+  const std::string p = "/operators/0/sites/0/clusters/0/quotas/preemption/";
+  CHECK(has_error(d, p + "reclaim_within_cohort",
+                  "one of \"never\", \"lower_priority\", \"any\", found string \"always\""));
+  CHECK(has_error(d, p + "within_tenant", "one of \"never\", \"lower_priority\", found string \"any\""));
+  CHECK(has_error(d, p + "extra", "unknown key \"extra\""));
+  CHECK(has_error(d, "/workloads/0/checkpoint/interval_s", "found number 0"));
+  CHECK(has_error(d, "/workloads/0/checkpoint/restart_overhead_s", "found number -5"));
+
+  // Reclaim needs a cohort to reclaim from.
+  doc["workloads"][0].erase("checkpoint");
+  quotas["preemption"] = {{"reclaim_within_cohort", "any"}};
+  for (auto& t : quotas["tenants"]) {
+    t.erase("cohort");
+    t.erase("borrowing_limit_gpus");
+    t.erase("lending_limit_gpus");
+  }
+  d = load_errors(doc, dir);
+  INFO(dump(d));
+  CHECK(has_error(d, p + "reclaim_within_cohort", "no tenant here is in one"));
+}
+
 TEST_CASE("a job without a tenant on a cluster with quotas, and trace groups without one, are refused",
           "[scenario][tenants]") {
   TempDir dir("tenants-missing");

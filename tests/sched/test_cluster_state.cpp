@@ -32,12 +32,12 @@ TEST_CASE("usage per workload counts completed and running GPU-seconds up to the
   CHECK(state.usage(1, 100).gpu_seconds == 0);   // no job of that workload
   CHECK(state.usage(7, 100).running_gpus == 0);  // beyond every workload seen
   state.job(a).end = 60;
-  state.remove_running(a);
+  state.remove_running(a, 60);
   CHECK(state.usage(0, 100).running_gpus == 2);
   CHECK(state.usage(0, 100).gpu_seconds == Approx(8 * 60 + 2 * 50));
-  // A job removed without its end set is a bug in the driver, caught where it happens.
+  // A job that stops before it started is a bug in the driver, caught where it happens.
   const auto b = add(5, 1, 70);
-  CHECK_THROWS_AS(state.remove_running(b), InternalError);
+  CHECK_THROWS_AS(state.remove_running(b, 69), InternalError);
 }
 
 TEST_CASE("re-keying reorders the queue and its buckets, arrival order breaking ties", "[sched][state]") {

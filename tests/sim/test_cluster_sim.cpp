@@ -13,19 +13,7 @@ using Json = nlohmann::json;
 
 namespace {
 
-// A scenario of one cluster "c" of `nodes` one-GPU nodes; the caller adds workloads and scheduling.
-Json one_cluster(const std::string& name, int nodes) {
-  return {{"format_version", 1},
-          {"name", name},
-          {"seed", 1},
-          {"start", "2025-01-01"},
-          {"gpu_models", {{{"id", "g"}}}},
-          {"operators",
-           {{{"id", "o"},
-             {"sites",
-              {{{"id", "s"},
-                {"clusters", {{{"id", "c"}, {"gpu_model", "g"}, {"nodes", nodes}, {"gpus_per_node", 1}}}}}}}}}}};
-}
+Json one_cluster(const std::string& name, int nodes) { return test::one_cluster_scenario(name, nodes); }
 
 // A swf trace workload reading `file`, with perfect walltime estimates.
 Json trace_workload(const std::string& id, const std::string& file) {
