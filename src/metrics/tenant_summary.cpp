@@ -184,19 +184,16 @@ std::vector<TenantSummary> build_tenant_summaries(const Scenario& sc, const RunR
     double waited = 0;
     std::array<double, kWaitReasons> by_reason{};
     for (const Job* j : jobs_of[t]) {
-      // Its first wait, for its wait reason; after preemptions, its time queued again, as preempted.
+      // Its first wait, under its wait reason (a job preempted and queued at the end has
+      // "preempted"); after preemptions, its time queued again, as preempted.
       double w = 0, again = 0;
       if (j->state == JobState::kCompleted || j->state == JobState::kRunning) w = j->first_start - j->submit;
-      else if (j->state == JobState::kQueued) w = end - j->submit;
-      if (j->preemptions > 0) {
-        const Seconds to = j->state == JobState::kQueued ? end : j->start;
-        again = std::max(0.0, to - j->first_start - j->held_s);
-        if (j->state == JobState::kQueued) w = j->first_start - j->submit;
-      }
+      else if (j->state == JobState::kQueued) w = (j->preemptions > 0 ? j->first_start : end) - j->submit;
+      if (j->preemptions > 0)
+        again = std::max(0.0, (j->state == JobState::kQueued ? end : j->start) - j->first_start - j->held_s);
       if (w > 0) {
         GPUFLEET_CHECK(j->wait_reason != WaitReason::kNone, "a job that waited has a wait reason");
-        by_reason[static_cast<std::size_t>(j->state == JobState::kQueued && j->preemptions > 0 ? WaitReason::kPreempted
-                                                                                               : j->wait_reason)] += w;
+        by_reason[static_cast<std::size_t>(j->wait_reason)] += w;
       }
       by_reason[static_cast<std::size_t>(WaitReason::kPreempted)] += again;
       waited += std::max(0.0, w) + again;

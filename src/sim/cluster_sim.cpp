@@ -267,7 +267,8 @@ void ClusterSim::commit(const StartDecision& d, Seconds now) {
 // everything is put back. The head starts on the freed GPUs; the preempted jobs are queued again.
 std::size_t ClusterSim::preempt(Seconds now) {
   const QuotaBook& quotas = state_.quotas();
-  std::vector<QueueEntry> heads;
+  std::vector<QueueEntry>& heads = heads_;
+  heads.clear();
   for (std::uint32_t slot = 0; slot < quotas.slots(); ++slot)
     if (!state_.tenant_queues()[slot].empty()) heads.push_back(*state_.tenant_queues()[slot].begin());
   if (heads.empty()) return 0;

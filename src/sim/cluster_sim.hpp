@@ -186,6 +186,7 @@ class ClusterSim {
     std::uint32_t job;
   };
   std::vector<Candidate> candidates_;  // preemption_candidates' result
+  std::vector<QueueEntry> heads_;      // preempt's scratch (it runs after every pass)
   std::vector<std::uint32_t> lifted_;  // preempt's scratch
   std::vector<PreemptedRun> preempted_runs_;
   double busy_gpu_s_ = 0, online_gpu_s_ = 0;

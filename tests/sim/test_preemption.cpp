@@ -200,4 +200,8 @@ TEST_CASE("a job preempted and still queued at the end reports it, and its earli
   // Held GPU-time: job 1 [0,10000) x4, job 2 [0,9000) x4, job 3 [9000,10000) x4.
   CHECK(o.summary.total.gpu_hours == Approx(4.0 * (10000 + 9000 + 1000) / 3600).margin(1e-6));
   CHECK(o.summary.total.lost_gpu_hours == Approx(4.0 * 1800 / 3600).margin(1e-6));
+  // B's wait: none before job 2's first start, then queued again from 9,000 to the end, as preempted.
+  const TenantSummary& tb = o.summary.tenants.at(1);
+  CHECK(tb.waited_s == Approx(1000).margin(1e-6));
+  CHECK(tb.wait_share[static_cast<std::size_t>(WaitReason::kPreempted)] == 1);
 }
