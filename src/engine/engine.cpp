@@ -27,6 +27,18 @@
 
 namespace sg4 = simgrid::s4u;
 
+// Built with AddressSanitizer? GCC says so with a macro, clang (14) only through __has_feature.
+#if defined(__SANITIZE_ADDRESS__)
+#define GPUFLEET_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define GPUFLEET_ASAN 1
+#endif
+#endif
+#ifndef GPUFLEET_ASAN
+#define GPUFLEET_ASAN 0
+#endif
+
 namespace gpufleet {
 namespace {
 
@@ -69,7 +81,7 @@ std::vector<std::string> engine_args(const std::vector<std::string>& config, boo
     args.emplace_back("--log=root.thres:critical");
     args.emplace_back("--log=root.fmt:%m%n");
   }
-#if defined(__SANITIZE_ADDRESS__)
+#if GPUFLEET_ASAN
   // SimGrid's default (raw) contexts switch stacks behind AddressSanitizer's back, which then warns
   // of false positives; system threads as contexts are slower but visible to it.
   args.emplace_back("--cfg=contexts/factory:thread");

@@ -23,7 +23,7 @@ Json trace_workload(const std::string& id, const std::string& file) {
 Scenario trace_scenario(const test::TempDir& dir, const std::string& swf, const std::string& backfill, int nodes = 4) {
   test::write_text(dir.path() / "t.swf", swf);
   Json doc = one_cluster("cs", nodes);
-  doc["workloads"] = {trace_workload("t", "t.swf")};
+  doc["workloads"] = Json::array({trace_workload("t", "t.swf")});
   doc["scheduling"] = {{"backfill", {{"policy", backfill}}}};
   doc["outputs"] = {{"timeseries_interval_s", 10}};
   return load_scenario_json(doc, "cs.json", dir.str());
@@ -183,7 +183,7 @@ TEST_CASE("under quotas each job waits for the reason that held it at the last p
         {{"tenant", "C"}, {"nominal_gpus", 2}}}}};
   Json w = trace_workload("t", "t.swf");
   w["tenant_map"] = {{"field", "group"}, {"values", {{"1", "A"}, {"2", "B"}, {"3", "C"}}}};
-  doc["workloads"] = {w};
+  doc["workloads"] = Json::array({w});
   doc["scheduling"] = {{"backfill", {{"policy", "none"}}}};
   const Scenario sc = load_scenario_json(doc, "reasons.json", dir.str());
   ClusterSim sim(sc, 0);
