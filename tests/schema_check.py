@@ -54,6 +54,7 @@ for path in scenarios:
 
 # Mutations the validator rejects must be rejected by the schema too.
 base = json.loads((root / "scenarios/small-synthetic.json").read_text())
+CLUSTER = base["operators"][0]["sites"][0]["clusters"][0]["id"]
 mutations = {
     "unknown top-level key": lambda d: d.update(surprise=1),
     "negative nodes": lambda d: d["operators"][0]["sites"][0]["clusters"][0].update(nodes=-1),
@@ -62,6 +63,10 @@ mutations = {
     "fractional GPUs": lambda d: d["workloads"][0].update(gpus={"dist": "fixed", "value": 1.5}),
     "bad date": lambda d: d.update(start="01/01/2025"),
     "unknown workload key": lambda d: d["workloads"][0].update(colour="red"),
+    "a federation uplink of -1 Gbit/s": lambda d: d.update(
+        federation={"members": [CLUSTER], "network": {"backbone_gbps": 1, "uplink_gbps": -1}}),
+    "a federation without members": lambda d: d.update(
+        federation={"network": {"backbone_gbps": 1, "uplink_gbps": 1}}),
 }
 korea = json.loads((root / "scenarios/korea-2025.json").read_text())
 korea_mutations = {
@@ -82,6 +87,10 @@ for name, mutate in list(mutations.items()) + list(korea_mutations.items()):
 accepted = {
     "a policy name only another binary knows": lambda d: d["scheduling"]["backfill"].update(
         policy="aggressive", params={"depth": 3}),
+    "a federated workload with input data": lambda d: (
+        d.update(federation={"policy": {"policy": "most_lendable"}, "members": [CLUSTER],
+                             "network": {"backbone_gbps": 400, "latency_ms": 5, "uplink_gbps": 100}}),
+        d["workloads"][0].update(federated=True, input_gb={"dist": "lognormal", "median": 50, "sigma": 1})),
 }
 for name, mutate in accepted.items():
     doc = copy.deepcopy(base)

@@ -69,6 +69,8 @@ class ClusterState {
   NodePool& pool() { return pool_; }
   // Queued jobs in queue-policy order.
   const std::set<QueueEntry>& queue() const { return queue_; }
+  // GPUs the queued jobs ask for, together.
+  std::uint64_t queued_gpus() const { return queued_gpus_; }
   // The same queue, grouped by size and walltime class (ordered by GPUs, then class).
   const std::map<QueueBucketKey, std::set<QueueEntry>>& queue_buckets() const;
   // Running jobs by planned end, then job index.
@@ -167,6 +169,7 @@ class ClusterState {
   StateIndexes indexes_;
   std::size_t running_count_ = 0;
   std::uint64_t next_seq_ = 0;
+  std::uint64_t queued_gpus_ = 0;
   mutable NodeScratch scratch_;
   // Integrated at every start and end (running GPUs x elapsed time), so a long-busy workload
   // carries no cancellation error (rather than sum(gpus x now) - sum(gpus x start)).

@@ -68,9 +68,10 @@ enum class WaitReason : std::uint8_t {
   kQuota,          // its tenant's nominal quota plus borrowing limit would be exceeded
   kCohort,         // its tenant's cohort has no capacity left to lend it
   kPreempted,      // it was preempted and waits to run again (docs/scheduling.md, "Preemption")
+  kStaging,        // its input data was on its way to the member cluster the federation sent it to
 };
 std::string_view to_string(WaitReason r);
-inline constexpr std::size_t kWaitReasons = 9;
+inline constexpr std::size_t kWaitReasons = 10;
 
 // A job that belongs to no tenant (a scenario without tenants).
 inline constexpr std::uint32_t kNoTenant = 0xFFFFFFFFu;
@@ -91,6 +92,8 @@ struct Job {
                              // (work since the last checkpoint, restart overheads); docs/scheduling.md
   Seconds runtime = 0;       // actual run time once started (the work, without restart overheads)
   Seconds requested = 0;     // requested walltime: what schedulers plan with
+  Seconds staging_s = 0;     // federation: seconds its input data took to reach the cluster it was sent
+                             // to (part of its wait; still in transit at the end: the time so far)
   std::uint32_t gpus = 0;
   std::int32_t priority = 0;  // larger runs first under the `priority` queue order
   JobState state = JobState::kQueued;

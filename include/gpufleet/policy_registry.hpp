@@ -22,14 +22,15 @@
 #include <nlohmann/json_fwd.hpp>
 
 #include "gpufleet/diagnostics.hpp"
+#include "gpufleet/federation.hpp"
 #include "gpufleet/policy.hpp"
 #include "gpufleet/policy_params.hpp"
 #include "gpufleet/supply_policy.hpp"
 
 namespace gpufleet {
 
-enum class PolicyKind { kQueueOrder, kPlacement, kBackfill, kSupply };
-// "queue", "placement", "backfill", "supply": the scenario's names for them.
+enum class PolicyKind { kQueueOrder, kPlacement, kBackfill, kSupply, kFederation };
+// "queue", "placement", "backfill", "supply", "federation": the scenario's names for them.
 std::string_view to_string(PolicyKind k);
 
 struct PolicyInfo {
@@ -48,6 +49,7 @@ class PolicyRegistry {
   void add_placement(PolicyInfo info, Factory<PlacementPolicy> make);
   void add_backfill(PolicyInfo info, Factory<BackfillPolicy> make);
   void add_supply(PolicyInfo info, Factory<SupplyAllocationPolicy> make);
+  void add_federation(PolicyInfo info, Factory<FederationPolicy> make);
 
   // Builds a policy from a scenario's policy object ({"policy": NAME, "params": {...}}) found in
   // `file` at JSON Pointer `pointer`. Every problem (not an object, an unknown name, a parameter
@@ -61,8 +63,10 @@ class PolicyRegistry {
                                                 const std::string& pointer, Diagnostics& diags) const;
   std::unique_ptr<SupplyAllocationPolicy> make_supply(const nlohmann::ordered_json& spec, const std::string& file,
                                                       const std::string& pointer, Diagnostics& diags) const;
+  std::unique_ptr<FederationPolicy> make_federation(const nlohmann::ordered_json& spec, const std::string& file,
+                                                    const std::string& pointer, Diagnostics& diags) const;
 
-  // All registered policies, by kind (queue, backfill, placement, supply) then name.
+  // All registered policies, by kind (queue, backfill, placement, supply, federation) then name.
   std::vector<PolicyInfo> list() const;
   // The registered policy of that kind and name, or null.
   const PolicyInfo* find(PolicyKind kind, std::string_view name) const;
@@ -86,6 +90,7 @@ class PolicyRegistry {
   Table<PlacementPolicy> placements_;
   Table<BackfillPolicy> backfills_;
   Table<SupplyAllocationPolicy> supplies_;
+  Table<FederationPolicy> federations_;
 };
 
 // Adds gpufleet's built-in policies (docs/policies.md lists them).

@@ -54,6 +54,8 @@ class QuotaBook {
   }
   // May the slot start g more GPUs now (quota and cohort; free GPUs are the placement's concern)?
   QuotaVerdict check(std::uint32_t slot, std::uint64_t gpus) const;
+  // The largest g that check(slot, g) admits now (kUnlimitedGpus when nothing bounds it).
+  std::uint64_t headroom(std::uint32_t slot) const;
   // The same with every tenant idle: kAdmit unless a job of g GPUs can never be admitted.
   QuotaVerdict ever(std::uint32_t slot, std::uint64_t gpus) const;
   void take(std::uint32_t slot, std::uint64_t gpus);

@@ -154,7 +154,25 @@ struct TenantSummary {
   double borrowed_gpu_hours = 0, lent_gpu_hours = 0;
   double waited_s = 0;  // waiting time of its jobs: started ones to their start, queued ones to the end
   std::array<double, kWaitReasons> wait_share{};  // of waited_s by the job's wait reason (WaitReason order)
+  std::uint64_t staged_jobs = 0;                  // federation: its jobs whose input data was sent to another site
+  double staging_hours = 0;                       // the time their data was in transit (to the end, if still)
   std::vector<TenantClusterSummary> clusters;     // in scenario cluster order
+};
+// The national queue of a federation (docs/outputs.md, "Federation").
+struct FederationMemberSummary {
+  std::string cluster;
+  std::uint64_t jobs = 0;  // federated jobs sent to it
+  std::uint64_t away = 0;  // of those, jobs whose home is another cluster
+};
+struct FederationSummary {
+  std::string policy;
+  std::vector<FederationMemberSummary> members;  // in /federation/members order
+  std::uint64_t jobs = 0, away = 0;              // sums over the members
+  std::uint64_t transfers = 0;                   // input data transfers started (jobs sent to another site)
+  std::uint64_t transfers_completed = 0;
+  std::uint64_t in_transit_at_end = 0;  // jobs queued at the end because their data had not arrived
+  double staged_gb = 0;                 // moved by the completed transfers
+  std::optional<double> staging_s_mean, staging_s_p95, staging_s_max;  // of completed transfers; none: none
 };
 struct FairnessSummary {
   std::uint64_t tenants_with_demand = 0;  // tenants that submitted at least one job
@@ -172,13 +190,14 @@ struct Summary {
   Seconds bsld_tau_s = 10, timeseries_interval_s = 3600;
   JobStats total;
   std::uint64_t total_gpus = 0;
-  std::vector<OperatorSummary> operators;   // parallel to Scenario::operators
-  std::vector<ClusterSummary> clusters;     // parallel to Scenario::clusters
-  std::vector<WorkloadSummary> workloads;   // parallel to Scenario::workloads
-  std::vector<TenantSummary> tenants;       // parallel to Scenario::tenants (empty: none)
-  std::optional<FairnessSummary> fairness;  // scenarios with tenants
-  std::optional<RolloutSummary> rollout;    // scenarios with orders
-  std::vector<OutputFile> outputs;          // the other result files, written last (empty: no section)
+  std::vector<OperatorSummary> operators;       // parallel to Scenario::operators
+  std::vector<ClusterSummary> clusters;         // parallel to Scenario::clusters
+  std::vector<WorkloadSummary> workloads;       // parallel to Scenario::workloads
+  std::vector<TenantSummary> tenants;           // parallel to Scenario::tenants (empty: none)
+  std::optional<FairnessSummary> fairness;      // scenarios with tenants
+  std::optional<FederationSummary> federation;  // scenarios with a federation
+  std::optional<RolloutSummary> rollout;        // scenarios with orders
+  std::vector<OutputFile> outputs;              // the other result files, written last (empty: no section)
 };
 
 }  // namespace gpufleet

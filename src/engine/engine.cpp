@@ -22,6 +22,7 @@
 #include "core/process_info.hpp"
 #include "core/time_format.hpp"
 #include "gpufleet/diagnostics.hpp"
+#include "sim/national_queue.hpp"
 #include "sim/rollout_model.hpp"
 #include "sim/rollout_result.hpp"
 
@@ -47,7 +48,37 @@ bool g_engine_used = false;
 // Builds zones operator > site > cluster, one host per node and a controller
 // host per cluster, and a host for the national supply chain; returns the
 // controller of each cluster.
-std::vector<sg4::Host*> build_platform(const Scenario& sc, sg4::Host*& supply_host) {
+// The staging network of a federation (docs/scheduling.md, "Federation"): one gateway host per
+// site with a member cluster, each with a split-duplex uplink to a shared backbone, in a star
+// zone (a route from one gateway to another: its uplink up, the backbone once, the other's
+// uplink down). Returns each member cluster's site gateway (null for other clusters).
+std::vector<sg4::Host*> build_staging_network(const Scenario& sc, sg4::NetZone* root) {
+  std::vector<sg4::Host*> gateway(sc.clusters.size(), nullptr);
+  const FederationSpec& fed = sc.federation;
+  if (!fed.enabled()) return gateway;
+  auto* zone = sg4::create_star_zone("federation");
+  zone->set_parent(root);
+  sg4::Link* backbone = zone->create_link("backbone", fed.backbone_bytes_per_s)->set_latency(fed.latency_s)->seal();
+  std::map<std::pair<std::uint32_t, std::uint32_t>, sg4::Host*> by_site;
+  for (std::uint32_t c : fed.members) {
+    const ClusterSpec& cl = sc.clusters[c];
+    auto [it, fresh] = by_site.try_emplace({cl.op, cl.site}, nullptr);
+    if (fresh) {
+      const std::string site = sc.operators[cl.op].id + "/" + sc.operators[cl.op].sites[cl.site].id;
+      it->second = zone->create_host("gateway:" + site, 1.0)->seal();
+      sg4::SplitDuplexLink* uplink =
+          zone->create_split_duplex_link("uplink:" + site, fed.uplink_bytes_per_s[cl.op][cl.site]);
+      uplink->seal();
+      zone->add_route(it->second->get_netpoint(), nullptr, nullptr, nullptr,
+                      {sg4::LinkInRoute(uplink, sg4::LinkInRoute::Direction::UP), sg4::LinkInRoute(backbone)}, true);
+    }
+    gateway[c] = it->second;
+  }
+  zone->seal();
+  return gateway;
+}
+
+std::vector<sg4::Host*> build_platform(const Scenario& sc, sg4::Host*& supply_host, std::vector<sg4::Host*>& gateways) {
   auto* root = sg4::create_star_zone("gpufleet");
   supply_host = root->create_host("supply-chain", 1.0)->seal();
   std::vector<sg4::Host*> controllers(sc.clusters.size(), nullptr);
@@ -71,6 +102,7 @@ std::vector<sg4::Host*> build_platform(const Scenario& sc, sg4::Host*& supply_ho
     }
     op_zone->seal();
   }
+  gateways = build_staging_network(sc, root);
   root->seal();
   return controllers;
 }
@@ -86,6 +118,12 @@ std::vector<std::string> engine_args(const std::vector<std::string>& config, boo
   // of false positives; system threads as contexts are slower but visible to it.
   args.emplace_back("--cfg=contexts/factory:thread");
 #endif
+  // Staging transfers (the only network use) follow SimGrid's CM02 fluid model: each link's
+  // bandwidth shared max-min fairly among the transfers crossing it, the route's latency paid once,
+  // no TCP window bound (TCP-gamma 0) and no reverse traffic. A user's --cfg comes after, so it wins.
+  args.emplace_back("--cfg=network/model:CM02");
+  args.emplace_back("--cfg=network/TCP-gamma:0");
+  args.emplace_back("--cfg=network/crosstraffic:0");
   for (const auto& c : config) args.push_back("--cfg=" + c);
   return args;
 }
@@ -390,6 +428,95 @@ class SiteActor {
   bool blocked_ = false;
 };
 
+// The national queue's network side (docs/scheduling.md, "Federation"): NationalQueue decides where
+// each federated job runs; this actor delivers it there at once, or first stages its input data
+// from the home site's gateway to the member's as a SimGrid Comm (concurrent transfers share the
+// links as SimGrid's network model says). It stops at the horizon or on a stop request, cancelling
+// what is still in transit; take_in_transit() then hands those jobs to their members' results as
+// queued (wait reason "staging").
+class Dispatcher {
+ public:
+  Dispatcher(NationalQueue& queue, std::vector<std::unique_ptr<ClusterSim>>& sims,
+             std::vector<sg4::ConditionVariablePtr>& wake, std::vector<sg4::Host*> gateways, Seconds horizon,
+             Seconds poll, const RunControl& control)
+      : queue_(queue),
+        sims_(sims),
+        wake_(wake),
+        gateways_(std::move(gateways)),
+        horizon_(horizon),
+        poll_(poll),
+        control_(control) {}
+
+  void operator()() {
+    while (!control_.done()) {
+      const Seconds now = sg4::Engine::get_clock();
+      if (now > horizon_) break;
+      while (auto d = queue_.next_due(now)) send(std::move(*d), now);
+      const Seconds next = queue_.next_submit();
+      if (transfers_.empty() && next == ClusterSim::kNever) return;  // nothing more to send
+      if (now >= horizon_) break;
+      // Wake for the next submission, a transfer's end, or (to notice a stop) the watcher's step.
+      const Seconds until = std::min({next, horizon_, now + poll_});
+      if (transfers_.empty()) {
+        sg4::this_actor::sleep_until(until);
+        continue;
+      }
+      const ssize_t done = sg4::Comm::wait_any_for(comms_, until - now);
+      if (control_.stopping) break;
+      if (done >= 0) arrived(static_cast<std::size_t>(done), sg4::Engine::get_clock());
+    }
+    for (const sg4::CommPtr& c : comms_) c->cancel();  // in transit at the end: take_in_transit()
+    comms_.clear();
+  }
+
+  // After the run: the jobs still in transit join their members' results, queued, with the
+  // staging time up to `end`.
+  void take_in_transit(Seconds end, std::vector<ClusterResult>& clusters) {
+    queue_.in_transit_at_end(transfers_.size());
+    for (NationalQueue::Dispatch& d : transfers_) {
+      d.job.staging_s = std::max(0.0, end - d.job.submit);
+      d.job.wait_reason = WaitReason::kStaging;
+      clusters[d.job.cluster].jobs.push_back(std::move(d.job));
+    }
+    transfers_.clear();
+  }
+
+ private:
+  void send(NationalQueue::Dispatch d, Seconds now) {
+    if (!d.stage) {
+      deliver(now, std::move(d.job));
+      return;
+    }
+    const auto bytes = static_cast<std::uint64_t>(std::floor(d.input_gb * 1e9));
+    comms_.push_back(sg4::Comm::sendto_async(gateways_[d.home], gateways_[d.job.cluster], bytes));
+    transfers_.push_back(std::move(d));
+  }
+
+  void arrived(std::size_t i, Seconds now) {
+    NationalQueue::Dispatch d = std::move(transfers_[i]);
+    transfers_.erase(transfers_.begin() + static_cast<std::ptrdiff_t>(i));
+    comms_.erase(comms_.begin() + static_cast<std::ptrdiff_t>(i));
+    d.job.staging_s = now - d.job.submit;
+    queue_.transfer_done(d, d.job.staging_s);
+    deliver(now, std::move(d.job));
+  }
+
+  void deliver(Seconds now, Job job) {
+    const std::uint32_t c = job.cluster;
+    sims_[c]->deliver(now, std::move(job));
+    wake_[c]->notify_all();
+  }
+
+  NationalQueue& queue_;
+  std::vector<std::unique_ptr<ClusterSim>>& sims_;
+  std::vector<sg4::ConditionVariablePtr>& wake_;
+  std::vector<sg4::Host*> gateways_;
+  Seconds horizon_, poll_;
+  const RunControl& control_;
+  std::vector<NationalQueue::Dispatch> transfers_;  // in transit, parallel to comms_
+  std::vector<sg4::CommPtr> comms_;
+};
+
 // Reports progress, notices a stop request and enforces the run-time limits; ends when it is the
 // only actor left. A stop is cooperative: it sets `stopping` and wakes the clusters waiting on
 // condition variables; every actor then returns before touching its model.
@@ -479,7 +606,7 @@ std::unique_ptr<sg4::Engine> create_engine(const EngineOptions& options, EngineA
 
 // The end of the run and its results, built by the same code for a complete and a stopped run.
 RunResult collect(const Scenario& sc, const RunControl& control, std::vector<std::unique_ptr<ClusterSim>>& sims,
-                  const RolloutModel* rollout) {
+                  const RolloutModel* rollout, Dispatcher* dispatcher, const NationalQueue* national) {
   RunResult result;
   Seconds end = 0;
   if (control.stopping) end = control.stopped_at;
@@ -492,6 +619,10 @@ RunResult collect(const Scenario& sc, const RunControl& control, std::vector<std
   for (auto& sim : sims) {
     result.clusters.push_back(sim->take_result(end));
     result.events += result.clusters.back().events;
+  }
+  if (dispatcher) {
+    dispatcher->take_in_transit(end, result.clusters);
+    result.federation = national->outcome();
   }
   if (rollout) result.rollout = build_rollout_result(sc, *rollout, end);
   return result;
@@ -506,7 +637,8 @@ RunResult run_scenario(const Scenario& sc, const EngineOptions& options) {
   EngineArgs engine_args_kept;
   const std::unique_ptr<sg4::Engine> engine = create_engine(options, engine_args_kept);
   sg4::Host* supply_host = nullptr;
-  const std::vector<sg4::Host*> controllers = build_platform(sc, supply_host);
+  std::vector<sg4::Host*> gateways;
+  const std::vector<sg4::Host*> controllers = build_platform(sc, supply_host, gateways);
   const auto engine_log = spdlog::get("engine");
   if (engine_log)
     engine_log->info("{} platform: {} hosts in {} clusters; simulating {}", sim_time(sc, 0), engine->get_host_count(),
@@ -532,6 +664,7 @@ RunResult run_scenario(const Scenario& sc, const EngineOptions& options) {
   // One scheduler actor per cluster; those that receive nodes wait on a condition variable.
   std::vector<bool> growing(sc.clusters.size(), false);
   for (const Order& o : sc.rollout.orders) growing[o.cluster] = true;
+  for (std::uint32_t c : sc.federation.members) growing[c] = true;  // the national queue delivers jobs
   std::vector<sg4::ConditionVariablePtr> wake(sc.clusters.size());
   for (std::uint32_t c = 0; c < sc.clusters.size(); ++c) {
     const std::string name = "sched:" + sc.clusters[c].id;
@@ -552,12 +685,20 @@ RunResult run_scenario(const Scenario& sc, const EngineOptions& options) {
                          guarded(control, SiteActor(sc, *rollout, s, sims, wake, horizon, control)));
     }
   }
+  std::unique_ptr<NationalQueue> national;
+  std::unique_ptr<Dispatcher> dispatcher;
+  if (sc.federation.enabled()) {
+    const Seconds poll = sc.horizon_s ? std::max(1.0, *sc.horizon_s / 500) : 3600.0;  // the watcher's step
+    national = std::make_unique<NationalQueue>(sc, sims);
+    dispatcher = std::make_unique<Dispatcher>(*national, sims, wake, gateways, horizon, poll, control);
+    sg4::Actor::create("federation", supply_host, guarded(control, [d = dispatcher.get()] { (*d)(); }));
+  }
   sg4::Actor::create("watcher", supply_host, guarded(control, Watcher(sc, options, sims, wake, control)));
 
   engine->run();
   if (control.failure) std::rethrow_exception(control.failure);
   if (deadlock) throw InternalError("SimGrid reported a deadlock");
-  RunResult result = collect(sc, control, sims, rollout.get());
+  RunResult result = collect(sc, control, sims, rollout.get(), dispatcher.get(), national.get());
   result.wall_time_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
   result.peak_memory_mib = peak_memory_mib();
   if (engine_log)

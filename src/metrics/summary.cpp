@@ -102,6 +102,32 @@ Quantiles quantiles(std::vector<double>& v) {
   return q;
 }
 
+namespace {
+
+FederationSummary federation_summary(const Scenario& sc, const FederationOutcome& o) {
+  FederationSummary f;
+  f.policy = std::string(sc.federation.policy->name());
+  for (std::size_t k = 0; k < sc.federation.members.size(); ++k) {
+    f.members.push_back({sc.clusters[sc.federation.members[k]].id, o.jobs_by_member[k], o.away_by_member[k]});
+    f.jobs += o.jobs_by_member[k];
+    f.away += o.away_by_member[k];
+  }
+  f.transfers = o.transfers;
+  f.transfers_completed = o.transfers_done;
+  f.in_transit_at_end = o.in_transit_at_end;
+  f.staged_gb = r6(o.staged_gb);
+  std::vector<double> staging = o.staging_s;
+  if (!staging.empty()) {
+    const Quantiles q = quantiles(staging);
+    f.staging_s_mean = r6(q.mean);
+    f.staging_s_p95 = r6(q.p95);
+    f.staging_s_max = r6(q.max);
+  }
+  return f;
+}
+
+}  // namespace
+
 JobStats compute_job_stats(const std::vector<const Job*>& jobs, Seconds end, Seconds tau, double online_gpu_seconds,
                            const std::vector<Seconds>& steady_from) {
   JobStats s;
@@ -213,6 +239,7 @@ Summary build_summary(const Scenario& sc, const RunResult& run) {
          rounded(compute_job_stats(by_workload[w], end, tau, run.clusters[ws.cluster].online_gpu_s, steady_from))});
   }
   if (run.rollout) out.rollout = run.rollout->summary;
+  if (run.federation) out.federation = federation_summary(sc, *run.federation);
   if (!sc.tenants.empty()) {
     out.fairness.emplace();
     out.tenants = build_tenant_summaries(sc, run, steady_from, *out.fairness);
@@ -292,6 +319,24 @@ nlohmann::ordered_json to_json(const Summary& s) {
   if (s.fairness)
     out["fairness"] = {{"tenants_with_demand", s.fairness->tenants_with_demand},
                        {"jain_index", s.fairness->jain_index ? OJson(*s.fairness->jain_index) : OJson()}};
+  if (s.federation) {
+    const FederationSummary& f = *s.federation;
+    OJson j;
+    j["policy"] = f.policy;
+    j["jobs"] = f.jobs;
+    j["away"] = f.away;
+    auto& members = j["members"] = OJson::object();
+    for (const FederationMemberSummary& m : f.members) members[m.cluster] = {{"jobs", m.jobs}, {"away", m.away}};
+    auto opt = [](const std::optional<double>& v) { return v ? OJson(*v) : OJson(); };
+    j["staging"] = {{"transfers", f.transfers},
+                    {"transfers_completed", f.transfers_completed},
+                    {"in_transit_at_end", f.in_transit_at_end},
+                    {"staged_gb", f.staged_gb},
+                    {"staging_s_mean", opt(f.staging_s_mean)},
+                    {"staging_s_p95", opt(f.staging_s_p95)},
+                    {"staging_s_max", opt(f.staging_s_max)}};
+    out["federation"] = std::move(j);
+  }
   if (s.rollout) out["rollout"] = to_json(*s.rollout, s.scenario.start_epoch_s);
   if (!s.outputs.empty()) {
     auto& files = out["outputs"] = OJson::object();

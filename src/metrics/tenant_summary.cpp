@@ -191,14 +191,22 @@ std::vector<TenantSummary> build_tenant_summaries(const Scenario& sc, const RunR
       else if (j->state == JobState::kQueued) w = (j->preemptions > 0 ? j->first_start : end) - j->submit;
       if (j->preemptions > 0)
         again = std::max(0.0, (j->state == JobState::kQueued ? end : j->start) - j->first_start - j->held_s);
-      if (w > 0) {
+      // A federated job's first wait begins with the transfer of its input data (staging).
+      const double staged = std::clamp(j->staging_s, 0.0, std::max(0.0, w));
+      by_reason[static_cast<std::size_t>(WaitReason::kStaging)] += staged;
+      if (j->staging_s > 0) {
+        ++ts.staged_jobs;
+        ts.staging_hours += j->staging_s / 3600.0;
+      }
+      if (w - staged > 0) {
         GPUFLEET_CHECK(j->wait_reason != WaitReason::kNone, "a job that waited has a wait reason");
-        by_reason[static_cast<std::size_t>(j->wait_reason)] += w;
+        by_reason[static_cast<std::size_t>(j->wait_reason)] += w - staged;
       }
       by_reason[static_cast<std::size_t>(WaitReason::kPreempted)] += again;
       waited += std::max(0.0, w) + again;
     }
     ts.waited_s = r6(waited);
+    ts.staging_hours = r6(ts.staging_hours);
     for (std::size_t r = 0; r < kWaitReasons; ++r) ts.wait_share[r] = waited > 0 ? r6(by_reason[r] / waited) : 0;
     for (TenantClusterSummary& tc : per_cluster[t]) {
       tc.gpu_hours = r6(tc.gpu_hours);
@@ -240,6 +248,8 @@ nlohmann::ordered_json tenants_json(const std::vector<TenantSummary>& tenants) {
     j["borrowed_gpu_hours"] = t.borrowed_gpu_hours;
     j["lent_gpu_hours"] = t.lent_gpu_hours;
     j["waited_s"] = t.waited_s;
+    j["staged_jobs"] = t.staged_jobs;
+    j["staging_hours"] = t.staging_hours;
     auto& reasons = j["wait_share_by_reason"] = OJson::object();
     for (std::size_t r = 1; r < kWaitReasons; ++r)
       reasons[std::string(to_string(static_cast<WaitReason>(r)))] = t.wait_share[r];

@@ -34,7 +34,7 @@ std::string jobs_csv(const Scenario& sc, const RunResult& run) {
   fmt::memory_buffer out;
   fmt::format_to(std::back_inserter(out),
                  "job_id,workload,cluster,submit_s,start_s,end_s,gpus,state,wait_s,runtime_s,requested_s,"
-                 "start_reason,reject_reason,tenant,wait_reason,preemptions,lost_gpu_s\n");
+                 "start_reason,reject_reason,tenant,wait_reason,preemptions,lost_gpu_s,home_cluster,staging_s\n");
   for (const Ref& r : refs) {
     const Job& j = run.clusters[r.cluster].jobs[r.index];
     const bool started = j.first_start >= 0;
@@ -55,8 +55,10 @@ std::string jobs_csv(const Scenario& sc, const RunResult& run) {
                                              : std::string_view(run.clusters[r.cluster].start_labels.at(j.start_label));
     const std::string_view tenant =
         j.tenant == kNoTenant ? std::string_view() : std::string_view(sc.tenants[j.tenant].id);
-    fmt::format_to(std::back_inserter(out), "{},{},{},{},{},{:.3f}\n", start_label, to_string(j.reject_reason), tenant,
-                   to_string(j.wait_reason), j.preemptions, static_cast<double>(j.gpus) * j.lost_s);
+    fmt::format_to(std::back_inserter(out), "{},{},{},{},{},{:.3f},{},{:.3f}\n", start_label,
+                   to_string(j.reject_reason), tenant, to_string(j.wait_reason), j.preemptions,
+                   static_cast<double>(j.gpus) * j.lost_s, sc.clusters[sc.workloads[j.workload].cluster].id,
+                   j.staging_s);
   }
   return fmt::to_string(out);
 }

@@ -19,6 +19,7 @@ std::string_view to_string(PolicyKind k) {
     case PolicyKind::kPlacement: return "placement";
     case PolicyKind::kBackfill: return "backfill";
     case PolicyKind::kSupply: return "supply";
+    case PolicyKind::kFederation: return "federation";
   }
   return "?";
 }
@@ -29,6 +30,7 @@ bool PolicyRegistry::known(PolicyKind kind, const std::string& name) const {
     case PolicyKind::kPlacement: return placements_.count(name) > 0;
     case PolicyKind::kBackfill: return backfills_.count(name) > 0;
     case PolicyKind::kSupply: return supplies_.count(name) > 0;
+    case PolicyKind::kFederation: return federations_.count(name) > 0;
   }
   return false;
 }
@@ -130,6 +132,9 @@ void PolicyRegistry::add_backfill(PolicyInfo info, Factory<BackfillPolicy> make)
 void PolicyRegistry::add_supply(PolicyInfo info, Factory<SupplyAllocationPolicy> make) {
   add(supplies_, PolicyKind::kSupply, std::move(info), std::move(make));
 }
+void PolicyRegistry::add_federation(PolicyInfo info, Factory<FederationPolicy> make) {
+  add(federations_, PolicyKind::kFederation, std::move(info), std::move(make));
+}
 
 template <class P>
 std::unique_ptr<P> PolicyRegistry::make(const Table<P>& table, PolicyKind kind, const nlohmann::ordered_json& spec,
@@ -186,6 +191,11 @@ std::unique_ptr<SupplyAllocationPolicy> PolicyRegistry::make_supply(const nlohma
                                                                     Diagnostics& diags) const {
   return make(supplies_, PolicyKind::kSupply, spec, file, pointer, diags);
 }
+std::unique_ptr<FederationPolicy> PolicyRegistry::make_federation(const nlohmann::ordered_json& spec,
+                                                                  const std::string& file, const std::string& pointer,
+                                                                  Diagnostics& diags) const {
+  return make(federations_, PolicyKind::kFederation, spec, file, pointer, diags);
+}
 
 std::vector<PolicyInfo> PolicyRegistry::list() const {
   std::vector<PolicyInfo> out;
@@ -193,6 +203,7 @@ std::vector<PolicyInfo> PolicyRegistry::list() const {
   for (const auto& [k, e] : backfills_) out.push_back(e.info);
   for (const auto& [k, e] : placements_) out.push_back(e.info);
   for (const auto& [k, e] : supplies_) out.push_back(e.info);
+  for (const auto& [k, e] : federations_) out.push_back(e.info);
   return out;
 }
 
@@ -206,11 +217,13 @@ const PolicyInfo* PolicyRegistry::find(PolicyKind kind, std::string_view name) c
     case PolicyKind::kPlacement: return look(placements_);
     case PolicyKind::kBackfill: return look(backfills_);
     case PolicyKind::kSupply: return look(supplies_);
+    case PolicyKind::kFederation: return look(federations_);
   }
   return nullptr;
 }
 
 void register_builtin_supply_policies(PolicyRegistry& reg);
+void register_builtin_federation_policies(PolicyRegistry& reg);
 
 void register_builtin_policies(PolicyRegistry& reg) {
   using namespace policies;
@@ -275,6 +288,7 @@ void register_builtin_policies(PolicyRegistry& reg) {
                      {}},
                     [](const PolicyParams&) { return std::make_unique<Pack>(); });
   register_builtin_supply_policies(reg);
+  register_builtin_federation_policies(reg);
 }
 
 void register_builtin_supply_policies(PolicyRegistry& reg) {

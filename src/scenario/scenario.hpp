@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "gpufleet/federation.hpp"
 #include "gpufleet/job.hpp"
 #include "gpufleet/policy.hpp"
 #include "gpufleet/quota.hpp"
@@ -92,6 +93,24 @@ struct OperatorSpec {
   std::vector<SiteSpec> sites;
 };
 
+// Sharing across operators (docs/scheduling.md, "Federation"): the jobs of federated workloads are
+// submitted to a national queue that sends each to a member cluster by the policy; a job sent away
+// from its home site first stages its input data over the sites' uplinks and the backbone.
+struct FederationSpec {
+  std::shared_ptr<const FederationPolicy> policy;  // null: the scenario has no "federation"
+  std::vector<std::uint32_t> members;              // cluster indices, in the order given
+  double backbone_bytes_per_s = 0;
+  Seconds latency_s = 0;  // of one transfer's route, end to end
+  // Each site's link to the backbone, by [operator][site] (the default where the scenario sets none).
+  std::vector<std::vector<double>> uplink_bytes_per_s;
+  bool enabled() const { return policy != nullptr; }
+  bool is_member(std::uint32_t cluster) const {
+    for (std::uint32_t m : members)
+      if (m == cluster) return true;
+    return false;
+  }
+};
+
 struct Scenario {
   std::string file;  // where it was loaded from
   std::string name;
@@ -104,6 +123,7 @@ struct Scenario {
   std::vector<ClusterSpec> clusters;
   std::vector<WorkloadSpec> workloads;
   std::vector<TenantSpec> tenants;
+  FederationSpec federation;
   Seconds bsld_tau_s = 10;
   Seconds timeseries_interval_s = 3600;
   RolloutSpec rollout;  // supply, orders, site build-out (enabled when the scenario has orders)

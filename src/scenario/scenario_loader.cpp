@@ -150,7 +150,9 @@ struct Loader {
     read_scheduling_defaults(top);
     if (const Json* t = top.raw("tenants")) detail::read_tenants(*t, ctx, sc, tenant_index_);
     read_operators(top, sc);
+    read_federation(top, sc);
     read_workloads(top, sc);
+    check_federated_workloads(sc);
     detail::check_tenant_references(sc, ctx);
     read_rollout(top, sc);
     read_metrics(top, sc);
@@ -305,6 +307,80 @@ struct Loader {
     return cl;
   }
 
+  // /federation: the national queue's policy, its member clusters and the staging network.
+  void read_federation(ObjectReader& top, Scenario& sc) {
+    const Json* f = top.object("federation", false);
+    if (!f) return;
+    FederationSpec& fed = sc.federation;
+    ObjectReader r(*f, "/federation", ctx);
+    // Its member clusters wait for deliveries from the national queue: the run needs an end.
+    if (!sc.horizon_s) ctx.error("/federation", "expected \"horizon_days\" in a scenario with a federation");
+    const Json* p = r.raw("policy");
+    fed.policy =
+        registry.make_federation(p ? *p : Json{{"policy", "home_first"}}, file, r.member_pointer("policy"), diags);
+    if (const Json* members = r.array("members", true)) {
+      if (members->empty())
+        ctx.error(r.member_pointer("members"), "expected at least one member cluster id, found an empty array");
+      for (std::size_t i = 0; i < members->size(); ++i) {
+        const std::string ptr = detail::pointer_append(r.member_pointer("members"), i);
+        const auto id = detail::read_string((*members)[i], ptr, ctx);
+        if (!id) continue;
+        const auto it = cluster_index_.find(*id);
+        if (it == cluster_index_.end()) ctx.error(ptr, fmt::format("expected the id of a cluster, found \"{}\"", *id));
+        else if (fed.is_member(it->second))
+          ctx.error(ptr, fmt::format("expected each member once, found \"{}\" again", *id));
+        else fed.members.push_back(it->second);
+      }
+    }
+    constexpr double kBytesPerGbit = 1e9 / 8;
+    const NumberRange rate = NumberRange{0, 1e9, true};  // Gbit/s, up to 10^9 (an exabit per second)
+    if (const Json* n = r.object("network", true)) {
+      ObjectReader nr(*n, r.member_pointer("network"), ctx);
+      fed.backbone_bytes_per_s = nr.number("backbone_gbps", rate) * kBytesPerGbit;
+      fed.latency_s = nr.number_or("latency_ms", 0, NumberRange::between(0, 1e6)) / 1000.0;
+      const double uplink = nr.number("uplink_gbps", rate) * kBytesPerGbit;
+      for (const OperatorSpec& op : sc.operators) fed.uplink_bytes_per_s.emplace_back(op.sites.size(), uplink);
+      if (const Json* sites = nr.array("sites", false)) {
+        for (std::size_t i = 0; i < sites->size(); ++i) {
+          ObjectReader sr((*sites)[i], detail::pointer_append(nr.member_pointer("sites"), i), ctx);
+          const std::string op_id = sr.string("operator"), site_id = sr.string("site");
+          const double bps = sr.number("uplink_gbps", rate) * kBytesPerGbit;
+          sr.finish();
+          bool found = false;
+          for (std::size_t o = 0; o < sc.operators.size() && !found; ++o)
+            for (std::size_t k = 0; k < sc.operators[o].sites.size() && !found; ++k)
+              if (sc.operators[o].id == op_id && sc.operators[o].sites[k].id == site_id) {
+                fed.uplink_bytes_per_s[o][k] = bps;
+                found = true;
+              }
+          if (!found && !op_id.empty() && !site_id.empty())
+            ctx.error(sr.pointer(), fmt::format("expected an operator's id and one of its sites' ids, found \"{}\" / "
+                                                "\"{}\"",
+                                                op_id, site_id));
+        }
+      }
+      nr.finish();
+    }
+    r.finish();
+  }
+
+  // A federated workload needs the federation and a member as its home; only it stages input data.
+  void check_federated_workloads(const Scenario& sc) {
+    for (std::size_t i = 0; i < sc.workloads.size(); ++i) {
+      const WorkloadSpec& w = sc.workloads[i];
+      const std::string ptr = detail::pointer_append("/workloads", i);
+      if (w.federated && !sc.federation.enabled())
+        ctx.error(ptr + "/federated",
+                  "expected a \"federation\" section: a federated workload submits to the national queue");
+      else if (w.federated && !sc.federation.members.empty() && !sc.federation.is_member(w.cluster))
+        ctx.error(ptr + "/cluster", fmt::format("expected a member of /federation/members (a federated workload's "
+                                                "home cluster), found \"{}\"",
+                                                sc.clusters[w.cluster].id));
+      if (w.input_gb && !w.federated)
+        ctx.error(ptr + "/input_gb", "expected \"federated\": true (only a federated workload stages input data)");
+    }
+  }
+
   void read_workloads(ObjectReader& top, Scenario& sc) {
     const Json* wls = top.array("workloads", true);
     if (!wls) return;
@@ -330,6 +406,9 @@ struct Loader {
     if (kind == "synthetic") read_synthetic(w, spec, sc);
     else if (kind == "swf") read_swf_workload(w, spec, sc.seed);
     detail::apply_tenant_map(tenant_map, ctx, spec);
+    spec.federated = w.boolean_or("federated", false);
+    if (const Json* in = w.raw("input_gb"))
+      spec.input_gb = read_distribution(*in, w.member_pointer("input_gb"), ctx, /*gpu_count=*/false);
     if (const Json* cp = w.object("checkpoint", false)) {
       ObjectReader r(*cp, w.member_pointer("checkpoint"), ctx);
       spec.checkpoint_interval_s = r.number_or("interval_s", 0, NumberRange::above(0));

@@ -113,6 +113,7 @@ void ClusterState::enqueue(std::uint32_t job, QueueKey key) {
   check_key(key);
   const QueueEntry e{key.primary, key.secondary, next_seq_++, job};
   queue_.insert(e);
+  queued_gpus_ += jobs_[job].gpus;
   if (indexes_.queue_buckets) buckets_[QueueBucketKey{jobs_[job].gpus, walltime_class(jobs_[job].requested)}].insert(e);
   if (quotas_.enabled()) tenant_queues_[quota_slot(jobs_[job])].insert(e);
   if (by_tenant_) {
@@ -137,6 +138,7 @@ const std::set<RunningEntry>& ClusterState::running() const {
 void ClusterState::dequeue(QueueEntry entry) {
   GPUFLEET_CHECK(queue_.erase(entry) == 1, "a dequeued job was queued");
   const Job& j = jobs_[entry.job];
+  queued_gpus_ -= j.gpus;
   if (quotas_.enabled())
     GPUFLEET_CHECK(tenant_queues_[quota_slot(j)].erase(entry) == 1, "a dequeued job was in its tenant's queue");
   if (by_tenant_)

@@ -48,6 +48,7 @@ std::string_view to_string(WaitReason r) {
     case WaitReason::kQuota: return "quota";
     case WaitReason::kCohort: return "cohort_exhausted";
     case WaitReason::kPreempted: return "preempted";
+    case WaitReason::kStaging: return "staging";
   }
   return "?";
 }

@@ -40,8 +40,12 @@ void Plan::start(const QueueEntry& entry, const Placement& placement, StartReaso
   // Why it waited: what held it at the last pass before this one (none if it did not wait). A job
   // that runs again after a preemption keeps its first wait's reason and first start.
   if (job.preemptions == 0) {
-    job.wait_reason =
-        now_ > job.submit && state_.pass() > 0 ? state_.held_at(job, state_.pass() - 1) : WaitReason::kNone;
+    // A federated job that starts at the instant its data arrived waited for nothing but the data
+    // (staging_s was computed as that instant less its submit time, so the test is exact).
+    const bool just_staged = job.staging_s > 0 && now_ - job.submit == job.staging_s;
+    job.wait_reason = just_staged                              ? WaitReason::kStaging
+                      : now_ > job.submit && state_.pass() > 0 ? state_.held_at(job, state_.pass() - 1)
+                                                               : WaitReason::kNone;
     job.first_start = now_;
   }
   state_.pool().allocate(placement.slices);

@@ -40,6 +40,20 @@ QuotaVerdict QuotaBook::check(std::uint32_t slot, std::uint64_t gpus) const {
   return counted_after <= c.nominal ? QuotaVerdict::kAdmit : QuotaVerdict::kCohortExhausted;
 }
 
+std::uint64_t QuotaBook::headroom(std::uint32_t slot) const {
+  const TenantQuota& q = quotas_[slot];
+  const std::uint64_t u = usage_[slot];
+  if (q.cohort < 0) return u >= q.nominal_gpus ? 0 : q.nominal_gpus - u;
+  const std::uint64_t cap = add_sat(q.nominal_gpus, q.borrowing_limit_gpus);
+  const std::uint64_t by_quota = cap == kUnlimitedGpus ? kUnlimitedGpus : (u >= cap ? 0 : cap - u);
+  // check(): the cohort's count with this member at max(u + g, withheld) stays within its nominal sum.
+  const Cohort& c = cohorts_[static_cast<std::size_t>(q.cohort)];
+  const std::uint64_t rest = c.counted - counted(slot, u);
+  if (rest > c.nominal || c.nominal - rest < withheld(slot) || c.nominal - rest < u) return 0;
+  const std::uint64_t by_cohort = c.nominal - rest - u;
+  return by_quota < by_cohort ? by_quota : by_cohort;
+}
+
 QuotaVerdict QuotaBook::ever(std::uint32_t slot, std::uint64_t gpus) const {
   const TenantQuota& q = quotas_[slot];
   if (q.cohort < 0) return gpus <= q.nominal_gpus ? QuotaVerdict::kAdmit : QuotaVerdict::kOverQuota;

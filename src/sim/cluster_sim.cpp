@@ -39,7 +39,8 @@ ClusterSim::ClusterSim(const Scenario& scenario, std::uint32_t cluster_index)
   for (const TenantSpec& t : scenario.tenants) tenant_weights_.push_back(t.weight);
   if (preemption_.enabled()) running_of_slot_.resize(state_.quotas().slots());
   for (std::uint32_t w = 0; w < scenario.workloads.size(); ++w) {
-    if (scenario.workloads[w].cluster != cluster_index) continue;
+    // A federated workload's jobs come through the national queue (deliver()), not from here.
+    if (scenario.workloads[w].cluster != cluster_index || scenario.workloads[w].federated) continue;
     const JobSourceContext context{scenario.seed, horizon_,
                                    scenario.gpu_models[scenario.clusters[cluster_index].gpu_model].relative_speed};
     sources_.push_back(make_job_source(scenario.workloads[w], w, context));
@@ -75,34 +76,58 @@ Seconds ClusterSim::next_event_time() const {
   return t <= horizon_ ? t : kNever;
 }
 
-void ClusterSim::admit(Job job) {
-  if (job.reject_reason == RejectReason::kNone) {
-    if (job.gpus == 0) job.reject_reason = RejectReason::kNoGpus;
-    else if (job.gpus > empty_pool_.capacity_gpus()) job.reject_reason = RejectReason::kTooLarge;
-    else {
-      auto [it, fresh] = never_fits_.try_emplace(job.gpus, false);
-      if (fresh) it->second = policies_.placement->place(empty_pool_, job).outcome == PlaceOutcome::kNever;
-      if (it->second) job.reject_reason = RejectReason::kPlacementNever;
-    }
-  }
-  if (job.reject_reason == RejectReason::kNone && state_.quotas().enabled()) {
-    const QuotaBook& quotas = state_.quotas();
+RejectReason ClusterSim::never_admits(const Job& job) {
+  if (job.reject_reason != RejectReason::kNone) return job.reject_reason;
+  if (job.gpus == 0) return RejectReason::kNoGpus;
+  if (job.gpus > empty_pool_.capacity_gpus()) return RejectReason::kTooLarge;
+  auto [it, fresh] = never_fits_.try_emplace(job.gpus, false);
+  if (fresh) it->second = policies_.placement->place(empty_pool_, job).outcome == PlaceOutcome::kNever;
+  if (it->second) return RejectReason::kPlacementNever;
+  const QuotaBook& quotas = state_.quotas();
+  if (!quotas.enabled()) return RejectReason::kNone;
+  const std::uint32_t slot = quotas.slot(job.tenant);
+  // A federated job may be offered to a member where its tenant has no quota: never there.
+  if (slot == QuotaBook::kNoSlot) return RejectReason::kOverQuota;
+  const QuotaVerdict ever = quotas.ever(slot, job.gpus);
+  if (ever == QuotaVerdict::kOverQuota) return RejectReason::kOverQuota;
+  if (ever == QuotaVerdict::kCohortExhausted) return RejectReason::kOverCohort;
+  return RejectReason::kNone;
+}
+
+MemberView ClusterSim::member_view(const Job& job) {
+  MemberView v;
+  v.admissible = never_admits(job) == RejectReason::kNone;
+  v.online_gpus = state_.pool().capacity_gpus();
+  v.free_gpus = state_.pool().free_gpus();
+  v.queued_gpus = state_.queued_gpus();
+  const QuotaBook& quotas = state_.quotas();
+  if (quotas.enabled()) {
     const std::uint32_t slot = quotas.slot(job.tenant);
-    GPUFLEET_CHECK(slot != QuotaBook::kNoSlot,
-                   "every job on a cluster with quotas has a quota there (the loader checks)");
-    const QuotaVerdict ever = quotas.ever(slot, job.gpus);
-    if (ever == QuotaVerdict::kOverQuota) job.reject_reason = RejectReason::kOverQuota;
-    else if (ever == QuotaVerdict::kCohortExhausted) job.reject_reason = RejectReason::kOverCohort;
+    v.quota_headroom_gpus = slot == QuotaBook::kNoSlot ? 0 : quotas.headroom(slot);
   }
+  return v;
+}
+
+void ClusterSim::deliver(Seconds t, Job job) {
+  GPUFLEET_CHECK(t >= last_time_, "a job is delivered at or after the last instant processed");
+  inbox_.push_back(std::move(job));
+  push(t, Kind::kArrival, kInbox);
+}
+
+void ClusterSim::admit(Job job, Seconds now) {
+  GPUFLEET_CHECK(job.reject_reason != RejectReason::kNone || !state_.quotas().enabled() ||
+                     scenario_.workloads[job.workload].federated ||
+                     state_.quotas().slot(job.tenant) != QuotaBook::kNoSlot,
+                 "every job on a cluster with quotas has a quota there (the loader checks; a federated job may not)");
+  job.reject_reason = never_admits(job);
   const bool rejected = job.reject_reason != RejectReason::kNone;
   if (rejected) job.state = JobState::kRejected;
-  if (rejected && observer_) observer_->on_reject(job.submit, job);
+  if (rejected && observer_) observer_->on_reject(now, job);
   if (rejected) {
     state_.add_job(std::move(job));
     return;
   }
-  const Seconds submit = job.submit;
-  enqueue(state_.add_job(std::move(job)), submit);
+  enqueue(state_.add_job(std::move(job)), now);
 }
 
 // A job joins its queue at `now`: on arrival, or again after a preemption (with the key its queue
@@ -448,8 +473,12 @@ void ClusterSim::advance_to(Seconds t) {
       } else if (e.kind() == Kind::kCapacity) {
         state_.pool().bring_online(e.ref);
         note_online(t);
+      } else if (e.ref == kInbox) {
+        Job job = std::move(inbox_.front());
+        inbox_.pop_front();
+        admit(std::move(job), t);
       } else {
-        admit(std::move(pending_[e.ref]));
+        admit(std::move(pending_[e.ref]), t);
         pull_arrival(e.ref);
       }
     }

@@ -10,6 +10,7 @@
 #pragma once
 
 #include <cstdint>
+#include <deque>
 #include <limits>
 #include <memory>
 #include <optional>
@@ -21,6 +22,7 @@
 #include <vector>
 
 #include "gpufleet/cluster_state.hpp"
+#include "gpufleet/federation.hpp"
 #include "gpufleet/plan.hpp"
 #include "scenario/scenario.hpp"
 #include "workload/job_source.hpp"
@@ -86,6 +88,13 @@ class ClusterSim {
   // brought online at that instant after the cluster's driver had finished it), finish(end),
   // and hands the outcome over. The jobs are moved out: the ClusterSim is spent.
   ClusterResult take_result(Seconds end);
+  // Federation: a job the national queue sent here arrives at t (>= the last instant processed;
+  // the driver must then advance the cluster to t). Its submit time is its national one.
+  void deliver(Seconds t, Job job);
+  // The cluster as the federation policy sees it for `job` (MemberView::cluster and home unset).
+  MemberView member_view(const Job& job);
+  // Why `job` could never run here (its size, the placement, its tenant's quota), kNone if it could.
+  RejectReason never_admits(const Job& job);
   // `nodes` more nodes come online at t (>= the last instant processed); the
   // driver must then advance the cluster to t.
   void add_nodes(Seconds t, std::uint32_t nodes);
@@ -120,7 +129,8 @@ class ClusterSim {
 
   void push(Seconds t, Kind kind, std::uint32_t ref, std::uint32_t run = 0);
   void pull_arrival(std::uint32_t source);
-  void admit(Job job);
+  static constexpr std::uint32_t kInbox = 0xFFFFFFFFu;  // an arrival event's ref for a delivered job
+  void admit(Job job, Seconds now);
   void enqueue(std::uint32_t job, Seconds now);
   void complete(std::uint32_t job, Seconds t);
   // One scheduling pass; returns how many jobs it started.
@@ -157,6 +167,7 @@ class ClusterSim {
   std::unordered_map<std::uint32_t, bool> never_fits_;  // that answer, per job size (it depends on nothing else)
   std::vector<std::unique_ptr<JobSource>> sources_;
   std::vector<Job> pending_;  // next job of each source
+  std::deque<Job> inbox_;     // delivered jobs, in the order of their arrival events
   std::priority_queue<Event, std::vector<Event>, std::greater<>> events_queue_;
   std::uint64_t seq_ = 0;
   std::uint64_t events_ = 0;

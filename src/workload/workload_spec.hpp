@@ -36,6 +36,10 @@ struct WorkloadSpec {
   // after the first begins with restart_overhead_s of no progress.
   Seconds checkpoint_interval_s = 0;
   Seconds restart_overhead_s = 0;
+  // Federation: its jobs go to the national queue (its `cluster` is their home), each with input
+  // data of input_gb (drawn per job; none: 0) to stage when it runs at another site.
+  bool federated = false;
+  std::optional<Distribution> input_gb;
 
   // kSynthetic
   enum class Arrival { kPoisson, kInterval };

@@ -436,3 +436,78 @@ TEST_CASE("tenant ids follow the id rule: no commas, newlines, empty ids or \"al
   CHECK(has_error(d, "/tenants/3/id", "expected an id of 1-64 letters, digits"));
   CHECK(has_error(d, "/tenants/4/id", "other than \"all\""));
 }
+
+namespace {
+
+// Two clusters at two sites, federated; workload 0 federated at home "c0" with input data.
+Json federation_doc() {
+  return Json::parse(R"({
+    "format_version": 1, "name": "fed", "seed": 1, "start": "2026-01-01", "horizon_days": 1,
+    "gpu_models": [{"id": "g"}],
+    "operators": [
+      {"id": "a", "sites": [{"id": "s", "clusters": [{"id": "c0", "gpu_model": "g", "nodes": 1, "gpus_per_node": 8}]}]},
+      {"id": "b", "sites": [{"id": "s", "clusters": [{"id": "c1", "gpu_model": "g", "nodes": 1, "gpus_per_node": 8}]}]}
+    ],
+    "federation": {"policy": {"policy": "most_lendable"}, "members": ["c0", "c1"],
+                   "network": {"backbone_gbps": 400, "latency_ms": 4, "uplink_gbps": 100,
+                               "sites": [{"operator": "b", "site": "s", "uplink_gbps": 10}]}},
+    "workloads": [{"id": "w", "cluster": "c0", "kind": "synthetic", "federated": true,
+                   "arrival": {"process": "poisson", "rate_per_hour": 1}, "gpus": {"dist": "fixed", "value": 1},
+                   "duration_s": {"dist": "fixed", "value": 60}, "input_gb": {"dist": "lognormal", "median": 5, "sigma": 1}}]
+  })");
+}
+
+}  // namespace
+
+TEST_CASE("a federation loads: policy, members, the staging network in bytes per second", "[scenario][federation]") {
+  TempDir dir("fed-ok");
+  const Scenario sc = load_scenario_json(federation_doc(), "fed.json", dir.str());
+  REQUIRE(sc.federation.enabled());
+  CHECK(sc.federation.policy->name() == "most_lendable");
+  CHECK(sc.federation.members == std::vector<std::uint32_t>{0, 1});
+  CHECK(sc.federation.backbone_bytes_per_s == 400e9 / 8);
+  CHECK(sc.federation.latency_s == 0.004);
+  CHECK(sc.federation.uplink_bytes_per_s[0][0] == 100e9 / 8);
+  CHECK(sc.federation.uplink_bytes_per_s[1][0] == 10e9 / 8);
+  CHECK(sc.workloads[0].federated);
+  REQUIRE(sc.workloads[0].input_gb);
+  CHECK(sc.workloads[0].input_gb->median == 5);
+  Json no_policy = federation_doc();
+  no_policy["federation"].erase("policy");
+  CHECK(load_scenario_json(no_policy, "fed.json", dir.str()).federation.policy->name() == "home_first");
+}
+
+TEST_CASE("malformed federation input is reported at its JSON pointers, all at once", "[scenario][federation]") {
+  TempDir dir("fed-bad");
+  Json doc = federation_doc();
+  doc["federation"]["policy"] = {{"policy", "nearest"}};
+  doc["federation"]["members"] = {"c0", "c9", "c0"};
+  doc["federation"]["network"]["backbone_gbps"] = 0;
+  doc["federation"]["network"]["latency_ms"] = -1;
+  doc["federation"]["network"]["sites"][0]["site"] = "nowhere";
+  doc["workloads"].push_back(doc["workloads"][0]);
+  doc["workloads"][1]["id"] = "w2";
+  doc["workloads"][1]["federated"] = false;  // input data without federation
+  doc["workloads"][1]["cluster"] = "c1";
+  auto d = load_errors(doc, dir);
+  INFO(dump(d));
+  CHECK(has_error(d, "/federation/policy/policy", "found \"nearest\""));
+  CHECK(has_error(d, "/federation/members/1", "expected the id of a cluster, found \"c9\""));
+  CHECK(has_error(d, "/federation/members/2", "each member once"));
+  CHECK(has_error(d, "/federation/network/backbone_gbps", "found number 0"));
+  CHECK(has_error(d, "/federation/network/latency_ms", "found number -1"));
+  CHECK(has_error(d, "/federation/network/sites/0", "\"b\" / \"nowhere\""));
+  CHECK(has_error(d, "/workloads/1/input_gb", "\"federated\": true"));
+
+  // A federated workload needs the federation, with its home among the members, and a horizon.
+  Json lone = federation_doc();
+  lone.erase("federation");
+  CHECK(has_error(load_errors(lone, dir), "/workloads/0/federated", "expected a \"federation\" section"));
+  Json outside = federation_doc();
+  outside["federation"]["members"] = {"c1"};
+  CHECK(has_error(load_errors(outside, dir), "/workloads/0/cluster", "a member of /federation/members"));
+  Json endless = federation_doc();
+  endless.erase("horizon_days");
+  endless["workloads"][0]["count"] = 3;
+  CHECK(has_error(load_errors(endless, dir), "/federation", "horizon_days"));
+}

@@ -61,3 +61,34 @@ TEST_CASE("without quotas every job is admitted; a tenant twice is an internal e
   CHECK(none.slot(0) == QuotaBook::kNoSlot);
   CHECK_THROWS_AS(QuotaBook({TenantQuota{0, 1}, TenantQuota{0, 2}}), InternalError);
 }
+
+TEST_CASE("headroom is the largest g that check admits, at every usage of a small cohort", "[sched][quota]") {
+  // Three members of one cohort with assorted limits, and one tenant alone; every usage vector in a
+  // small range, every slot: headroom(slot) == max{g : check(slot, g) admits} (searched by brute force).
+  const std::vector<TenantQuota> quotas = {
+      {0, 5, 3, 2, 0}, {1, 3, kUnlimitedGpus, 0, 0}, {2, 0, kUnlimitedGpus, kUnlimitedGpus, 0}, {3, 4, 0, 0, -1}};
+  std::uint64_t cases = 0;
+  for (std::uint64_t u0 = 0; u0 <= 8; ++u0)
+    for (std::uint64_t u1 = 0; u1 <= 3; ++u1)
+      for (std::uint64_t u2 = 0; u2 <= 8; ++u2)
+        for (std::uint64_t u3 = 0; u3 <= 4; ++u3) {
+          QuotaBook q(quotas);
+          const std::uint64_t use[] = {u0, u1, u2, u3};
+          bool feasible = true;
+          for (std::uint32_t s = 0; s < 4 && feasible; ++s) {
+            if (use[s] == 0) continue;
+            if (q.check(s, use[s]) != QuotaVerdict::kAdmit) feasible = false;  // not a state admission reaches
+            else q.take(s, use[s]);
+          }
+          if (!feasible) continue;
+          for (std::uint32_t s = 0; s < 4; ++s) {
+            std::uint64_t best = 0;
+            for (std::uint64_t g = 1; g <= 20; ++g)
+              if (q.check(s, g) == QuotaVerdict::kAdmit) best = g;
+            INFO("usage " << u0 << "," << u1 << "," << u2 << "," << u3 << " slot " << s);
+            CHECK(q.headroom(s) == best);
+            ++cases;
+          }
+        }
+  CHECK(cases > 200);
+}

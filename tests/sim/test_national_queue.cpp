@@ -1,0 +1,111 @@
+// NationalQueue driven by hand (no SimGrid): where each federated job goes, what it carries.
+#include <catch2/catch.hpp>
+
+#include <nlohmann/json.hpp>
+
+#include "../helpers.hpp"
+#include "scenario/scenario_loader.hpp"
+#include "sim/cluster_sim.hpp"
+#include "sim/national_queue.hpp"
+
+using namespace gpufleet;
+using Json = nlohmann::json;
+
+namespace {
+
+// Two operators, one site each: "home" (1 node of 8 GPUs of speed 1) and "away" (1 node of 8 GPUs
+// of speed 2), federated under `policy`; one federated workload of 8-GPU jobs of 1,000 s (on speed
+// 1) submitted every second from t = 1, each with 10 GB of input data.
+Json federated_pair(const std::string& policy, int jobs) {
+  return Json::parse(R"({
+    "format_version": 1, "name": "fed", "seed": 3, "start": "2026-01-01", "horizon_days": 1,
+    "gpu_models": [{"id": "g1", "relative_speed": 1}, {"id": "g2", "relative_speed": 2}],
+    "operators": [
+      {"id": "pub", "sites": [{"id": "s1", "clusters": [{"id": "home", "gpu_model": "g1", "nodes": 1, "gpus_per_node": 8}]}]},
+      {"id": "firm", "sites": [{"id": "s2", "clusters": [{"id": "away", "gpu_model": "g2", "nodes": 1, "gpus_per_node": 8}]}]}
+    ],
+    "federation": {"policy": {"policy": ")" +
+                     policy + R"("}, "members": ["home", "away"],
+                   "network": {"backbone_gbps": 100, "uplink_gbps": 8}},
+    "workloads": [{"id": "w", "cluster": "home", "kind": "synthetic", "federated": true, "count": )" +
+                     std::to_string(jobs) + R"(,
+                   "arrival": {"process": "interval", "interval_s": 1}, "gpus": {"dist": "fixed", "value": 8},
+                   "duration_s": {"dist": "fixed", "value": 1000}, "input_gb": {"dist": "fixed", "value": 10}}]
+  })");
+}
+
+std::vector<std::unique_ptr<ClusterSim>> sims_of(const Scenario& sc) {
+  std::vector<std::unique_ptr<ClusterSim>> sims;
+  for (std::uint32_t c = 0; c < sc.clusters.size(); ++c) sims.push_back(std::make_unique<ClusterSim>(sc, c));
+  return sims;
+}
+
+}  // namespace
+
+TEST_CASE("the national queue sends a job home when it can start there, else where it can, else home",
+          "[federation][sim]") {
+  test::TempDir dir("nq");
+  const Scenario sc = load_scenario_json(federated_pair("home_first", 3), "fed.json", dir.str());
+  auto sims = sims_of(sc);
+  NationalQueue q(sc, sims);
+  REQUIRE(q.next_submit() == 1);
+  CHECK_FALSE(q.next_due(0.5));
+
+  // t = 1: home is free. It starts there, with no transfer (its data is at home).
+  auto d1 = q.next_due(1);
+  REQUIRE(d1);
+  CHECK(d1->member == 0);
+  CHECK_FALSE(d1->stage);
+  CHECK(d1->input_gb == 10);
+  sims[0]->deliver(1, std::move(d1->job));
+  sims[0]->advance_to(1);
+  CHECK(sims[0]->state().pool().free_gpus() == 0);
+  CHECK_FALSE(q.next_due(1));
+
+  // t = 2: home is full, "away" is free: it goes away, staged, and its run time is that of the same
+  // work on GPUs twice as fast.
+  auto d2 = q.next_due(2);
+  REQUIRE(d2);
+  CHECK(d2->member == 1);
+  CHECK(d2->stage);
+  CHECK(d2->home == 0);
+  CHECK(d2->job.cluster == 1);
+  CHECK(d2->job.runtime == 500);
+  CHECK(d2->job.wait_reason == WaitReason::kStaging);
+
+  // t = 3: "away" still has 8 GPUs free, but the job in transit to it will take them: nobody can
+  // start this one now, so it waits at home.
+  auto d3 = q.next_due(3);
+  REQUIRE(d3);
+  CHECK(d3->member == 0);
+  CHECK_FALSE(d3->stage);
+  CHECK(d3->job.runtime == 1000);
+
+  q.transfer_done(*d2, 10.5);
+  const FederationOutcome& o = q.outcome();
+  CHECK(o.jobs_by_member == std::vector<std::uint64_t>{2, 1});
+  CHECK(o.away_by_member == std::vector<std::uint64_t>{0, 1});
+  CHECK(o.transfers == 1);
+  CHECK(o.transfers_done == 1);
+  CHECK(o.staged_gb == 10);
+  CHECK(o.staging_s == std::vector<Seconds>{10.5});
+  CHECK(q.next_submit() == ClusterSim::kNever);
+}
+
+TEST_CASE("federation policy none keeps every job at home and stages nothing", "[federation][sim]") {
+  test::TempDir dir("nq-none");
+  const Scenario sc = load_scenario_json(federated_pair("none", 3), "fed.json", dir.str());
+  auto sims = sims_of(sc);
+  NationalQueue q(sc, sims);
+  for (Seconds t = 1; t <= 3; ++t) {
+    auto d = q.next_due(t);
+    REQUIRE(d);
+    CHECK(d->member == 0);
+    CHECK_FALSE(d->stage);
+    sims[0]->deliver(t, std::move(d->job));
+    sims[0]->advance_to(t);
+  }
+  CHECK(q.outcome().transfers == 0);
+  CHECK(sims[0]->state().queued_gpus() == 16);
+  CHECK(sims[1]->state().jobs().empty());
+}
