@@ -2,7 +2,7 @@
 # gpufleet set-up on Debian 12, in one of two modes:
 #   bash scripts/build.sh run    install what is missing, build (Release), run the Korean reference scenario
 #   bash scripts/build.sh test   install what is missing, build, run the whole test suite, then the
-#                                same suite again under AddressSanitizer + UndefinedBehaviorSanitizer
+#                                suite again under AddressSanitizer + UndefinedBehaviorSanitizer (docs/testing.md)
 #                                (clang, a tree that also holds the fuzzers), then every fuzz target
 # Needs root or sudo only when packages are missing. .ci/run calls "test".
 set -euo pipefail
@@ -50,7 +50,8 @@ fi
 cmake --preset release -DGPUFLEET_WERROR=ON -DGPUFLEET_BUILD_TESTS=ON -DGPUFLEET_BUILD_BENCH=ON >/dev/null
 cmake --build --preset release -j"$jobs"
 ctest --preset release -j"$jobs"
-# Sanitizer build (clang 14, -O1): every test, every time. The same tree holds the libFuzzer
+# Sanitizer build (clang 14, -O1): every test but the CLI workflow scripts about process handling
+# (the asan test preset's filter; docs/testing.md), every time. The same tree holds the libFuzzer
 # targets, so the core is compiled once for both; clang compiles this tree about twice as fast
 # as GCC did (docs/performance.md, "CI").
 cmake --preset asan >/dev/null
