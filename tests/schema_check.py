@@ -65,6 +65,8 @@ mutations = {
     "unknown workload key": lambda d: d["workloads"][0].update(colour="red"),
     "a federation uplink of -1 Gbit/s": lambda d: d.update(
         federation={"members": [CLUSTER], "network": {"backbone_gbps": 1, "uplink_gbps": -1}}),
+    "a negative rate factor": lambda d: d["workloads"][0]["arrival"].update(
+        rate_schedule=[{"from": "2025-02-01", "value": -1}]),
     "a federation without members": lambda d: d.update(
         federation={"network": {"backbone_gbps": 1, "uplink_gbps": 1}}),
 }

@@ -140,6 +140,14 @@ void print_run_table(std::ostream& out, const Scenario& sc, const RunResult& run
       fmt::print(out, "Jain's index of share / entitlement over {} tenants with demand: {:.3f}\n",
                  summary.fairness->tenants_with_demand, *summary.fairness->jain_index);
   }
+  if (summary.federation) {
+    const FederationSummary& f = *summary.federation;
+    fmt::print(out,
+               "\nfederation ({}): {} jobs, {} sent away from home; {} transfers ({} done, {:.0f} GB, {} in transit)",
+               f.policy, f.jobs, f.away, f.transfers, f.transfers_completed, f.staged_gb, f.in_transit_at_end);
+    if (f.staging_s_mean) fmt::print(out, ", staging mean {}", short_duration(*f.staging_s_mean));
+    fmt::print(out, "\n");
+  }
   fmt::print(out, "{} events in {:.2f} s ({:.0f} events/s), peak memory {:.0f} MiB; results in {}\n", run.events,
              run.wall_time_s, run.wall_time_s > 0 ? static_cast<double>(run.events) / run.wall_time_s : 0.0,
              run.peak_memory_mib, dir);

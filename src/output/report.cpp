@@ -282,6 +282,87 @@ std::string workloads_html(const Summary& summary) {
   return b;
 }
 
+// Who got the GPUs (scenarios with tenants): GPU-hours and shares against entitlement, waits in the
+// ramp and once the clusters were 90 % online, and what the waiting time was spent on.
+std::string tenants_html(const Summary& summary) {
+  if (summary.tenants.empty()) return "";
+  std::string b;
+  b += "<section id=\"tenants\"><h2>Tenants</h2>";
+  Table tt{{"tenant", "completed", "queued", "rejected", "GPU-hours", "share", "entitlement share", "borrowed GPU-h",
+            "lent GPU-h", "mean wait (ramp)", "mean wait (steady)", "p99 wait", "preemptions", "staging"},
+           {false, true, true, true, true, true, true, true, true, true, true, true, true, true},
+           {}};
+  for (const TenantSummary& t : summary.tenants) {
+    const JobStats& j = t.stats;
+    tt.rows.push_back({escape(t.id), num(static_cast<double>(j.completed)), num(static_cast<double>(j.queued)),
+                       num(static_cast<double>(j.rejected)), num(j.gpu_hours), fmt::format("{:.1f} %", 100 * t.share),
+                       fmt::format("{:.1f} %", 100 * t.entitlement_share), num(t.borrowed_gpu_hours),
+                       num(t.lent_gpu_hours), j.wait_ramp_s.n ? duration(j.wait_ramp_s.mean) : "-",
+                       j.wait_steady_s.n ? duration(j.wait_steady_s.mean) : "-",
+                       j.wait_s.n ? duration(j.wait_s.p99) : "-", num(static_cast<double>(j.preemptions)),
+                       t.staged_jobs ? fmt::format("{} jobs, {}", t.staged_jobs, duration(t.staging_hours * 3600))
+                                     : std::string("-")});
+  }
+  b += tt.html();
+  if (summary.fairness && summary.fairness->jain_index)
+    b += fmt::format(
+        "<p>Jain's index of share ÷ entitlement share over the {} tenants with demand: <b>{:.3f}</b> "
+        "(1 = every tenant got exactly its entitlement).</p>",
+        summary.fairness->tenants_with_demand, *summary.fairness->jain_index);
+  // Where the waiting went: each tenant's waiting time by the reason that held its jobs.
+  std::vector<std::size_t> used;
+  for (std::size_t r = 1; r < kWaitReasons; ++r)
+    for (const TenantSummary& t : summary.tenants)
+      if (t.wait_share[r] > 0) {
+        used.push_back(r);
+        break;
+      }
+  if (!used.empty()) {
+    Table rt{{"tenant", "waited"}, {false, true}, {}};
+    for (std::size_t r : used) {
+      rt.head.emplace_back(to_string(static_cast<WaitReason>(r)));
+      rt.numeric.push_back(true);
+    }
+    for (const TenantSummary& t : summary.tenants) {
+      std::vector<std::string> row{escape(t.id), duration(t.waited_s)};
+      for (std::size_t r : used)
+        row.push_back(t.wait_share[r] > 0 ? fmt::format("{:.1f} %", 100 * t.wait_share[r]) : "-");
+      rt.rows.push_back(std::move(row));
+    }
+    b += "<h3>Why they waited</h3>";
+    b += rt.html();
+  }
+  b += "<p>Share: of all tenants' GPU-hours; entitlement share: of their entitled GPU-hours (nominal quota, or "
+       "weight, times the GPUs online). Ramp: jobs submitted before their cluster was 90 % online. Waiting time by "
+       "the reason that held each job at its last scheduling pass (docs/scheduling.md, \"Why a job waits\"). "
+       "Definitions: docs/outputs.md.</p></section>\n";
+  return b;
+}
+
+// The national queue (scenarios with a federation): where federated jobs ran and what staging cost.
+std::string federation_html(const Summary& summary) {
+  if (!summary.federation) return "";
+  const FederationSummary& f = *summary.federation;
+  std::string b;
+  b += "<section id=\"federation\"><h2>Federation</h2>";
+  b += fmt::format(
+      "<p>Policy <code>{}</code>: {} federated jobs, {} of them sent away from their home cluster; "
+      "{} input transfers, {} completed ({} GB), {} still in transit at the end.",
+      escape(f.policy), num(static_cast<double>(f.jobs)), num(static_cast<double>(f.away)),
+      num(static_cast<double>(f.transfers)), num(static_cast<double>(f.transfers_completed)), num(f.staged_gb),
+      num(static_cast<double>(f.in_transit_at_end)));
+  if (f.staging_s_mean)
+    b += fmt::format(" Staging took {} on average (p95 {}, longest {}).", duration(*f.staging_s_mean),
+                     duration(*f.staging_s_p95), duration(*f.staging_s_max));
+  b += "</p>";
+  Table mt{{"member cluster", "jobs", "from another home"}, {false, true, true}, {}};
+  for (const FederationMemberSummary& m : f.members)
+    mt.rows.push_back({escape(m.cluster), num(static_cast<double>(m.jobs)), num(static_cast<double>(m.away))});
+  b += mt.html();
+  b += "</section>\n";
+  return b;
+}
+
 // Provenance: the version and the hashes of what ran.
 std::string footer_html(const RunResult& run, const Summary& summary) {
   std::string b;
@@ -312,7 +393,8 @@ std::string report_html(const Scenario& sc, const RunResult& run, const Summary&
   const double epoch = static_cast<double>(sc.start_epoch_s);
   std::string b = header_html(sc, run) + key_numbers_html(summary, epoch);
   if (run.rollout) b += rollout_html(sc, *run.rollout, epoch) + power_html(*run.rollout, epoch);
-  b += fleet_html(run, epoch) + clusters_html(summary) + workloads_html(summary) + footer_html(run, summary);
+  b += fleet_html(run, epoch) + clusters_html(summary) + tenants_html(summary) + federation_html(summary) +
+       workloads_html(summary) + footer_html(run, summary);
   return html_page(sc.name + " - gpufleet report", b);
 }
 

@@ -435,8 +435,21 @@ struct Loader {
     }
   }
 
-  // Without a horizon a synthetic workload must end by itself: it needs a "count".
+  // Without a horizon a synthetic workload must end by itself: it needs a "count". A rate that
+  // changes over time needs a horizon (thinning could draw candidates for ever), and is not yet
+  // offered to federated workloads (the national queue does not thin).
   void require_counts_without_horizon(const Scenario& sc) {
+    for (std::size_t i = 0; i < sc.workloads.size(); ++i) {
+      const auto& w = sc.workloads[i];
+      if (!w.thinned()) continue;
+      const std::string ptr = detail::pointer_append("/workloads", i) + "/arrival";
+      if (!sc.horizon_s)
+        ctx.error(ptr, "expected \"horizon_days\" in the scenario: a rate that changes over time needs a horizon");
+      if (w.federated)
+        ctx.error(ptr,
+                  "expected a constant rate for a federated workload (rate_schedule and follow_online are for "
+                  "cluster workloads)");
+    }
     if (sc.horizon_s) return;
     for (std::size_t i = 0; i < sc.workloads.size(); ++i) {
       const auto& w = sc.workloads[i];
@@ -804,6 +817,11 @@ struct Loader {
       if (process == "poisson") {
         spec.arrival = WorkloadSpec::Arrival::kPoisson;
         spec.rate_per_s = ar.number("rate_per_hour", NumberRange{0, 1e9, true}) / 3600.0;
+        spec.follow_online = ar.boolean_or("follow_online", false);
+        if (const Json* sch = ar.raw("rate_schedule")) {
+          const Schedule steps = read_schedule(*sch, ar.member_pointer("rate_schedule"), NumberRange{0, 1e6, false});
+          for (const ScheduleStep& st : steps.steps) spec.rate_schedule.push_back({st.from, st.value});
+        }
       } else if (process == "interval") {
         spec.arrival = WorkloadSpec::Arrival::kInterval;
         spec.interval_s = ar.number("interval_s", NumberRange{0, 1e12, true});

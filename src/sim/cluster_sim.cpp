@@ -45,6 +45,9 @@ ClusterSim::ClusterSim(const Scenario& scenario, std::uint32_t cluster_index)
                                    scenario.gpu_models[scenario.clusters[cluster_index].gpu_model].relative_speed};
     sources_.push_back(make_job_source(scenario.workloads[w], w, context));
     pending_.emplace_back();
+    thinning_.emplace_back();
+    if (scenario.workloads[w].thinned())
+      thinning_.back() = Thinning{Rng(scenario.seed, "workload/" + scenario.workloads[w].id + "/thinning")};
     pull_arrival(static_cast<std::uint32_t>(sources_.size() - 1));
   }
   push(0.0, Kind::kSample, 0);
@@ -92,6 +95,14 @@ RejectReason ClusterSim::never_admits(const Job& job) {
   if (ever == QuotaVerdict::kOverQuota) return RejectReason::kOverQuota;
   if (ever == QuotaVerdict::kCohortExhausted) return RejectReason::kOverCohort;
   return RejectReason::kNone;
+}
+
+bool ClusterSim::keep_candidate(std::uint32_t source, Seconds t) {
+  const WorkloadSpec& w = scenario_.workloads[pending_[source].workload];
+  double p = w.rate_factor_at(t) / w.max_rate_factor();
+  if (w.follow_online)
+    p *= static_cast<double>(state_.pool().capacity_gpus()) / static_cast<double>(empty_pool_.capacity_gpus());
+  return thinning_[source]->rng.uniform01() < p;  // one draw per candidate, kept or not
 }
 
 MemberView ClusterSim::member_view(const Job& job) {
@@ -477,8 +488,16 @@ void ClusterSim::advance_to(Seconds t) {
         Job job = std::move(inbox_.front());
         inbox_.pop_front();
         admit(std::move(job), t);
-      } else {
+      } else if (!thinning_[e.ref]) {
         admit(std::move(pending_[e.ref]), t);
+        pull_arrival(e.ref);
+      } else if (keep_candidate(e.ref, t)) {
+        const auto& count = scenario_.workloads[pending_[e.ref].workload].count;
+        Job job = std::move(pending_[e.ref]);
+        job.id = static_cast<std::int64_t>(++thinning_[e.ref]->kept);
+        admit(std::move(job), t);
+        if (!count || thinning_[e.ref]->kept < *count) pull_arrival(e.ref);
+      } else {
         pull_arrival(e.ref);
       }
     }

@@ -21,6 +21,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "core/rng.hpp"
 #include "gpufleet/cluster_state.hpp"
 #include "gpufleet/federation.hpp"
 #include "gpufleet/plan.hpp"
@@ -167,7 +168,15 @@ class ClusterSim {
   std::unordered_map<std::uint32_t, bool> never_fits_;  // that answer, per job size (it depends on nothing else)
   std::vector<std::unique_ptr<JobSource>> sources_;
   std::vector<Job> pending_;  // next job of each source
-  std::deque<Job> inbox_;     // delivered jobs, in the order of their arrival events
+  // A source whose rate changes over time (WorkloadSpec::thinned): its candidates are kept with
+  // probability rate(t) / its maximum rate, from its own stream, and renumbered 1, 2, ...
+  struct Thinning {
+    Rng rng;
+    std::uint64_t kept = 0;
+  };
+  std::vector<std::optional<Thinning>> thinning_;  // parallel to sources_
+  bool keep_candidate(std::uint32_t source, Seconds t);
+  std::deque<Job> inbox_;  // delivered jobs, in the order of their arrival events
   std::priority_queue<Event, std::vector<Event>, std::greater<>> events_queue_;
   std::uint64_t seq_ = 0;
   std::uint64_t events_ = 0;

@@ -20,8 +20,10 @@ class SyntheticSource final : public JobSource {
         t_(spec_.start_s) {}
 
   std::optional<Job> next() override {
-    if (spec_.count && produced_ >= *spec_.count) return std::nullopt;
-    if (spec_.arrival == WorkloadSpec::Arrival::kPoisson) t_ += arrivals_.exponential(1.0 / spec_.rate_per_s);
+    // A thinned workload's count is of the jobs its cluster keeps (ClusterSim stops pulling then).
+    if (spec_.count && !spec_.thinned() && produced_ >= *spec_.count) return std::nullopt;
+    if (spec_.arrival == WorkloadSpec::Arrival::kPoisson)
+      t_ += arrivals_.exponential(1.0 / (spec_.rate_per_s * spec_.max_rate_factor()));
     else t_ = spec_.start_s + static_cast<double>(produced_ + 1) * spec_.interval_s;
     if (t_ > horizon_) return std::nullopt;
     Job j;

@@ -44,7 +44,31 @@ struct WorkloadSpec {
   // kSynthetic
   enum class Arrival { kPoisson, kInterval };
   Arrival arrival = Arrival::kPoisson;
-  double rate_per_s = 0;               // Poisson
+  double rate_per_s = 0;  // Poisson: the rate at factor 1 (and, following, all GPUs online)
+  // Demand over time (docs/scenario-format.md): a Poisson workload's rate is rate_per_s × the factor
+  // of rate_schedule in force (1 before its first step) × (follow_online) its cluster's share of GPUs
+  // online. Drawn by thinning: candidates at rate_per_s × max_rate_factor(), each kept with that
+  // rate's share of the maximum, decided where the cluster's state is known (ClusterSim).
+  struct RateStep {
+    Seconds from;
+    double factor;
+  };
+  std::vector<RateStep> rate_schedule;  // sorted by `from`
+  bool follow_online = false;
+  bool thinned() const { return follow_online || !rate_schedule.empty(); }
+  double rate_factor_at(Seconds t) const {
+    double f = 1;
+    for (const RateStep& s : rate_schedule) {
+      if (s.from > t) break;
+      f = s.factor;
+    }
+    return f;
+  }
+  double max_rate_factor() const {
+    double m = 1;
+    for (const RateStep& s : rate_schedule) m = s.factor > m ? s.factor : m;
+    return m;
+  }
   Seconds interval_s = 0;              // fixed interval
   Seconds start_s = 0;                 // first arrival is after this offset
   std::optional<std::uint64_t> count;  // stop after this many jobs (else at the horizon)

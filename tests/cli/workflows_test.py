@@ -75,6 +75,29 @@ if case == "report":
     check("2025-" in text and "GPUs online per operator" in text, "rollout report shows dates and the rollout chart")
     run("run", SMALL, "--out", work / "none", "-q", "--no-report", expect=0)
     check(not (work / "none/report.html").exists(), "--no-report writes no report")
+    # Tenants and a federation add their sections (and the run's printout its federation line).
+    doc = json.loads(SMALL.read_text())
+    clusters = [c["id"] for o in doc["operators"] for si in o["sites"] for c in si["clusters"]]
+    doc["tenants"] = [{"id": "academia"}, {"id": "industry"}]
+    for i, w in enumerate(doc["workloads"]):
+        w["tenant"] = "academia" if i == 0 else "industry"
+    doc["workloads"][0].update(federated=True, input_gb={"dist": "fixed", "value": 200})
+    doc["federation"] = {"policy": {"policy": "most_lendable"}, "members": clusters,
+                         "network": {"backbone_gbps": 100, "uplink_gbps": 10}}
+    fed = work / "fed.json"
+    fed.write_text(json.dumps(doc))
+    p = run("run", fed, "--out", work / "fed", expect=0)
+    check("federation (most_lendable):" in p.stdout, "the run prints its federation line")
+    text = report_structure(work / "fed/report.html", rollout=False)
+    root = ET.fromstring(text.split("\n", 1)[1])
+    sections = {s.get("id"): s for s in root.iter("section")}
+    check("tenants" in sections and "federation" in sections, "tenants and federation sections present")
+    tenant_rows = [tr for tr in sections["tenants"].iter("tr") if tr.find("td") is not None]
+    check(len(tenant_rows) >= 2 and "academia" in ET.tostring(sections["tenants"], encoding="unicode"),
+          f"tenants table lists the tenants ({len(tenant_rows)} rows)")
+    summary = json.loads((work / "fed/summary.json").read_text())
+    check(str(summary["federation"]["jobs"]) in ET.tostring(sections["federation"], encoding="unicode").replace(",", ""),
+          "federation section gives the summary's job count")
 
 elif case == "diff":
     run("run", SMALL, "--out", work / "a", "-q", expect=0)
