@@ -51,8 +51,11 @@ std::optional<NationalQueue::Dispatch> NationalQueue::next_due(Seconds now) {
     MemberView v = sims_[c]->member_view(d.job);
     v.cluster = c;
     v.home = c == d.home;
-    v.free_gpus -= std::min(v.free_gpus, inbound_gpus_[k]);
-    v.queued_gpus += inbound_gpus_[k];
+    // Jobs on their way there take its free GPUs first; what they ask beyond those counts as queued
+    // (each such GPU once, so load() counts it once).
+    const std::uint64_t taken = std::min(v.free_gpus, inbound_gpus_[k]);
+    v.free_gpus -= taken;
+    v.queued_gpus += inbound_gpus_[k] - taken;
     views_.push_back(v);
   }
   d.member = fed.policy->choose(d.job, views_);

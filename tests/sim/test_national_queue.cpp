@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include "../helpers.hpp"
+#include "gpufleet/policy_registry.hpp"
 #include "scenario/scenario_loader.hpp"
 #include "sim/cluster_sim.hpp"
 #include "sim/national_queue.hpp"
@@ -108,4 +109,53 @@ TEST_CASE("federation policy none keeps every job at home and stages nothing", "
   CHECK(q.outcome().transfers == 0);
   CHECK(sims[0]->state().queued_gpus() == 16);
   CHECK(sims[1]->state().jobs().empty());
+}
+
+namespace {
+
+// A federation policy that keeps what it was shown and sends every job to the last member.
+std::vector<MemberView> g_seen;
+class LastMember final : public FederationPolicy {
+ public:
+  std::string_view name() const override { return "last_member"; }
+  std::size_t choose(const Job&, const std::vector<MemberView>& members) const override {
+    g_seen = members;
+    return members.size() - 1;
+  }
+};
+
+}  // namespace
+
+TEST_CASE("a job in transit to a member takes its free GPUs in the next views, each GPU counted once",
+          "[federation][sim]") {
+  test::TempDir dir("nq-views");
+  PolicyRegistry registry;
+  register_builtin_policies(registry);
+  registry.add_federation({PolicyKind::kFederation, "last_member", "test", {}},
+                          [](const PolicyParams&) { return std::make_unique<LastMember>(); });
+  LoadOptions options;
+  options.registry = &registry;
+  const Scenario sc = load_scenario_json(federated_pair("last_member", 3), "fed.json", dir.str(), options);
+  auto sims = sims_of(sc);
+  NationalQueue q(sc, sims);
+  auto d1 = q.next_due(1);  // to "away" (8 GPUs), staged: in transit
+  REQUIRE(d1);
+  REQUIRE(d1->stage);
+  REQUIRE(g_seen.size() == 2);
+  CHECK(g_seen[1].free_gpus == 8);
+  CHECK(g_seen[1].home == false);
+  CHECK(g_seen[0].home == true);
+  auto d2 = q.next_due(2);  // "away" seen with the first job's 8 GPUs taken: free 0, nothing queued
+  REQUIRE(d2);
+  CHECK(g_seen[1].free_gpus == 0);
+  CHECK(g_seen[1].queued_gpus == 0);
+  CHECK(g_seen[1].load() == 1.0);
+  CHECK(g_seen[0].free_gpus == 8);  // home untouched
+  auto d3 = q.next_due(3);          // now 16 GPUs on their way to 8 free: the other 8 count as queued
+  REQUIRE(d3);
+  CHECK(g_seen[1].free_gpus == 0);
+  CHECK(g_seen[1].queued_gpus == 8);
+  CHECK(g_seen[1].load() == 2.0);
+  q.transfer_done(*d1, 10);  // its data arrived: no longer counted in transit
+  CHECK(q.outcome().transfers_done == 1);
 }
