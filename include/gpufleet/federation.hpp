@@ -23,8 +23,9 @@ struct MemberView {
   bool admissible = false;        // the job could ever run there: size, placement, its tenant's quota
   std::uint64_t online_gpus = 0;  // GPUs online now
   // Online and held by no job, less the GPUs of jobs already sent there whose data is in transit.
-  std::uint64_t free_gpus = 0;
-  std::uint64_t queued_gpus = 0;  // GPUs asked for by the jobs queued there and those in transit to it
+  std::uint64_t free_gpus = 0;    // free GPUs less those the jobs in transit to it will take
+  std::uint64_t queued_gpus = 0;  // GPUs asked for by the jobs queued there, and by the jobs in transit
+                                  // to it beyond its free GPUs (each GPU counted once)
   // How many more GPUs the job's tenant may start there now under the member's quotas (its nominal
   // quota plus borrowing limit, and what its cohort can still lend); kUnlimitedGpus (quota.hpp's
   // value, all ones) when the member does not admit by quota.

@@ -436,8 +436,7 @@ struct Loader {
   }
 
   // Without a horizon a synthetic workload must end by itself: it needs a "count". A rate that
-  // changes over time needs a horizon (thinning could draw candidates for ever), and is not yet
-  // offered to federated workloads (the national queue does not thin).
+  // changes over time needs a horizon (thinning could draw candidates for ever).
   void require_counts_without_horizon(const Scenario& sc) {
     for (std::size_t i = 0; i < sc.workloads.size(); ++i) {
       const auto& w = sc.workloads[i];
@@ -445,10 +444,6 @@ struct Loader {
       const std::string ptr = detail::pointer_append("/workloads", i) + "/arrival";
       if (!sc.horizon_s)
         ctx.error(ptr, "expected \"horizon_days\" in the scenario: a rate that changes over time needs a horizon");
-      if (w.federated)
-        ctx.error(ptr,
-                  "expected a constant rate for a federated workload (rate_schedule and follow_online are for "
-                  "cluster workloads)");
     }
     if (sc.horizon_s) return;
     for (std::size_t i = 0; i < sc.workloads.size(); ++i) {

@@ -46,8 +46,7 @@ ClusterSim::ClusterSim(const Scenario& scenario, std::uint32_t cluster_index)
     sources_.push_back(make_job_source(scenario.workloads[w], w, context));
     pending_.emplace_back();
     thinning_.emplace_back();
-    if (scenario.workloads[w].thinned())
-      thinning_.back() = Thinning{Rng(scenario.seed, "workload/" + scenario.workloads[w].id + "/thinning")};
+    if (scenario.workloads[w].thinned()) thinning_.back().emplace(scenario.workloads[w], scenario.seed);
     pull_arrival(static_cast<std::uint32_t>(sources_.size() - 1));
   }
   push(0.0, Kind::kSample, 0);
@@ -97,12 +96,8 @@ RejectReason ClusterSim::never_admits(const Job& job) {
   return RejectReason::kNone;
 }
 
-bool ClusterSim::keep_candidate(std::uint32_t source, Seconds t) {
-  const WorkloadSpec& w = scenario_.workloads[pending_[source].workload];
-  double p = w.rate_factor_at(t) / w.max_rate_factor();
-  if (w.follow_online)
-    p *= static_cast<double>(state_.pool().capacity_gpus()) / static_cast<double>(empty_pool_.capacity_gpus());
-  return thinning_[source]->rng.uniform01() < p;  // one draw per candidate, kept or not
+double ClusterSim::online_share() const {
+  return static_cast<double>(state_.pool().capacity_gpus()) / static_cast<double>(empty_pool_.capacity_gpus());
 }
 
 MemberView ClusterSim::member_view(const Job& job) {
@@ -491,12 +486,12 @@ void ClusterSim::advance_to(Seconds t) {
       } else if (!thinning_[e.ref]) {
         admit(std::move(pending_[e.ref]), t);
         pull_arrival(e.ref);
-      } else if (keep_candidate(e.ref, t)) {
+      } else if (thinning_[e.ref]->keep(t, online_share())) {
         const auto& count = scenario_.workloads[pending_[e.ref].workload].count;
         Job job = std::move(pending_[e.ref]);
-        job.id = static_cast<std::int64_t>(++thinning_[e.ref]->kept);
+        job.id = static_cast<std::int64_t>(thinning_[e.ref]->kept());
         admit(std::move(job), t);
-        if (!count || thinning_[e.ref]->kept < *count) pull_arrival(e.ref);
+        if (!count || thinning_[e.ref]->kept() < *count) pull_arrival(e.ref);
       } else {
         pull_arrival(e.ref);
       }

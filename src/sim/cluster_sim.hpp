@@ -27,6 +27,7 @@
 #include "gpufleet/plan.hpp"
 #include "scenario/scenario.hpp"
 #include "workload/job_source.hpp"
+#include "workload/thinning.hpp"
 
 namespace gpufleet {
 
@@ -94,6 +95,8 @@ class ClusterSim {
   void deliver(Seconds t, Job job);
   // The cluster as the federation policy sees it for `job` (MemberView::cluster and home unset).
   MemberView member_view(const Job& job);
+  // Its GPUs online ÷ all its GPUs, as of the last instant processed (demand that follows online).
+  double online_share() const;
   // Why `job` could never run here (its size, the placement, its tenant's quota), kNone if it could.
   RejectReason never_admits(const Job& job);
   // `nodes` more nodes come online at t (>= the last instant processed); the
@@ -170,13 +173,8 @@ class ClusterSim {
   std::vector<Job> pending_;  // next job of each source
   // A source whose rate changes over time (WorkloadSpec::thinned): its candidates are kept with
   // probability rate(t) / its maximum rate, from its own stream, and renumbered 1, 2, ...
-  struct Thinning {
-    Rng rng;
-    std::uint64_t kept = 0;
-  };
-  std::vector<std::optional<Thinning>> thinning_;  // parallel to sources_
-  bool keep_candidate(std::uint32_t source, Seconds t);
-  std::deque<Job> inbox_;  // delivered jobs, in the order of their arrival events
+  std::vector<std::optional<Thinner>> thinning_;  // parallel to sources_
+  std::deque<Job> inbox_;                         // delivered jobs, in the order of their arrival events
   std::priority_queue<Event, std::vector<Event>, std::greater<>> events_queue_;
   std::uint64_t seq_ = 0;
   std::uint64_t events_ = 0;

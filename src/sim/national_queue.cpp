@@ -19,7 +19,9 @@ NationalQueue::NationalQueue(const Scenario& sc, std::vector<std::unique_ptr<Clu
     const WorkloadSpec& spec = sc.workloads[w];
     if (!spec.federated) continue;
     const JobSourceContext context{sc.seed, horizon, sc.gpu_models[sc.clusters[spec.cluster].gpu_model].relative_speed};
-    Source src{make_job_source(spec, w, context), std::nullopt, Rng(sc.seed, "workload/" + spec.id + "/input_gb"), w};
+    Source src{make_job_source(spec, w, context), std::nullopt, Rng(sc.seed, "workload/" + spec.id + "/input_gb"), w,
+               std::nullopt};
+    if (spec.thinned()) src.thinning.emplace(spec, sc.seed);
     src.next = src.source->next();
     sources_.push_back(std::move(src));
   }
@@ -34,13 +36,28 @@ Seconds NationalQueue::next_submit() const {
 
 std::optional<NationalQueue::Dispatch> NationalQueue::next_due(Seconds now) {
   Source* first = nullptr;
-  for (Source& s : sources_)
-    if (s.next && s.next->submit <= now && (!first || s.next->submit < first->next->submit)) first = &s;
-  if (!first) return std::nullopt;
+  for (;;) {
+    first = nullptr;
+    for (Source& s : sources_)
+      if (s.next && s.next->submit <= now && (!first || s.next->submit < first->next->submit)) first = &s;
+    if (!first) return std::nullopt;
+    if (!first->thinning) break;
+    // A thinned candidate is decided at its instant, from its home cluster's state then (the home's
+    // actor may or may not have processed that instant yet: SimGrid's order, deterministic).
+    const Job& candidate = *first->next;
+    if (first->thinning->keep(candidate.submit, sims_[candidate.cluster]->online_share())) break;
+    first->next = first->source->next();
+  }
   Dispatch d;
   d.job = std::move(*first->next);
-  first->next = first->source->next();
   const WorkloadSpec& spec = sc_.workloads[first->workload];
+  if (first->thinning) {
+    d.job.id = static_cast<std::int64_t>(first->thinning->kept());
+    if (spec.count && first->thinning->kept() >= *spec.count) first->next.reset();  // its count is of kept jobs
+    else first->next = first->source->next();
+  } else {
+    first->next = first->source->next();
+  }
   d.input_gb = spec.input_gb ? spec.input_gb->sample(first->input) : 0.0;
   d.home = d.job.cluster;
 

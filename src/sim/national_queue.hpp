@@ -18,6 +18,7 @@
 #include "sim/cluster_sim.hpp"
 #include "sim/run_result.hpp"
 #include "workload/job_source.hpp"
+#include "workload/thinning.hpp"
 
 namespace gpufleet {
 
@@ -53,6 +54,7 @@ class NationalQueue {
     std::optional<Job> next;
     Rng input;
     std::uint32_t workload;
+    std::optional<Thinner> thinning;  // a rate that changes over time (WorkloadSpec::thinned)
   };
 
   const Scenario& sc_;

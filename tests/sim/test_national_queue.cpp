@@ -1,6 +1,9 @@
 // NationalQueue driven by hand (no SimGrid): where each federated job goes, what it carries.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
+#include <cmath>
+
 #include <nlohmann/json.hpp>
 
 #include "../helpers.hpp"
@@ -158,4 +161,50 @@ TEST_CASE("a job in transit to a member takes its free GPUs in the next views, e
   CHECK(g_seen[1].load() == 2.0);
   q.transfer_done(*d1, 10);  // its data arrived: no longer counted in transit
   CHECK(q.outcome().transfers_done == 1);
+}
+
+TEST_CASE("a federated workload's demand over time is thinned by the national queue, following its home",
+          "[federation][demand][sim]") {
+  // The home has 10 one-GPU nodes, none online until day 5; the workload asks 60 one-GPU jobs an hour
+  // of the finished home, halved from day 10 by its schedule.
+  constexpr double kDay = 86400;
+  Json doc = federated_pair("none", 1);
+  doc["horizon_days"] = 20;
+  Json& home = doc["operators"][0]["sites"][0]["clusters"][0];
+  home["nodes"] = 10;
+  home["gpus_per_node"] = 1;
+  home["online_nodes_at_start"] = 0;
+  Json& w = doc["workloads"][0];
+  w.erase("count");
+  w["gpus"] = {{"dist", "fixed"}, {"value", 1}};
+  w["arrival"] = {{"process", "poisson"},
+                  {"rate_per_hour", 60},
+                  {"follow_online", true},
+                  {"rate_schedule", Json::array({{{"from", "2026-01-11"}, {"value", 0.5}}})}};
+  test::TempDir dir("nq-demand");
+  const Scenario sc = load_scenario_json(doc, "fed.json", dir.str());
+  auto sims = sims_of(sc);
+  NationalQueue q(sc, sims);
+  std::vector<Seconds> submits;
+  bool online = false;
+  for (Seconds t = q.next_submit(); t != ClusterSim::kNever; t = q.next_submit()) {
+    if (!online && t >= 5 * kDay) {
+      sims[0]->add_nodes(5 * kDay, 10);
+      sims[0]->advance_to(5 * kDay);
+      online = true;
+    }
+    while (auto d = q.next_due(t)) {
+      CHECK(d->job.id == static_cast<std::int64_t>(submits.size() + 1));  // kept jobs numbered 1, 2, ...
+      submits.push_back(d->job.submit);
+    }
+  }
+  auto between = [&](double from, double to) {
+    return static_cast<double>(
+        std::count_if(submits.begin(), submits.end(), [&](Seconds s) { return s >= from * kDay && s < to * kDay; }));
+  };
+  CHECK(between(0, 5) == 0);  // nothing online at home: no demand
+  const double m1 = 60 * 24 * 5, m2 = 60 * 24 * 10 * 0.5;
+  INFO("days 5-10: " << between(5, 10) << " of " << m1 << "; days 10-20: " << between(10, 20) << " of " << m2);
+  CHECK(std::abs(between(5, 10) - m1) <= 4.5 * std::sqrt(m1));
+  CHECK(std::abs(between(10, 20) - m2) <= 4.5 * std::sqrt(m2));
 }
