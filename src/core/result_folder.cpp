@@ -75,9 +75,9 @@ void sync_dir(const fs::path& dir) {
 }  // namespace
 
 bool is_result_entry(const std::string& name, bool directory) {
-  static const std::set<std::string> kFiles = {"summary.json",  "report.html", "jobs.csv",     "timeseries.csv",
-                                               "scenario.json", "run.json",    "rollout.csv",  "orders.csv",
-                                               "compare.csv",   "compare.md",  "compare.html", "sweep.json"};
+  static const std::set<std::string> kFiles = {
+      "summary.json", "report.html", "jobs.csv",    "timeseries.csv", "scenario.json", "run.json",  "rollout.csv",
+      "orders.csv",   "tenants.csv", "compare.csv", "compare.md",     "compare.html",  "sweep.json"};
   if (!directory && kFiles.count(name)) return true;
   if (directory && name == "runs") return true;
   if (name.find(kStagingTag) != std::string::npos && name[0] == '.') return true;

@@ -31,6 +31,21 @@ std::vector<TenantSummary> build_tenant_summaries(const Scenario& scenario, cons
                                                   const std::vector<Seconds>& steady_from, FairnessSummary& fairness);
 nlohmann::ordered_json tenants_json(const std::vector<TenantSummary>& tenants);
 
+// One tenant on one cluster at one sample time (tenants.csv, docs/outputs.md): the GPUs its jobs
+// hold and the GPUs its jobs that have reached the cluster wait for, after the instant's events.
+struct TenantSample {
+  Seconds t;
+  std::uint32_t cluster;
+  std::uint32_t tenant;
+  std::int64_t nominal_gpus;  // its quota there; < 0: none (a cluster without quotas)
+  std::uint64_t used_gpus, queued_gpus;
+};
+// At each cluster's sample times (ClusterResult::timeseries), for every tenant with a quota there
+// (in quota order) and then every other tenant with a job there that was not rejected; sorted by
+// time, then cluster. Recomputed from the job records (runs, preempted runs, arrivals). Empty when
+// the scenario has no tenants.
+std::vector<TenantSample> tenant_timeseries(const Scenario& scenario, const RunResult& run);
+
 // The summary of a run (deterministic: no wall time or memory).
 Summary build_summary(const Scenario& scenario, const RunResult& run);
 // The summary.json document.

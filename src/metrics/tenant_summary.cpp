@@ -269,3 +269,66 @@ nlohmann::ordered_json tenants_json(const std::vector<TenantSummary>& tenants) {
 }
 
 }  // namespace gpufleet
+
+namespace gpufleet {
+
+std::vector<TenantSample> tenant_timeseries(const Scenario& sc, const RunResult& run) {
+  std::vector<TenantSample> rows;
+  if (sc.tenants.empty()) return rows;
+  for (std::uint32_t c = 0; c < sc.clusters.size(); ++c) {
+    const ClusterSpec& spec = sc.clusters[c];
+    const ClusterResult& cr = run.clusters[c];
+    std::vector<std::int32_t> pair_of(sc.tenants.size(), -1);
+    std::vector<std::uint32_t> tenant_of;
+    std::vector<std::int64_t> nominal_of;
+    const auto add_pair = [&](std::uint32_t tenant, std::int64_t nominal) {
+      pair_of[tenant] = static_cast<std::int32_t>(tenant_of.size());
+      tenant_of.push_back(tenant);
+      nominal_of.push_back(nominal);
+    };
+    for (const TenantQuota& q : spec.quotas.tenants) add_pair(q.tenant, static_cast<std::int64_t>(q.nominal_gpus));
+    for (const Job& j : cr.jobs)
+      if (j.tenant != kNoTenant && j.state != JobState::kRejected && pair_of[j.tenant] < 0) add_pair(j.tenant, -1);
+    if (tenant_of.empty()) continue;
+
+    // +g / -g of held GPUs (each run) and of GPUs present (from the job's arrival to its end).
+    struct Change {
+      Seconds t;
+      std::uint32_t pair;
+      std::int64_t held, present;
+    };
+    std::vector<Change> changes;
+    for (const Job& j : cr.jobs) {
+      if (j.tenant == kNoTenant || j.state == JobState::kRejected) continue;
+      const auto pair = static_cast<std::uint32_t>(pair_of[j.tenant]);
+      const auto g = static_cast<std::int64_t>(j.gpus);
+      changes.push_back({j.submit + j.staging_s, pair, 0, g});
+      if (j.state == JobState::kCompleted) changes.push_back({j.end, pair, -g, -g});
+      if (j.state == JobState::kCompleted || j.state == JobState::kRunning) changes.push_back({j.start, pair, g, 0});
+    }
+    for (const PreemptedRun& r : cr.preempted_runs) {
+      const Job& j = cr.jobs[r.job];
+      const auto pair = static_cast<std::uint32_t>(pair_of[j.tenant]);
+      changes.push_back({r.start, pair, static_cast<std::int64_t>(j.gpus), 0});
+      changes.push_back({r.end, pair, -static_cast<std::int64_t>(j.gpus), 0});
+    }
+    std::stable_sort(changes.begin(), changes.end(), [](const Change& a, const Change& b) { return a.t < b.t; });
+    std::vector<std::int64_t> held(tenant_of.size(), 0), present(tenant_of.size(), 0);
+    std::size_t next = 0;
+    for (const TimeseriesRow& sample : cr.timeseries) {
+      for (; next < changes.size() && changes[next].t <= sample.t; ++next) {
+        held[changes[next].pair] += changes[next].held;
+        present[changes[next].pair] += changes[next].present;
+      }
+      for (std::size_t p = 0; p < tenant_of.size(); ++p) {
+        GPUFLEET_CHECK(held[p] >= 0 && present[p] >= held[p], "a tenant holds no more GPUs than its jobs present");
+        rows.push_back({sample.t, c, tenant_of[p], nominal_of[p], static_cast<std::uint64_t>(held[p]),
+                        static_cast<std::uint64_t>(present[p] - held[p])});
+      }
+    }
+  }
+  std::stable_sort(rows.begin(), rows.end(), [](const TenantSample& a, const TenantSample& b) { return a.t < b.t; });
+  return rows;
+}
+
+}  // namespace gpufleet

@@ -282,12 +282,61 @@ std::string workloads_html(const Summary& summary) {
   return b;
 }
 
+// One chart per operator: each tenant's GPUs in use on the operator's clusters (solid) against its
+// entitlement there, its nominal quotas times each cluster's share of GPUs online (dashed).
+std::string tenant_share_charts(const Scenario& sc, const RunResult& run, const std::vector<TenantSample>& rows,
+                                double epoch) {
+  std::string b;
+  for (std::uint32_t op = 0; op < sc.operators.size(); ++op) {
+    std::vector<std::uint32_t> order;                                            // tenants in order of first appearance
+    std::map<std::uint32_t, std::map<double, std::array<double, 2>>> by_tenant;  // tenant -> t -> used, entitled
+    std::map<std::uint32_t, bool> has_quota;
+    for (const TenantSample& r : rows) {
+      const ClusterSpec& spec = sc.clusters[r.cluster];
+      if (spec.op != op) continue;
+      if (!by_tenant.count(r.tenant)) order.push_back(r.tenant);
+      auto& v = by_tenant[r.tenant][r.t];
+      v[0] += static_cast<double>(r.used_gpus);
+      if (r.nominal_gpus >= 0) {
+        has_quota[r.tenant] = true;
+        // The cluster's share of GPUs online at this sample (its timeseries has the same times).
+        const auto& ts = run.clusters[r.cluster].timeseries;
+        const auto it =
+            std::lower_bound(ts.begin(), ts.end(), r.t, [](const TimeseriesRow& row, double t) { return row.t < t; });
+        const double online = it != ts.end() && it->t == r.t ? static_cast<double>(it->online_gpus) : 0;
+        v[1] += static_cast<double>(r.nominal_gpus) * online / static_cast<double>(spec.gpus());
+      }
+    }
+    if (order.empty()) continue;
+    svg::LineChart chart;
+    chart.title = fmt::format("{}: GPUs in use by tenant (solid) and entitled (dashed)", sc.operators[op].id);
+    chart.y_label = "GPUs";
+    for (std::size_t k = 0; k < order.size(); ++k) {
+      svg::Series used{sc.tenants[order[k]].id, {}, {}, false, static_cast<int>(k)};
+      svg::Series entitled{sc.tenants[order[k]].id + " entitled", {}, {}, true, static_cast<int>(k)};
+      for (const auto& [t, v] : by_tenant[order[k]]) {
+        used.x.push_back(epoch + t);
+        used.y.push_back(v[0]);
+        entitled.x.push_back(epoch + t);
+        entitled.y.push_back(v[1]);
+      }
+      chart.series.push_back(std::move(used));
+      if (has_quota[order[k]]) chart.series.push_back(std::move(entitled));
+    }
+    chart.height = std::max(320, 40 + 18 * static_cast<int>(chart.series.size()));
+    b += svg::render(chart);
+  }
+  return b;
+}
+
 // Who got the GPUs (scenarios with tenants): GPU-hours and shares against entitlement, waits in the
 // ramp and once the clusters were 90 % online, and what the waiting time was spent on.
-std::string tenants_html(const Summary& summary) {
+std::string tenants_html(const Scenario& sc, const RunResult& run, const Summary& summary,
+                         const std::vector<TenantSample>& rows, double epoch) {
   if (summary.tenants.empty()) return "";
   std::string b;
   b += "<section id=\"tenants\"><h2>Tenants</h2>";
+  b += tenant_share_charts(sc, run, rows, epoch);
   Table tt{{"tenant", "completed", "queued", "rejected", "GPU-hours", "share", "entitlement share", "borrowed GPU-h",
             "lent GPU-h", "mean wait (ramp)", "mean wait (steady)", "p99 wait", "preemptions", "staging"},
            {false, true, true, true, true, true, true, true, true, true, true, true, true, true},
@@ -332,7 +381,9 @@ std::string tenants_html(const Summary& summary) {
     b += "<h3>Why they waited</h3>";
     b += rt.html();
   }
-  b += "<p>Share: of all tenants' GPU-hours; entitlement share: of their entitled GPU-hours (nominal quota, or "
+  b += "<p>Charts: a tenant's GPUs in use on an operator's clusters at each sample, and its entitlement there (its "
+       "nominal quotas times each cluster's share of GPUs online; tenants without quotas have none). "
+       "Share: of all tenants' GPU-hours; entitlement share: of their entitled GPU-hours (nominal quota, or "
        "weight, times the GPUs online). Ramp: jobs submitted before their cluster was 90 % online. Waiting time by "
        "the reason that held each job at its last scheduling pass (docs/scheduling.md, \"Why a job waits\"). "
        "Definitions: docs/outputs.md.</p></section>\n";
@@ -374,6 +425,7 @@ std::string footer_html(const RunResult& run, const Summary& summary) {
       b += fmt::format(" Trace {} SHA-256 <code>{}</code>.", escape(t.file.path), escape(t.file.sha256));
   }
   b += " Numbers: summary.json; series: jobs.csv, timeseries.csv";
+  if (!summary.tenants.empty()) b += ", tenants.csv";
   if (run.rollout) b += ", rollout.csv, orders.csv";
   b += ".</p></footer>";
   return b;
@@ -389,12 +441,13 @@ std::string html_page(const std::string& title, const std::string& body) {
       escape(title), kStyle, body);
 }
 
-std::string report_html(const Scenario& sc, const RunResult& run, const Summary& summary) {
+std::string report_html(const Scenario& sc, const RunResult& run, const Summary& summary,
+                        const std::vector<TenantSample>& tenant_rows) {
   const double epoch = static_cast<double>(sc.start_epoch_s);
   std::string b = header_html(sc, run) + key_numbers_html(summary, epoch);
   if (run.rollout) b += rollout_html(sc, *run.rollout, epoch) + power_html(*run.rollout, epoch);
-  b += fleet_html(run, epoch) + clusters_html(summary) + tenants_html(summary) + federation_html(summary) +
-       workloads_html(summary) + footer_html(run, summary);
+  b += fleet_html(run, epoch) + clusters_html(summary) + tenants_html(sc, run, summary, tenant_rows, epoch) +
+       federation_html(summary) + workloads_html(summary) + footer_html(run, summary);
   return html_page(sc.name + " - gpufleet report", b);
 }
 

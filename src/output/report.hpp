@@ -10,7 +10,9 @@
 
 namespace gpufleet {
 
-std::string report_html(const Scenario& scenario, const RunResult& run, const Summary& summary);
+// `tenant_rows`: tenant_timeseries() of the run (the tenants' charts; empty without tenants).
+std::string report_html(const Scenario& scenario, const RunResult& run, const Summary& summary,
+                        const std::vector<TenantSample>& tenant_rows);
 
 // A complete HTML page around `body` with the reports' style sheet.
 std::string html_page(const std::string& title, const std::string& body);

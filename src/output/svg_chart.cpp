@@ -129,7 +129,7 @@ std::string render(const LineChart& c) {
   // Series and legend.
   for (std::size_t si = 0; si < c.series.size(); ++si) {
     const Series& s = c.series[si];
-    const char* colour = kPalette[si % std::size(kPalette)];
+    const char* colour = kPalette[(s.colour >= 0 ? static_cast<std::size_t>(s.colour) : si) % std::size(kPalette)];
     const std::size_t n = std::min(s.x.size(), s.y.size());
     const std::size_t stride =
         std::max<std::size_t>(1, (n + c.max_points - 1) / std::max<std::size_t>(1, c.max_points));

@@ -13,6 +13,7 @@ struct Series {
   std::vector<double> x;  // for time axes: seconds since the epoch (UTC)
   std::vector<double> y;
   bool dashed = false;
+  int colour = -1;  // index into the palette; < 0: the series' position in the chart
 };
 
 struct LineChart {

@@ -87,6 +87,19 @@ std::string timeseries_csv(const Scenario& sc, const RunResult& run) {
   return fmt::to_string(out);
 }
 
+std::string tenants_csv(const Scenario& sc, const std::vector<TenantSample>& rows) {
+  fmt::memory_buffer out;
+  fmt::format_to(std::back_inserter(out), "t_s,date,cluster,tenant,nominal_gpus,used_gpus,queued_gpus\n");
+  for (const TenantSample& r : rows) {
+    fmt::format_to(std::back_inserter(out), "{:.3f},{},{},{},", r.t,
+                   format_utc(static_cast<double>(sc.start_epoch_s) + r.t), sc.clusters[r.cluster].id,
+                   sc.tenants[r.tenant].id);
+    if (r.nominal_gpus >= 0) fmt::format_to(std::back_inserter(out), "{}", r.nominal_gpus);
+    fmt::format_to(std::back_inserter(out), ",{},{}\n", r.used_gpus, r.queued_gpus);
+  }
+  return fmt::to_string(out);
+}
+
 std::string rollout_csv(const Scenario& sc, const RunResult& run) {
   fmt::memory_buffer out;
   fmt::format_to(std::back_inserter(out),
@@ -150,6 +163,8 @@ Summary write_results(const std::string& dir, const Scenario& sc, const RunResul
   }
   write("jobs.csv", jobs_csv(sc, run));
   write("timeseries.csv", timeseries_csv(sc, run));
+  const std::vector<TenantSample> tenant_rows = tenant_timeseries(sc, run);
+  if (!sc.tenants.empty()) write("tenants.csv", tenants_csv(sc, tenant_rows));
   write_file_atomic((d / "run.json").string(), run_json(sc, run, scenario_sha));
   if (run.rollout) {
     write("rollout.csv", rollout_csv(sc, run));
@@ -158,7 +173,7 @@ Summary write_results(const std::string& dir, const Scenario& sc, const RunResul
   // summary.json last: its presence says the others are complete.
   Summary summary = build_summary(sc, run);
   summary.inputs = options.inputs;
-  if (options.report) write("report.html", report_html(sc, run, summary));
+  if (options.report) write("report.html", report_html(sc, run, summary, tenant_rows));
   summary.outputs = std::move(outputs);
   write_file_atomic((d / "summary.json").string(), to_json(summary).dump(2) + "\n");
   return summary;

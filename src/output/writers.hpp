@@ -16,6 +16,8 @@ namespace gpufleet {
 std::string jobs_csv(const Scenario& scenario, const RunResult& run);
 // timeseries.csv: one row per cluster and sample time, sorted by time then cluster.
 std::string timeseries_csv(const Scenario& scenario, const RunResult& run);
+// tenants.csv: one row per tenant, cluster and sample time (tenant_timeseries), for scenarios with tenants.
+std::string tenants_csv(const Scenario& scenario, const std::vector<TenantSample>& rows);
 // rollout.csv (per day and operator, plus "all") and orders.csv (per tranche); only for rollout scenarios.
 std::string rollout_csv(const Scenario& scenario, const RunResult& run);
 std::string orders_csv(const Scenario& scenario, const RunResult& run);
@@ -29,7 +31,7 @@ struct WriteOptions {
   bool report = true;                        // report.html
 };
 
-// Creates `dir` if needed and writes scenario.json, jobs.csv, timeseries.csv, run.json,
+// Creates `dir` if needed and writes scenario.json, jobs.csv, timeseries.csv, tenants.csv, run.json,
 // report.html (and rollout.csv, orders.csv), then summary.json last, with an "outputs" section
 // listing every other file but run.json with its bytes and SHA-256; returns the summary (as
 // written: to_json() of it is summary.json). Throws std::runtime_error when a file cannot be written.

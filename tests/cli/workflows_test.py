@@ -95,6 +95,10 @@ if case == "report":
     tenant_rows = [tr for tr in sections["tenants"].iter("tr") if tr.find("td") is not None]
     check(len(tenant_rows) >= 2 and "academia" in ET.tostring(sections["tenants"], encoding="unicode"),
           f"tenants table lists the tenants ({len(tenant_rows)} rows)")
+    check("GPUs in use by tenant (solid) and entitled (dashed)" in text, "the tenants section charts use against entitlement")
+    check((work / "fed/tenants.csv").read_text().startswith("t_s,date,cluster,tenant,nominal_gpus,used_gpus,queued_gpus\n"),
+          "a scenario with tenants writes tenants.csv")
+    run("run", fed, "--out", work / "fed", "-q", expect=0)  # its own results folder, tenants.csv included, is replaced
     summary = json.loads((work / "fed/summary.json").read_text())
     check(str(summary["federation"]["jobs"]) in ET.tostring(sections["federation"], encoding="unicode").replace(",", ""),
           "federation section gives the summary's job count")
