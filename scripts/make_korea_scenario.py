@@ -1,14 +1,14 @@
 #!/usr/bin/env python3
-"""Generates scenarios/korea-2025.json and its three what-if variants (korea-hbm4-slip,
-korea-public-first, korea-power-late).
+"""Generates scenarios/korea-2025.json and its four what-if variants (korea-hbm4-slip,
+korea-public-first, korea-power-late, korea-academia-10pct).
 
 Every number here is listed in docs/model.md with its source (../shared/design/domain-facts.md)
 or marked as an assumption. The JSON files are committed; edit this script, not them, and rerun it.
 
-  python3 scripts/make_korea_scenario.py            rewrite the four files in scenarios/
+  python3 scripts/make_korea_scenario.py            rewrite the five files in scenarios/
   python3 scripts/make_korea_scenario.py --check    write nothing; exit 1 naming each committed file
                                                     that differs from what this script generates
-  python3 scripts/make_korea_scenario.py --out DIR  write the four files into DIR instead
+  python3 scripts/make_korea_scenario.py --out DIR  write the five files into DIR instead
 
 Exit codes: 0 ok (or --check: all identical), 1 --check found a difference, 2 usage.
 """
@@ -201,25 +201,119 @@ SERVE = disc([16, 32, 128], [0.5, 0.3, 0.2])
 EVAL = disc([1, 2, 4, 8], [0.55, 0.2, 0.15, 0.1])          # median 1 GPU (Seren, Kalos: H)
 DAY = 86400
 
-# (cluster, first day of work, scale): scale = final GPUs / 50,000
+# (cluster, first day of work, scale): scale = final GPUs / 50,000. Public GPUs are allocated from
+# February 2026 (H: "allocated from Feb 2026"); the firms' own divisions use their GPUs from the day
+# they are online (assumption). Demand follows each cluster's share of GPUs online (follow_online),
+# so a rate below is that of the finished cluster.
+PUBLIC_FROM, FIRMS_FROM = 396, 0  # days after 2025-01-01: 2026-02-01 and the start
 work_plan = [
-    ("public", "pub-b200", 396, 0.2), ("public", "pub-h200", 396, 0.06), ("public", "pub-b300-csp", 547, 0.19),
-    ("public", "pub-b300-nacc", 1095, 0.24), ("public", "pub-rubin", 1460, 0.3),
-    ("samsung", "sam-b300", 700, 0.6), ("samsung", "sam-rubin", 1000, 0.4),
-    ("sk", "sk-b300", 700, 0.6), ("sk", "sk-rubin", 1000, 0.4),
-    ("hyundai", "hy-b300", 700, 1.0),
-    ("naver", "nv-b300", 900, 0.8), ("naver", "nv-rubin", 1100, 0.4),
+    ("public", "pub-b200", PUBLIC_FROM, 0.2), ("public", "pub-h200", PUBLIC_FROM, 0.06),
+    ("public", "pub-b300-csp", PUBLIC_FROM, 0.19), ("public", "pub-b300-nacc", PUBLIC_FROM, 0.24),
+    ("public", "pub-rubin", PUBLIC_FROM, 0.3),
+    ("samsung", "sam-b300", FIRMS_FROM, 0.6), ("samsung", "sam-rubin", FIRMS_FROM, 0.4),
+    ("sk", "sk-b300", FIRMS_FROM, 0.6), ("sk", "sk-rubin", FIRMS_FROM, 0.4),
+    ("hyundai", "hy-b300", FIRMS_FROM, 1.0),
+    ("naver", "nv-b300", FIRMS_FROM, 0.8), ("naver", "nv-rubin", FIRMS_FROM, 0.4),
 ]
 cluster_gpus = {c["id"]: c["nodes"] * 8 for o in operators for s in o["sites"] for c in s["clusters"]}
+
+# --- Tenants: who the GPUs are for (issue #12) ----------------------------------------------------
+# Public first batch: of 10,080 B200 + 3,056 H200, 8,160 B200 and 2,296 H200 are for government use (H);
+# the rest (1,920 B200, 760 H200) is the hosting cloud providers' own. Everything else below is an
+# assumption (docs/model.md): the facts name the users (sovereign LLMs, academia, industry; the firms'
+# purposes) but no split.
+tenants = [
+    {"id": "sovereign-llm", "name": "Sovereign AI foundation-model consortia"},
+    {"id": "academia", "name": "Universities and public research institutes"},
+    {"id": "startups", "name": "Start-ups and SMEs on the public programme"},
+    {"id": "agencies", "name": "Government agencies and public institutions"},
+    {"id": "csp-hosts", "name": "Hosting cloud providers' own share of the first batch"},
+    {"id": "samsung-ds", "name": "Samsung Device Solutions (semiconductors: cuLitho/OPC, fab twins)"},
+    {"id": "samsung-dx", "name": "Samsung Device eXperience (devices, robotics)"},
+    {"id": "samsung-research", "name": "Samsung Research and SAIT (models)"},
+    {"id": "sk-hynix", "name": "SK hynix (fab AI, twins)"},
+    {"id": "skt", "name": "SK Telecom (models, AI services)"},
+    {"id": "sk-gpuaas", "name": "External customers of SK's GPU-as-a-service cloud"},
+    {"id": "hyundai-ad", "name": "Hyundai autonomous driving"},
+    {"id": "hyundai-robotics", "name": "Hyundai robotics"},
+    {"id": "hyundai-factory", "name": "Hyundai smart factories"},
+    {"id": "naver-models", "name": "Naver's own models (HyperCLOVA X, world models)"},
+    {"id": "naver-cloud", "name": "Naver Cloud's enterprise customers"},
+]
+GOVERNMENT = [("sovereign-llm", 0.5), ("academia", 0.2), ("startups", 0.2), ("agencies", 0.1)]  # assumption
+FIRM_TENANTS = {  # share of each of the firm's clusters (assumption)
+    "samsung": [("samsung-ds", 0.5), ("samsung-dx", 0.3), ("samsung-research", 0.2)],
+    "sk": [("sk-hynix", 0.4), ("skt", 0.3), ("sk-gpuaas", 0.3)],
+    "hyundai": [("hyundai-ad", 0.5), ("hyundai-robotics", 0.25), ("hyundai-factory", 0.25)],
+    "naver": [("naver-models", 0.5), ("naver-cloud", 0.5)],
+}
+EXTERNAL = {"sk-gpuaas", "naver-cloud"}  # cloud customers: no foundation-model gangs (assumption)
+HOSTS_OWN = {"pub-b200": 10080 - 8160, "pub-h200": 3056 - 2296}  # first batch, not for government use (H)
+# What each government tenant asks of each class, as a share of the class's government demand (assumption):
+# foundation-model training is the sovereign-LLM consortia's; academia fine-tunes and evaluates;
+# start-ups and agencies serve.
+GOVERNMENT_MIX = {
+    "training": {"sovereign-llm": 1.0},
+    "finetune": {"sovereign-llm": 0.4, "academia": 0.3, "startups": 0.2, "agencies": 0.1},
+    "serving": {"sovereign-llm": 0.1, "academia": 0.1, "startups": 0.4, "agencies": 0.4},
+    "eval": {"sovereign-llm": 0.3, "academia": 0.4, "startups": 0.2, "agencies": 0.1},
+}
+
+
+def split(total, shares):
+    """Whole GPUs by share; the first tenant takes what rounding leaves."""
+    parts = [(t, int(total * f)) for t, f in shares]
+    parts[0] = (parts[0][0], total - sum(g for _, g in parts[1:]))
+    return parts
+
+
+def quotas_of(op, cid):
+    if op == "public":
+        own = HOSTS_OWN.get(cid, 0)
+        q = [{"tenant": t, "nominal_gpus": g, "cohort": "government"}
+             for t, g in split(cluster_gpus[cid] - own, GOVERNMENT)]
+        if own:  # no cohort: the hosts use their own share and lend none of it
+            q.append({"tenant": "csp-hosts", "nominal_gpus": own})
+        return q
+    return [{"tenant": t, "nominal_gpus": g, "cohort": op} for t, g in split(cluster_gpus[cid], FIRM_TENANTS[op])]
+
+
+def class_shares(op, cid, cls):
+    """(tenant, share of the cluster's demand of this class)."""
+    if op == "public":
+        own = HOSTS_OWN.get(cid, 0) / cluster_gpus[cid]
+        out = [(t, (1 - own) * f) for t, f in GOVERNMENT_MIX[cls].items()]
+        if own and cls != "training":
+            out.append(("csp-hosts", own))
+        elif own:  # the hosts run no foundation-model gangs: training is all the government's
+            out = [(t, f / (1 - own)) for t, f in out]
+        return out
+    shares = [(t, f) for t, f in FIRM_TENANTS[op] if cls != "training" or t not in EXTERNAL]
+    total = sum(f for _, f in shares)
+    return [(t, f / total) for t, f in shares]
+
+
+for o in operators:
+    for s_ in o["sites"]:
+        for c in s_["clusters"]:
+            c["quotas"] = {"tenants": quotas_of(o["id"], c["id"])}
+
+CLASSES = [  # (name, rate per hour at scale 1, GPUs, run time, walltime factor)
+    ("training", 0.12, TRAIN, logn(4 * DAY, 0.7), 1.3),
+    ("finetune", 2.5, FINETUNE, logn(12 * 3600, 1.0), 1.5),
+    ("serving", 0.25, SERVE, logn(14 * DAY, 0.5), 1.2),
+    ("eval", 6.0, EVAL, logn(122, 2.2), 3.0),
+]
 workloads = []
 for op, cid, start, scale in work_plan:
-    if cluster_gpus[cid] >= max(TRAIN["values"]):  # foundation-model gangs only where they fit
-        workloads.append(wl(f"{cid}-training", cid, start, 0.12 * scale, TRAIN, logn(4 * DAY, 0.7), 1.3))
-    workloads += [
-        wl(f"{cid}-finetune", cid, start, 2.5 * scale, FINETUNE, logn(12 * 3600, 1.0), 1.5),
-        wl(f"{cid}-serving", cid, start, 0.25 * scale, SERVE, logn(14 * DAY, 0.5), 1.2),
-        wl(f"{cid}-eval", cid, start, 6.0 * scale, EVAL, logn(122, 2.2), 3.0),
-    ]
+    for cls, rate, gpus, duration, walltime in CLASSES:
+        if cls == "training" and cluster_gpus[cid] < max(TRAIN["values"]):
+            continue  # foundation-model gangs only where they fit
+        for tenant, share in class_shares(op, cid, cls):
+            w = wl(f"{cid}-{tenant}-{cls}", cid, start, round(rate * scale * share, 6), gpus, duration, walltime)
+            w["tenant"] = tenant
+            w["arrival"]["follow_online"] = True
+            workloads.append(w)
 
 base = {
     "format_version": 1,
@@ -230,6 +324,7 @@ base = {
     "start": "2025-01-01",
     "horizon_days": 1826,
     "gpu_models": gpu_models,
+    "tenants": tenants,
     "operators": operators,
     "workloads": workloads,
     "scheduling": {"queue": {"policy": "fcfs"}, "backfill": {"policy": "easy"}, "placement": {"policy": "pack"}},
@@ -270,6 +365,42 @@ late["events"] = [
     {"date": "2025-01-01", "kind": "site_power_delay", "operator": "naver", "site": "gak-sejong", "days": 365},
 ]
 write("korea-power-late.json", late)
+
+# 10 % of each firm's capacity opened to academia and start-ups (issue #12): on each firm cluster the two
+# national tenants get a quota of 0 in the firm's cohort, each firm tenant lends at most 10 % of its nominal
+# quota, and takes it back by preemption (reclaim). Academia's and start-ups' jobs go through a national
+# queue that sends each to the member where the tenant could take the most GPUs now (most_lendable);
+# a job sent away stages its input data over the backbone first.
+LEND = 0.10
+NATIONAL = ("academia", "startups")
+academia = copy.deepcopy(base)
+academia["name"] = "korea-academia-10pct"
+academia["description"] = ("korea-2025 with 10 % of each firm's GPUs lent to academia and start-ups through a "
+                           "national queue (most_lendable), with reclaim by the firms.")
+members = []
+for o in academia["operators"]:
+    for s_ in o["sites"]:
+        for c in s_["clusters"]:
+            members.append(c["id"])
+            if o["id"] == "public":
+                continue
+            q = c["quotas"]
+            for t in q["tenants"]:
+                t["lending_limit_gpus"] = int(t["nominal_gpus"] * LEND)
+            q["tenants"] += [{"tenant": t, "nominal_gpus": 0, "cohort": o["id"]} for t in NATIONAL]
+            q["preemption"] = {"reclaim_within_cohort": "any"}
+academia["federation"] = {
+    "policy": {"policy": "most_lendable"},
+    "members": members,
+    # Assumption: a research backbone of 100 Gbit/s (KREONET's class) and 100 Gbit/s site uplinks.
+    "network": {"backbone_gbps": 100, "uplink_gbps": 100, "latency_ms": 5},
+}
+INPUT_GB = {"finetune": logn(50, 1.0), "serving": logn(20, 0.5), "eval": logn(2, 1.0)}  # assumption
+for w in academia["workloads"]:
+    if w["tenant"] in NATIONAL:
+        w["federated"] = True
+        w["input_gb"] = INPUT_GB[w["id"].rsplit("-", 1)[1]]
+write("korea-academia-10pct.json", academia)
 
 if ARGS.check:
     differ = 0
