@@ -46,6 +46,37 @@ TEST_CASE("same scenario and seed give byte-identical outputs across processes",
     CHECK(read_text(r1.path() / "r" / f).size() > 100);
     CHECK(read_text(r1.path() / "r" / f) == read_text(r2.path() / "r" / f));
   }
+  // Tenants with quotas, a federated workload whose demand follows its home and stages its data.
+  Json doc = Json::parse(read_text(sc));
+  doc["tenants"] = Json::array({{{"id", "academia"}}, {{"id", "industry"}}});
+  Json members = Json::array();
+  for (Json& op : doc["operators"])
+    for (Json& site : op["sites"])
+      for (Json& cl : site["clusters"]) {
+        members.push_back(cl["id"]);
+        const int gpus = cl["nodes"].get<int>() * cl["gpus_per_node"].get<int>();
+        cl["quotas"] = {
+            {"tenants", Json::array({{{"tenant", "academia"}, {"nominal_gpus", gpus / 4}, {"cohort", "c"}},
+                                     {{"tenant", "industry"}, {"nominal_gpus", gpus - gpus / 4}, {"cohort", "c"}}})}};
+      }
+  for (std::size_t i = 0; i < doc["workloads"].size(); ++i)
+    doc["workloads"][i]["tenant"] = i == 0 ? "academia" : "industry";
+  doc["workloads"][0].update({{"federated", true}, {"input_gb", {{"dist", "exponential"}, {"mean", 100}}}});
+  doc["workloads"][0]["arrival"]["follow_online"] = true;
+  doc["federation"] = {{"policy", {{"policy", "most_lendable"}}},
+                       {"members", members},
+                       {"network", {{"backbone_gbps", 10}, {"uplink_gbps", 1}}}};
+  TempDir t1("det-t1"), t2("det-t2");
+  const std::string fed = t1.str() + "/fed.json";
+  write_text(fed, doc.dump());
+  REQUIRE(run_binary("run " + fed + " --out " + t1.str() + "/r", t1.str() + "/log") == 0);
+  REQUIRE(run_binary("run " + fed + " --out " + t2.str() + "/r", t2.str() + "/log") == 0);
+  for (const char* f : {"summary.json", "jobs.csv", "tenants.csv", "report.html"}) {
+    INFO(f);
+    CHECK(read_text(t1.path() / "r" / f).size() > 100);
+    CHECK(read_text(t1.path() / "r" / f) == read_text(t2.path() / "r" / f));
+  }
+  CHECK(Json::parse(read_text(t1.path() / "r" / "summary.json"))["federation"]["staging"]["transfers"].get<int>() > 0);
 }
 
 TEST_CASE("every submitted job is accounted for in summary.json and jobs.csv", "[cli][accounting]") {
