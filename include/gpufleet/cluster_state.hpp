@@ -89,6 +89,17 @@ class ClusterState {
   // each quota slot's queued jobs in queue order.
   const QuotaBook& quotas() const { return quotas_; }
   const std::vector<std::set<QueueEntry>>& tenant_queues() const { return tenant_queues_; }
+  // Each quota slot's queue head with the fields quota admission sorts by, kept as the queues
+  // change: a pass reads these instead of walking to every head's job record.
+  struct TenantHead {
+    QueueEntry entry{};
+    std::int64_t id = 0;
+    Seconds submit = 0;
+    std::uint32_t gpus = 0;
+    std::int32_t priority = 0;
+    bool queued = false;  // the slot has a queued job (the fields above are its head's)
+  };
+  const std::vector<TenantHead>& tenant_heads() const { return tenant_heads_; }
   TenantQueueing tenant_queueing() const { return queueing_; }
 
   // Wait reasons (WaitReason). Each scheduling opportunity (a pass, or an instant at which the
@@ -184,6 +195,8 @@ class ClusterState {
   QuotaBook quotas_;
   TenantQueueing queueing_ = TenantQueueing::kStrictFifo;
   std::vector<std::set<QueueEntry>> tenant_queues_;  // by quota slot
+  std::vector<TenantHead> tenant_heads_;             // by quota slot
+  void refresh_head(std::uint32_t slot);
   Seconds half_life_ = 0;
   bool by_tenant_ = false;
   std::vector<std::set<QueueEntry>> by_tenant_queues_;  // by tenant index, under by_tenant_

@@ -22,6 +22,13 @@ void NoBackfill::schedule(Plan& plan) const {
 // (needs to borrow, higher priority first, queue order, submit time, job id), each started if its quota, its
 // cohort and the placement allow; at most one start per tenant. ClusterSim repeats passes at an
 // instant until one starts nothing.
+//
+// Within a pass GPUs are only taken, never given back, so a candidate that asks for more GPUs than
+// are free when the pass begins, or that its tenant's own limit refuses then (usage + g above
+// nominal + borrowing limit: only the tenant's own start, which this candidate is, raises its
+// usage), fails wherever the sort puts it, and for the same noted reason (what Plan::try_start
+// would note: the quota, or not online / no free GPUs). Those are noted at once; only the others
+// are sorted and tried. On a saturated cluster most heads are such, and the pass costs no sort.
 void admit_tenant_heads(Plan& plan) {
   const ClusterState& state = plan.state();
   const QuotaBook& quotas = state.quotas();
@@ -33,30 +40,42 @@ void admit_tenant_heads(Plan& plan) {
     QueueEntry entry;
   };
   // Reused across passes (one pass at a time per thread; each engine runs on one thread).
-  static thread_local std::vector<Candidate> heads;
-  heads.clear();
+  static thread_local std::vector<Candidate> live;
+  live.clear();
+  const std::uint64_t free_at_start = plan.pool().free_gpus();
   const bool best_effort = state.tenant_queueing() == TenantQueueing::kBestEffortFifo;
   for (std::uint32_t slot = 0; slot < quotas.slots(); ++slot) {
-    const auto& queue = state.tenant_queues()[slot];
-    if (queue.empty()) continue;
-    const QueueEntry* pick = &*queue.begin();
-    if (best_effort) {
-      // The first of the tenant's jobs that its quota admits and the placement fits now.
-      pick = nullptr;
-      for (const QueueEntry& e : queue) {
-        if (plan.held_by_quota(e)) continue;
-        if (plan.preview(e).outcome == PlaceOutcome::kFits) {
-          pick = &e;
-          break;
-        }
-        plan.hold(e, plan.unfit_reason(plan.job(e.job)));
+    const ClusterState::TenantHead& head = state.tenant_heads()[slot];
+    if (!head.queued) continue;
+    if (!best_effort) {
+      const QuotaVerdict verdict = quotas.check(slot, head.gpus);
+      if (verdict == QuotaVerdict::kOverQuota) {
+        plan.hold(head.entry, WaitReason::kQuota);
+        continue;
       }
-      if (!pick) continue;
+      if (head.gpus > free_at_start) {  // Plan::held_by_quota and Plan::unfit_reason give this reason
+        plan.hold(head.entry,
+                  head.gpus > plan.pool().capacity_gpus() ? WaitReason::kNotOnline : WaitReason::kNoFreeGpus);
+        continue;
+      }
+      live.push_back(Candidate{quotas.needs_borrow(slot, head.gpus), head.priority, head.submit, head.id, head.entry});
+      continue;
     }
+    // The first of the tenant's jobs that its quota admits and the placement fits now.
+    const QueueEntry* pick = nullptr;
+    for (const QueueEntry& e : state.tenant_queues()[slot]) {
+      if (plan.held_by_quota(e)) continue;
+      if (plan.preview(e).outcome == PlaceOutcome::kFits) {
+        pick = &e;
+        break;
+      }
+      plan.hold(e, plan.unfit_reason(plan.job(e.job)));
+    }
+    if (!pick) continue;
     const Job& j = plan.job(pick->job);
-    heads.push_back(Candidate{quotas.needs_borrow(slot, j.gpus), j.priority, j.submit, j.id, *pick});
+    live.push_back(Candidate{quotas.needs_borrow(slot, j.gpus), j.priority, j.submit, j.id, *pick});
   }
-  std::sort(heads.begin(), heads.end(), [](const Candidate& a, const Candidate& b) {
+  std::sort(live.begin(), live.end(), [](const Candidate& a, const Candidate& b) {
     if (a.borrows != b.borrows) return !a.borrows;
     if (a.priority != b.priority) return a.priority > b.priority;
     // Then the cluster's queue order (under fcfs its key is the submit time, so this is the
@@ -67,7 +86,7 @@ void admit_tenant_heads(Plan& plan) {
     if (a.id != b.id) return a.id < b.id;
     return a.entry.seq < b.entry.seq;
   });
-  for (const Candidate& c : heads) plan.try_start(c.entry, kStartInOrder);
+  for (const Candidate& c : live) plan.try_start(c.entry, kStartInOrder);
 }
 
 namespace {

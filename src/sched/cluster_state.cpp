@@ -13,6 +13,7 @@ ClusterState::ClusterState(NodePool pool, StateSetup setup)
       quotas_(std::move(setup.quotas)),
       queueing_(setup.queueing),
       tenant_queues_(quotas_.slots()),
+      tenant_heads_(quotas_.slots()),
       half_life_(setup.usage_half_life),
       by_tenant_(setup.by_tenant),
       by_tenant_queues_(setup.by_tenant ? setup.tenants : 0),
@@ -32,8 +33,23 @@ void ClusterState::move_entry(const QueueEntry& from, const QueueKey& to) {
   move_in(queue_);
   const Job& j = jobs_[from.job];
   if (indexes_.queue_buckets) move_in(buckets_.at(QueueBucketKey{j.gpus, walltime_class(j.requested)}));
-  if (quotas_.enabled()) move_in(tenant_queues_[quota_slot(j)]);
+  if (quotas_.enabled()) {
+    move_in(tenant_queues_[quota_slot(j)]);
+    refresh_head(quota_slot(j));
+  }
   if (by_tenant_) move_in(by_tenant_queues_[j.tenant]);
+}
+
+void ClusterState::refresh_head(std::uint32_t slot) {
+  TenantHead& h = tenant_heads_[slot];
+  const auto& queue = tenant_queues_[slot];
+  if (queue.empty()) {
+    h = TenantHead{};
+    return;
+  }
+  const QueueEntry& e = *queue.begin();
+  const Job& j = jobs_[e.job];
+  h = TenantHead{e, j.id, j.submit, j.gpus, j.priority, true};
 }
 
 void ClusterState::set_tenant_ranks(const std::vector<double>& rank_by_tenant) {
@@ -115,7 +131,12 @@ void ClusterState::enqueue(std::uint32_t job, QueueKey key) {
   queue_.insert(e);
   queued_gpus_ += jobs_[job].gpus;
   if (indexes_.queue_buckets) buckets_[QueueBucketKey{jobs_[job].gpus, walltime_class(jobs_[job].requested)}].insert(e);
-  if (quotas_.enabled()) tenant_queues_[quota_slot(jobs_[job])].insert(e);
+  if (quotas_.enabled()) {
+    const std::uint32_t slot = quota_slot(jobs_[job]);
+    // (Two statements: the operands of == are evaluated in no fixed order, and begin() moves.)
+    const auto at = tenant_queues_[slot].insert(e).first;
+    if (at == tenant_queues_[slot].begin()) refresh_head(slot);
+  }
   if (by_tenant_) {
     const std::uint32_t t = jobs_[job].tenant;
     GPUFLEET_CHECK(t < by_tenant_queues_.size() && key.primary == tenant_rank_[t],
@@ -136,11 +157,14 @@ const std::set<RunningEntry>& ClusterState::running() const {
 }
 
 void ClusterState::dequeue(QueueEntry entry) {
-  GPUFLEET_CHECK(queue_.erase(entry) == 1, "a dequeued job was queued");
   const Job& j = jobs_[entry.job];
   queued_gpus_ -= j.gpus;
-  if (quotas_.enabled())
-    GPUFLEET_CHECK(tenant_queues_[quota_slot(j)].erase(entry) == 1, "a dequeued job was in its tenant's queue");
+  GPUFLEET_CHECK(queue_.erase(entry) == 1, "a dequeued job was queued");
+  if (quotas_.enabled()) {
+    const std::uint32_t slot = quota_slot(j);
+    GPUFLEET_CHECK(tenant_queues_[slot].erase(entry) == 1, "a dequeued job was in its tenant's queue");
+    if (tenant_heads_[slot].entry == entry) refresh_head(slot);  // its head left: the next one is
+  }
   if (by_tenant_)
     GPUFLEET_CHECK(by_tenant_queues_[j.tenant].erase(entry) == 1, "a dequeued job was in its tenant's queue");
   if (!indexes_.queue_buckets) return;

@@ -487,11 +487,10 @@ void ClusterSim::advance_to(Seconds t) {
         admit(std::move(pending_[e.ref]), t);
         pull_arrival(e.ref);
       } else if (thinning_[e.ref]->keep(t, online_share())) {
-        const auto& count = scenario_.workloads[pending_[e.ref].workload].count;
         Job job = std::move(pending_[e.ref]);
         job.id = static_cast<std::int64_t>(thinning_[e.ref]->kept());
         admit(std::move(job), t);
-        if (!count || thinning_[e.ref]->kept() < *count) pull_arrival(e.ref);
+        if (!thinning_[e.ref]->done()) pull_arrival(e.ref);
       } else {
         pull_arrival(e.ref);
       }

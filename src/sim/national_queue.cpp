@@ -53,7 +53,7 @@ std::optional<NationalQueue::Dispatch> NationalQueue::next_due(Seconds now) {
   const WorkloadSpec& spec = sc_.workloads[first->workload];
   if (first->thinning) {
     d.job.id = static_cast<std::int64_t>(first->thinning->kept());
-    if (spec.count && first->thinning->kept() >= *spec.count) first->next.reset();  // its count is of kept jobs
+    if (first->thinning->done()) first->next.reset();
     else first->next = first->source->next();
   } else {
     first->next = first->source->next();

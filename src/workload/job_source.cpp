@@ -17,13 +17,13 @@ class SyntheticSource final : public JobSource {
         arrivals_(ctx.seed, "workload/" + spec_.id + "/arrival"),
         sizes_(ctx.seed, "workload/" + spec_.id + "/gpus"),
         durations_(ctx.seed, "workload/" + spec_.id + "/duration"),
+        mean_gap_(1.0 / (spec_.rate_per_s * spec_.max_rate_factor())),
         t_(spec_.start_s) {}
 
   std::optional<Job> next() override {
     // A thinned workload's count is of the jobs its cluster keeps (ClusterSim stops pulling then).
     if (spec_.count && !spec_.thinned() && produced_ >= *spec_.count) return std::nullopt;
-    if (spec_.arrival == WorkloadSpec::Arrival::kPoisson)
-      t_ += arrivals_.exponential(1.0 / (spec_.rate_per_s * spec_.max_rate_factor()));
+    if (spec_.arrival == WorkloadSpec::Arrival::kPoisson) t_ += arrivals_.exponential(mean_gap_);
     else t_ = spec_.start_s + static_cast<double>(produced_ + 1) * spec_.interval_s;
     if (t_ > horizon_) return std::nullopt;
     Job j;
@@ -46,6 +46,7 @@ class SyntheticSource final : public JobSource {
   double speed_;
   Seconds horizon_;
   Rng arrivals_, sizes_, durations_;
+  double mean_gap_;  // the mean gap between Poisson candidates (at the schedule's highest rate)
   Seconds t_;
   std::uint64_t produced_ = 0;
 };

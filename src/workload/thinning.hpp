@@ -22,6 +22,9 @@ class Thinner {
   bool keep(Seconds t, double online_share);
   // Jobs kept so far (they are numbered 1, 2, ... in this order).
   std::uint64_t kept() const { return kept_; }
+  // Whether the workload's job count (WorkloadSpec::count), which counts kept jobs, is reached:
+  // then no further candidate is drawn.
+  bool done() const { return spec_->count && kept_ >= *spec_->count; }
 
  private:
   const WorkloadSpec* spec_;

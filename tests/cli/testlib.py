@@ -1,4 +1,4 @@
-"""What the end-to-end test scripts (workflows_test.py, hostile_test.py) share: recording checks,
+"""What the end-to-end test scripts (workflows_test.py, hostile_test.py, ../scenario/korea_*.py) share: recording checks,
 skipping, reading a progress line, and the exit code CTest reads (0 pass, 1 fail, 77 skipped)."""
 import sys
 

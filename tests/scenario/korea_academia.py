@@ -21,19 +21,11 @@ import pathlib
 import subprocess
 import sys
 
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent.parent / "cli"))
+from testlib import check, finish  # noqa: E402
+
 binary, source, work = sys.argv[1], pathlib.Path(sys.argv[2]), pathlib.Path(sys.argv[3])
 scenario_path = source / "scenarios" / "korea-academia-10pct.json"
-failures = []
-passed = 0
-
-
-def check(ok, what):
-    global passed
-    if ok:
-        passed += 1
-    else:
-        failures.append(what)
-    print(("ok: " if ok else "FAIL: ") + what)
 
 
 def run(args):
@@ -125,5 +117,4 @@ cost = {k: (summary["no-lending"]["tenants"][k]["wait_steady_s"]["mean"],
             summary["lending"]["tenants"][k]["wait_steady_s"]["mean"]) for k in dict.fromkeys(firm_tenants)}
 print("   firm tenants' steady-state mean wait without -> with lending (h): " +
       ", ".join(f"{k} {a / 3600:.2f} -> {b / 3600:.2f}" for k, (a, b) in cost.items()))
-print(f"{passed} passed, {len(failures)} failed")
-sys.exit(1 if failures else 0)
+finish("korea-academia")

@@ -17,19 +17,11 @@ import pathlib
 import subprocess
 import sys
 
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent.parent / "cli"))
+from testlib import check, finish  # noqa: E402
+
 binary, source, work = sys.argv[1], pathlib.Path(sys.argv[2]), pathlib.Path(sys.argv[3])
 names = ["korea-2025", "korea-hbm4-slip", "korea-public-first", "korea-power-late"]
-failures = []
-passed = 0
-
-
-def check(ok, what):
-    global passed
-    if ok:
-        passed += 1
-    else:
-        failures.append(what)
-    print(("ok: " if ok else "FAIL: ") + what)
 
 
 def run(name, whole=False):
@@ -121,5 +113,4 @@ check(summary[late]["rollout"]["national"]["stranded_gpu_days"] > summary[base][
       f"({summary[base]['rollout']['national']['stranded_gpu_days']:.0f} -> "
       f"{summary[late]['rollout']['national']['stranded_gpu_days']:.0f})")
 
-print(f"{passed} passed, {len(failures)} failed")
-sys.exit(1 if failures else 0)
+finish("korea-whatifs")
