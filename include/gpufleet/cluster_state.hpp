@@ -4,6 +4,8 @@
 // change it.
 #pragma once
 
+#include <algorithm>
+
 #include <cstdint>
 #include <map>
 #include <set>
@@ -47,6 +49,14 @@ enum class TenantQueueing : std::uint8_t {
   kBestEffortFifo,  // when it cannot start now, the tenant's next job that can may start instead
 };
 
+// A workload's checkpoints and restarts (docs/scheduling.md, "Preemption"; docs/failures.md).
+struct RunCosts {
+  Seconds interval = 0;     // checkpoint every `interval` of work (0: none)
+  Seconds write = 0;        // each checkpoint costs this much run time
+  Seconds restart = 0;      // each run after the first begins with this much run time of no progress
+  bool young_daly = false;  // interval: sqrt(2 write M) per job, M its expected time between failures
+};
+
 // What a ClusterState is built with besides its nodes.
 struct StateSetup {
   StateIndexes indexes;
@@ -56,8 +66,9 @@ struct StateSetup {
   // Keep each tenant's queued jobs apart, for queue orders that order tenants (QueueOrder::
   // Keying::kByTenant): set_tenant_ranks() then moves only the jobs of tenants whose rank changed.
   bool by_tenant = false;
-  std::uint32_t tenants = 0;                // the scenario's tenants (with by_tenant: every job has one of them)
-  std::vector<Seconds> restart_overhead{};  // by workload index: what each run after the first costs (none: 0)
+  std::uint32_t tenants = 0;           // the scenario's tenants (with by_tenant: every job has one of them)
+  std::vector<RunCosts> run_costs{};   // by workload index (none: no checkpoints, no overheads)
+  double node_failure_rate_per_s = 0;  // each node's failure rate (Young/Daly's M); 0: nodes never fail
 };
 
 class ClusterState {
@@ -148,23 +159,42 @@ class ClusterState {
   void add_running(std::uint32_t job);
   void remove_running(std::uint32_t job, Seconds at);
 
-  // A job's runs (docs/scheduling.md, "Preemption"): a preempted job keeps the work it had
-  // checkpointed and runs again from there, after a restart overhead. While it runs:
+  // A job's runs (docs/scheduling.md, "Preemption"; docs/failures.md): a job whose run a
+  // preemption or a failure ended keeps the work it had checkpointed and runs again from there,
+  // after a restart overhead. A run does the work left in segments of `interval` of work, each
+  // but the last followed by a checkpoint write. While it runs:
   //   work done before this run = held_s - lost_s (what the earlier runs checkpointed),
-  //   this run's length = overhead + runtime - work done, and it is planned to end at
-  //   start + overhead + max(0, requested - work done).
-  // For a job never preempted these are 0, runtime and start + requested.
+  //   this run's length = overhead + left + writes(left), left = runtime - work done, and it is
+  //   planned to end at start + overhead + L + writes(L), L = max(0, requested - work done).
+  // For a job never restarted, without checkpoint writes, these are 0, runtime and start + requested.
   Seconds run_overhead(const Job& j) const {
-    return j.preemptions == 0 || j.workload >= restart_overhead_.size() ? 0.0 : restart_overhead_[j.workload];
+    return j.restarts() == 0 || j.workload >= run_costs_.size() ? 0.0 : run_costs_[j.workload].restart;
   }
+  // The job's checkpoint interval (0: none) and write time.
+  Seconds checkpoint_interval(const Job& j) const;
+  Seconds checkpoint_write(const Job& j) const {
+    return j.workload >= run_costs_.size() ? 0.0 : run_costs_[j.workload].write;
+  }
+  // Run time spent writing checkpoints while doing `work` of work.
+  Seconds write_time(const Job& j, Seconds work) const;
   Seconds run_length(const Job& j) const {
-    return j.preemptions == 0 ? j.runtime : run_overhead(j) + j.runtime - (j.held_s - j.lost_s);
+    if (j.restarts() == 0 && checkpoint_write(j) == 0) return j.runtime;
+    const Seconds left = j.runtime - (j.held_s - j.lost_s);
+    return run_overhead(j) + left + write_time(j, left);
   }
   Seconds planned_end(const Job& j) const {
-    if (j.preemptions == 0) return j.start + j.requested;
-    const Seconds left = j.requested - (j.held_s - j.lost_s);
-    return j.start + run_overhead(j) + (left > 0 ? left : 0.0);
+    if (j.restarts() == 0 && checkpoint_write(j) == 0) return j.start + j.requested;
+    const Seconds left = std::max(0.0, j.requested - (j.held_s - j.lost_s));
+    return j.start + run_overhead(j) + left + write_time(j, left);
   }
+  // A running job's current run up to `now`: the work it checkpointed in it and the run time it
+  // spent on its restart overhead and on checkpoint writes.
+  struct RunSplit {
+    Seconds saved = 0;
+    Seconds restart = 0;
+    Seconds writes = 0;
+  };
+  RunSplit split_run(const Job& j, Seconds now) const;
   // The index of `reason`'s label among start_labels(), added if new. Checks the label's form
   // (StartReason) and the 255-label bound: InternalError naming the rule.
   std::uint8_t intern_start_label(const StartReason& reason);
@@ -210,7 +240,8 @@ class ClusterState {
   };
   PassRecord current_, previous_;
   std::vector<std::string> start_labels_;
-  std::vector<Seconds> restart_overhead_;                       // by workload
+  std::vector<RunCosts> run_costs_;  // by workload
+  double node_failure_rate_per_s_ = 0;
   void move_entry(const QueueEntry& from, const QueueKey& to);  // in every index that holds it
   std::uint32_t quota_slot(const Job& j) const;
   UsageTally& tenant_tally(std::uint32_t tenant);

@@ -22,6 +22,7 @@ enum class JobState : std::uint8_t {
   kRunning,    // holds its GPUs
   kCompleted,  // ran to its end
   kRejected,   // can never run on its cluster (see Job::reject_reason)
+  kFailed,     // interrupted by node failures more often than its workload's max_retries allow
 };
 std::string_view to_string(JobState s);
 
@@ -69,9 +70,10 @@ enum class WaitReason : std::uint8_t {
   kCohort,         // its tenant's cohort has no capacity left to lend it
   kPreempted,      // it was preempted and waits to run again (docs/scheduling.md, "Preemption")
   kStaging,        // its input data was on its way to the member cluster the federation sent it to
+  kInterrupted,    // a node failure ended its run and it waits to run again (docs/failures.md)
 };
 std::string_view to_string(WaitReason r);
-inline constexpr std::size_t kWaitReasons = 10;
+inline constexpr std::size_t kWaitReasons = 11;
 
 // A job that belongs to no tenant (a scenario without tenants).
 inline constexpr std::uint32_t kNoTenant = 0xFFFFFFFFu;
@@ -82,14 +84,16 @@ struct Job {
   std::uint32_t cluster = 0;         // index into Scenario::clusters
   std::uint32_t tenant = kNoTenant;  // index into the scenario's tenants
   std::uint32_t preemptions = 0;     // times it was preempted (each ends one of its runs)
+  std::uint32_t interruptions = 0;   // times a node failure ended one of its runs (docs/failures.md)
   Seconds submit = 0;
   Seconds start = -1;        // < 0: never started. The start of its current (or last) run: a preempted
                              // job runs again from a later start
   Seconds first_start = -1;  // the start of its first run (= start unless it was preempted)
-  Seconds end = -1;          // < 0: not finished
+  Seconds end = -1;          // < 0: not finished (completed, or failed)
   double held_s = 0;         // seconds it held its GPUs in the runs that a preemption ended
   double lost_s = 0;         // of those and of its current run: seconds that made no lasting progress
-                             // (work since the last checkpoint, restart overheads); docs/scheduling.md
+                             // (work since the last checkpoint, restart overheads, checkpoint writes;
+                             // a failed job: all it held); docs/scheduling.md, docs/failures.md
   Seconds runtime = 0;       // actual run time once started (the work, without restart overheads)
   Seconds requested = 0;     // requested walltime: what schedulers plan with
   Seconds staging_s = 0;     // federation: seconds its input data took to reach the cluster it was sent
@@ -104,6 +108,8 @@ struct Job {
                                                // started: why it was held at the last pass before
   std::uint64_t wait_pass = 0;
   std::vector<NodeSlice> alloc;  // held while running
+  // Runs ended before the job's end (by a preemption or a failure): each later run restarts.
+  std::uint32_t restarts() const { return preemptions + interruptions; }
 };
 
 }  // namespace gpufleet

@@ -52,6 +52,15 @@ class NodePool {
   std::uint32_t online_nodes() const { return online_; }
   // The next `count` offline nodes (in index order) come online, fully free.
   void bring_online(std::uint32_t count);
+  // Failures (docs/failures.md): an online node goes down (it must be fully free: its jobs were
+  // taken off first) and later comes back up, fully free. A down node is online (it counts in
+  // capacity_gpus) but has no free GPUs and is never placed on.
+  void take_down(std::uint32_t node);
+  void bring_up(std::uint32_t node);
+  bool is_down(std::uint32_t node) const { return !down_.empty() && down_[node]; }
+  std::uint32_t down_nodes() const { return down_count_; }
+  // GPUs of the online nodes that are up: free + held.
+  std::uint64_t up_gpus() const { return capacity_gpus() - std::uint64_t{down_count_} * gpus_per_node_; }
   std::uint64_t free_gpus() const { return free_total_; }
   std::uint32_t free(std::uint32_t node) const { return free_[node]; }
   // Number of nodes with exactly k free GPUs.
@@ -89,6 +98,8 @@ class NodePool {
   std::vector<std::uint32_t> rack_whole_free_;
   std::uint64_t free_total_ = 0;
   std::uint32_t online_ = 0;
+  std::vector<bool> down_;  // by node; empty until the first failure
+  std::uint32_t down_count_ = 0;
 };
 
 }  // namespace gpufleet

@@ -36,17 +36,20 @@ struct Quantiles {
 // Job statistics of a group of jobs (all, an operator, a cluster, a workload) at the end of a run.
 struct JobStats {
   std::uint64_t submitted = 0, completed = 0, running = 0, queued = 0, rejected = 0;
-  Quantiles wait_s;               // over started jobs (completed + running)
-  Quantiles wait_ramp_s;          // the same, jobs submitted before their cluster was 90 % online
-  Quantiles wait_steady_s;        // the same, jobs submitted once it was
-  Quantiles bounded_slowdown;     // over completed jobs
-  Quantiles turnaround_s;         // over completed jobs
-  double gpu_hours = 0;           // GPU-time used within [0, end], all started jobs
-  std::uint64_t preemptions = 0;  // times its jobs were preempted
-  double lost_gpu_hours = 0;      // of gpu_hours: GPU-time that made no lasting progress (preempted work
-                                  // since the last checkpoint, restart overheads)
-  double makespan_s = 0;          // max end - min submit over completed jobs
-  double utilisation = 0;         // GPU-time used / GPU-time online, over [0, end]
+  std::uint64_t failed = 0;         // ran out of retries after node failures (docs/failures.md)
+  std::uint64_t interruptions = 0;  // runs of its jobs that node failures ended
+  Quantiles wait_s;                 // over started jobs (completed + running)
+  Quantiles wait_ramp_s;            // the same, jobs submitted before their cluster was 90 % online
+  Quantiles wait_steady_s;          // the same, jobs submitted once it was
+  Quantiles bounded_slowdown;       // over completed jobs
+  Quantiles turnaround_s;           // over completed jobs
+  double gpu_hours = 0;             // GPU-time used within [0, end], all started jobs
+  std::uint64_t preemptions = 0;    // times its jobs were preempted
+  double lost_gpu_hours = 0;        // of gpu_hours: GPU-time that made no lasting progress (work since the
+                                    // last checkpoint when a run ended early, restart overheads, checkpoint
+                                    // writes, all the GPU-time of failed jobs)
+  double makespan_s = 0;            // max end - min submit over completed jobs
+  double utilisation = 0;           // GPU-time used / GPU-time online, over [0, end]
 };
 
 // The "rollout" section of summary.json as values (floats rounded to 6 decimals, as published;
@@ -174,6 +177,27 @@ struct FederationSummary {
   double staged_gb = 0;                 // moved by the completed transfers
   std::optional<double> staging_s_mean, staging_s_p95, staging_s_max;  // of completed transfers; none: none
 };
+// Failures (docs/failures.md; summary.json /failures/): of the nation, an operator or a cluster.
+struct FailureGroup {
+  std::string id;  // operator or cluster id ("" for the nation)
+  std::uint64_t node_failures = 0;
+  std::vector<std::pair<std::string, std::uint64_t>> by_class;  // class id, failures (in the models' class order)
+  std::uint64_t automatic = 0, manual = 0;                      // recoveries by kind (begun by the end)
+  std::uint64_t job_interruptions = 0, jobs_failed = 0, spares_used = 0;
+  Quantiles repair_wait_s;    // manual repairs: time from the failure to a technician starting
+  double node_hours_up = 0;   // exposure: node-hours of online nodes that were up
+  double down_gpu_hours = 0;  // GPU-hours of online nodes that were down
+  // Jobs' GPU-hours within [0, end]: used = useful + lost; lost by cause.
+  double used_gpu_hours = 0, useful_gpu_hours = 0, lost_gpu_hours = 0;
+  double redone_gpu_hours = 0, restart_gpu_hours = 0, checkpoint_gpu_hours = 0, failed_job_gpu_hours = 0;
+  std::optional<double> goodput;  // useful / used; none: no GPU-hours used
+};
+struct FailureSummary {
+  FailureGroup national;
+  std::vector<FailureGroup> operators;  // parallel to Scenario::operators
+  std::vector<FailureGroup> clusters;   // the clusters whose GPU model fails, in scenario order
+};
+
 struct FairnessSummary {
   std::uint64_t tenants_with_demand = 0;  // tenants that submitted at least one job
   std::optional<double> jain_index;       // over share / entitlement_share of those; none: no GPU-hours
@@ -196,6 +220,7 @@ struct Summary {
   std::vector<TenantSummary> tenants;           // parallel to Scenario::tenants (empty: none)
   std::optional<FairnessSummary> fairness;      // scenarios with tenants
   std::optional<FederationSummary> federation;  // scenarios with a federation
+  std::optional<FailureSummary> failures;       // scenarios with a GPU model that fails
   std::optional<RolloutSummary> rollout;        // scenarios with orders
   std::vector<OutputFile> outputs;              // the other result files, written last (empty: no section)
 };

@@ -86,9 +86,12 @@ void print_run_table(std::ostream& out, const Scenario& sc, const RunResult& run
   fmt::print(out, "gpufleet {} | {} | seed {} | {} -> {}{}\n", GPUFLEET_VERSION, sc.name, sc.seed, format_utc(epoch),
              format_utc(epoch + run.end_time), run.complete ? "" : " (INTERRUPTED)");
   auto row = [&](const std::string& name, std::uint64_t gpus, const JobStats& s) {
-    fmt::print(out, "{:<18} {:>8} {:>10} {:>8} {:>8} {:>8} {:>11} {:>11} {:>5.1f}%\n", name, gpus, s.completed,
+    // Goodput: the share of the GPU-hours used that made lasting progress (docs/failures.md).
+    const std::string goodput =
+        s.gpu_hours > 0 ? fmt::format("{:.1f}%", 100.0 * (s.gpu_hours - s.lost_gpu_hours) / s.gpu_hours) : "-";
+    fmt::print(out, "{:<18} {:>8} {:>10} {:>8} {:>8} {:>8} {:>11} {:>11} {:>5.1f}% {:>7}\n", name, gpus, s.completed,
                s.running, s.queued, s.rejected, short_duration(s.wait_s.mean), short_duration(s.wait_s.p95),
-               100.0 * s.utilisation);
+               100.0 * s.utilisation, goodput);
   };
   if (summary.rollout) {
     // The rollout first: what a policy analyst asks (when is it online, what is stranded, what power).
@@ -115,10 +118,19 @@ void print_run_table(std::ostream& out, const Scenario& sc, const RunResult& run
                  mw(s.power_capacity_mw_then), mw(s.power_capacity_mw_at_end));
     fmt::print(out, "\n");
   }
-  fmt::print(out, "{:<18} {:>8} {:>10} {:>8} {:>8} {:>8} {:>11} {:>11} {:>6}\n", "cluster", "GPUs", "completed",
-             "running", "queued", "rejected", "wait mean", "wait p95", "util");
+  fmt::print(out, "{:<18} {:>8} {:>10} {:>8} {:>8} {:>8} {:>11} {:>11} {:>6} {:>7}\n", "cluster", "GPUs", "completed",
+             "running", "queued", "rejected", "wait mean", "wait p95", "util", "goodput");
   for (const ClusterSummary& c : summary.clusters) row(c.id, c.gpus, c.stats);
   if (summary.clusters.size() > 1) row("all", summary.total_gpus, summary.total);
+  if (summary.failures) {
+    const FailureGroup& f = summary.failures->national;
+    fmt::print(out,
+               "failures: {} node failures ({} automatic recoveries, {} manual repairs), {} job interruptions, "
+               "{} jobs failed, {:.0f} GPU-h lost of {:.0f} used (goodput {}), {} spares used\n",
+               f.node_failures, f.automatic, f.manual, f.job_interruptions, f.jobs_failed, f.lost_gpu_hours,
+               f.used_gpu_hours, f.goodput ? fmt::format("{:.1f}%", 100 * *f.goodput) : std::string("-"),
+               f.spares_used);
+  }
   if (!summary.tenants.empty()) {
     // Who got the GPUs: share of all tenants' GPU-hours against entitlement, and waits before and
     // after the tenant's clusters were 90 % online.

@@ -51,11 +51,8 @@ nlohmann::ordered_json quantiles_json(const Quantiles& q) {
 
 nlohmann::ordered_json stats_json(const JobStats& s) {
   nlohmann::ordered_json j;
-  j["jobs"] = {{"submitted", s.submitted},
-               {"completed", s.completed},
-               {"running", s.running},
-               {"queued", s.queued},
-               {"rejected", s.rejected}};
+  j["jobs"] = {{"submitted", s.submitted}, {"completed", s.completed}, {"running", s.running},
+               {"queued", s.queued},       {"rejected", s.rejected},   {"failed", s.failed}};
   j["wait_s"] = quantiles_json(s.wait_s);
   j["wait_ramp_s"] = quantiles_json(s.wait_ramp_s);
   j["wait_steady_s"] = quantiles_json(s.wait_steady_s);
@@ -63,6 +60,7 @@ nlohmann::ordered_json stats_json(const JobStats& s) {
   j["bounded_slowdown"] = quantiles_json(s.bounded_slowdown);
   j["gpu_hours"] = s.gpu_hours;
   j["preemptions"] = s.preemptions;
+  j["interruptions"] = s.interruptions;
   j["lost_gpu_hours"] = s.lost_gpu_hours;
   j["utilisation"] = s.utilisation;
   j["makespan_s"] = s.makespan_s;
@@ -70,7 +68,7 @@ nlohmann::ordered_json stats_json(const JobStats& s) {
 }
 
 double held_gpu_seconds(const Job& j, Seconds end) {
-  // Runs a preemption ended (all before the end), then its current or last run.
+  // Runs a preemption or a failure ended (all before the end), then its current or last run.
   const double before = static_cast<double>(j.gpus) * j.held_s;
   if (j.state != JobState::kCompleted && j.state != JobState::kRunning) return before;
   const Seconds until = j.state == JobState::kCompleted ? std::min(j.end, end) : end;
@@ -126,6 +124,49 @@ FederationSummary federation_summary(const Scenario& sc, const FederationOutcome
   return f;
 }
 
+// Adds a cluster's failure books (and its jobs' GPU-hours) into a group.
+void add_failures(FailureGroup& g, const Scenario& sc, std::size_t cluster, const ClusterResult& c,
+                  const JobStats& stats, std::vector<double>& waits) {
+  const FailureCounts& f = *c.failures;
+  const auto& classes = sc.gpu_models[sc.clusters[cluster].gpu_model].failures.classes;
+  for (std::size_t k = 0; k < classes.size(); ++k) {
+    g.node_failures += f.by_class[k];
+    auto it =
+        std::find_if(g.by_class.begin(), g.by_class.end(), [&](const auto& p) { return p.first == classes[k].id; });
+    if (it == g.by_class.end()) g.by_class.emplace_back(classes[k].id, f.by_class[k]);
+    else it->second += f.by_class[k];
+  }
+  g.automatic += f.automatic;
+  g.manual += f.manual;
+  g.job_interruptions += f.interruptions;
+  g.jobs_failed += f.jobs_failed;
+  g.spares_used += f.spares_used;
+  waits.insert(waits.end(), f.repair_waits_s.begin(), f.repair_waits_s.end());
+  g.node_hours_up += f.up_node_s / 3600.0;
+  g.down_gpu_hours += f.down_gpu_s / 3600.0;
+  g.used_gpu_hours += stats.gpu_hours;
+  g.lost_gpu_hours += stats.lost_gpu_hours;
+  g.redone_gpu_hours += f.redone_gpu_s / 3600.0;
+  g.restart_gpu_hours += f.restart_gpu_s / 3600.0;
+  g.checkpoint_gpu_hours += f.checkpoint_gpu_s / 3600.0;
+  g.failed_job_gpu_hours += f.failed_job_gpu_s / 3600.0;
+}
+
+FailureGroup finish_failures(FailureGroup g, std::vector<double>& waits) {
+  g.repair_wait_s = quantiles(waits);
+  g.useful_gpu_hours = g.used_gpu_hours - g.lost_gpu_hours;
+  if (g.used_gpu_hours > 0) g.goodput = g.useful_gpu_hours / g.used_gpu_hours;
+  // Published rounded, as every float of the summary.
+  for (double* x : {&g.node_hours_up, &g.down_gpu_hours, &g.used_gpu_hours, &g.useful_gpu_hours, &g.lost_gpu_hours,
+                    &g.redone_gpu_hours, &g.restart_gpu_hours, &g.checkpoint_gpu_hours, &g.failed_job_gpu_hours})
+    *x = r6(*x);
+  if (g.goodput) g.goodput = r6(*g.goodput);
+  for (double* x :
+       {&g.repair_wait_s.mean, &g.repair_wait_s.p50, &g.repair_wait_s.p95, &g.repair_wait_s.p99, &g.repair_wait_s.max})
+    *x = r6(*x);
+  return g;
+}
+
 }  // namespace
 
 JobStats compute_job_stats(const std::vector<const Job*>& jobs, Seconds end, Seconds tau, double online_gpu_seconds,
@@ -141,7 +182,9 @@ JobStats compute_job_stats(const std::vector<const Job*>& jobs, Seconds end, Sec
       case JobState::kQueued: ++s.queued; break;
       case JobState::kRunning: ++s.running; break;
       case JobState::kCompleted: ++s.completed; break;
+      case JobState::kFailed: ++s.failed; break;
     }
+    s.interruptions += j->interruptions;
     // Preempted jobs: their preemptions, and the GPU-time that made no lasting progress.
     s.preemptions += j->preemptions;
     lost_gpu_seconds += static_cast<double>(j->gpus) * j->lost_s;
@@ -152,7 +195,7 @@ JobStats compute_job_stats(const std::vector<const Job*>& jobs, Seconds end, Sec
     (j->submit >= steady_from[j->cluster] ? steady : ramp).push_back(j->first_start - j->submit);
     if (j->state == JobState::kCompleted) {
       // Its run time: one run from start to end, or its work when preemptions split it into runs.
-      const Seconds run = j->preemptions == 0 ? j->end - j->start : j->runtime;
+      const Seconds run = j->restarts() == 0 ? j->end - j->start : j->runtime;
       const Seconds t = j->end - j->submit;
       turnaround.push_back(t);
       bsld.push_back(std::max(1.0, t / std::max(run, tau)));
@@ -240,6 +283,31 @@ Summary build_summary(const Scenario& sc, const RunResult& run) {
   }
   if (run.rollout) out.rollout = run.rollout->summary;
   if (run.federation) out.federation = federation_summary(sc, *run.federation);
+  bool any_failures = false;
+  for (const ClusterResult& c : run.clusters) any_failures = any_failures || c.failures.has_value();
+  if (any_failures) {
+    // From the unrounded job statistics, so that sums over clusters are not sums of rounded terms.
+    FailureSummary fs;
+    std::vector<double> national_waits;
+    std::vector<std::vector<double>> op_waits(sc.operators.size());
+    fs.operators.resize(sc.operators.size());
+    for (std::size_t o = 0; o < sc.operators.size(); ++o) fs.operators[o].id = sc.operators[o].id;
+    for (std::size_t c = 0; c < run.clusters.size(); ++c) {
+      if (!run.clusters[c].failures) continue;
+      const JobStats stats = compute_job_stats(by_cluster[c], end, tau, run.clusters[c].online_gpu_s, steady_from);
+      FailureGroup g;
+      g.id = sc.clusters[c].id;
+      std::vector<double> waits;
+      add_failures(g, sc, c, run.clusters[c], stats, waits);
+      add_failures(fs.operators[sc.clusters[c].op], sc, c, run.clusters[c], stats, op_waits[sc.clusters[c].op]);
+      add_failures(fs.national, sc, c, run.clusters[c], stats, national_waits);
+      fs.clusters.push_back(finish_failures(std::move(g), waits));
+    }
+    for (std::size_t o = 0; o < sc.operators.size(); ++o)
+      fs.operators[o] = finish_failures(std::move(fs.operators[o]), op_waits[o]);
+    fs.national = finish_failures(std::move(fs.national), national_waits);
+    out.failures = std::move(fs);
+  }
   if (!sc.tenants.empty()) {
     out.fairness.emplace();
     out.tenants = build_tenant_summaries(sc, run, steady_from, *out.fairness);
@@ -336,6 +404,37 @@ nlohmann::ordered_json to_json(const Summary& s) {
                     {"staging_s_p95", opt(f.staging_s_p95)},
                     {"staging_s_max", opt(f.staging_s_max)}};
     out["federation"] = std::move(j);
+  }
+  if (s.failures) {
+    const auto group = [](const FailureGroup& g) {
+      OJson j;
+      if (!g.id.empty()) j["id"] = g.id;
+      j["node_failures"] = g.node_failures;
+      auto& by = j["by_class"] = OJson::object();
+      for (const auto& [id, n] : g.by_class) by[id] = n;
+      j["recoveries"] = {{"automatic", g.automatic}, {"manual", g.manual}};
+      j["job_interruptions"] = g.job_interruptions;
+      j["jobs_failed"] = g.jobs_failed;
+      j["spares_used"] = g.spares_used;
+      j["repair_wait_s"] = detail::quantiles_json(g.repair_wait_s);
+      j["node_hours_up"] = g.node_hours_up;
+      j["down_gpu_hours"] = g.down_gpu_hours;
+      j["used_gpu_hours"] = g.used_gpu_hours;
+      j["useful_gpu_hours"] = g.useful_gpu_hours;
+      j["lost_gpu_hours"] = {{"total", g.lost_gpu_hours},
+                             {"redone_work", g.redone_gpu_hours},
+                             {"restart_overhead", g.restart_gpu_hours},
+                             {"checkpoint_writes", g.checkpoint_gpu_hours},
+                             {"failed_jobs", g.failed_job_gpu_hours}};
+      j["goodput"] = g.goodput ? OJson(*g.goodput) : OJson();
+      return j;
+    };
+    OJson f = group(s.failures->national);
+    auto& fops = f["operators"] = OJson::array();
+    for (const FailureGroup& g : s.failures->operators) fops.push_back(group(g));
+    auto& fcls = f["clusters"] = OJson::array();
+    for (const FailureGroup& g : s.failures->clusters) fcls.push_back(group(g));
+    out["failures"] = std::move(f);
   }
   if (s.rollout) out["rollout"] = to_json(*s.rollout, s.scenario.start_epoch_s);
   if (!s.outputs.empty()) {

@@ -184,13 +184,17 @@ std::vector<TenantSummary> build_tenant_summaries(const Scenario& sc, const RunR
     double waited = 0;
     std::array<double, kWaitReasons> by_reason{};
     for (const Job* j : jobs_of[t]) {
-      // Its first wait, under its wait reason (a job preempted and queued at the end has
-      // "preempted"); after preemptions, its time queued again, as preempted.
+      // Its first wait, under its wait reason (a job preempted or interrupted and queued at the
+      // end has "preempted" or "interrupted"); after restarts, its time queued again, as
+      // preempted and interrupted in proportion to how many runs each ended.
       double w = 0, again = 0;
-      if (j->state == JobState::kCompleted || j->state == JobState::kRunning) w = j->first_start - j->submit;
-      else if (j->state == JobState::kQueued) w = (j->preemptions > 0 ? j->first_start : end) - j->submit;
-      if (j->preemptions > 0)
-        again = std::max(0.0, (j->state == JobState::kQueued ? end : j->start) - j->first_start - j->held_s);
+      if (j->state == JobState::kCompleted || j->state == JobState::kRunning || j->state == JobState::kFailed)
+        w = j->first_start - j->submit;
+      else if (j->state == JobState::kQueued) w = (j->restarts() > 0 ? j->first_start : end) - j->submit;
+      if (j->restarts() > 0) {
+        const Seconds until = j->state == JobState::kQueued ? end : j->state == JobState::kFailed ? j->end : j->start;
+        again = std::max(0.0, until - j->first_start - j->held_s);
+      }
       // A federated job's first wait begins with the transfer of its input data (staging).
       const double staged = std::clamp(j->staging_s, 0.0, std::max(0.0, w));
       by_reason[static_cast<std::size_t>(WaitReason::kStaging)] += staged;
@@ -202,7 +206,11 @@ std::vector<TenantSummary> build_tenant_summaries(const Scenario& sc, const RunR
         GPUFLEET_CHECK(j->wait_reason != WaitReason::kNone, "a job that waited has a wait reason");
         by_reason[static_cast<std::size_t>(j->wait_reason)] += w - staged;
       }
-      by_reason[static_cast<std::size_t>(WaitReason::kPreempted)] += again;
+      if (again > 0) {
+        const double by_failure = static_cast<double>(j->interruptions) / j->restarts();
+        by_reason[static_cast<std::size_t>(WaitReason::kInterrupted)] += again * by_failure;
+        by_reason[static_cast<std::size_t>(WaitReason::kPreempted)] += again * (1 - by_failure);
+      }
       waited += std::max(0.0, w) + again;
     }
     ts.waited_s = r6(waited);

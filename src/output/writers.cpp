@@ -32,13 +32,14 @@ std::string jobs_csv(const Scenario& sc, const RunResult& run) {
     return a.index < b.index;
   });
   fmt::memory_buffer out;
-  fmt::format_to(std::back_inserter(out),
-                 "job_id,workload,cluster,submit_s,start_s,end_s,gpus,state,wait_s,runtime_s,requested_s,"
-                 "start_reason,reject_reason,tenant,wait_reason,preemptions,lost_gpu_s,home_cluster,staging_s\n");
+  fmt::format_to(
+      std::back_inserter(out),
+      "job_id,workload,cluster,submit_s,start_s,end_s,gpus,state,wait_s,runtime_s,requested_s,"
+      "start_reason,reject_reason,tenant,wait_reason,preemptions,interruptions,lost_gpu_s,home_cluster,staging_s\n");
   for (const Ref& r : refs) {
     const Job& j = run.clusters[r.cluster].jobs[r.index];
     const bool started = j.first_start >= 0;
-    const bool ended = j.state == JobState::kCompleted;
+    const bool ended = j.state == JobState::kCompleted || j.state == JobState::kFailed;
     fmt::format_to(std::back_inserter(out), "{},{},{},{:.3f},", j.id, sc.workloads[j.workload].id,
                    sc.clusters[j.cluster].id, j.submit);
     if (started) fmt::format_to(std::back_inserter(out), "{:.3f},", j.first_start);
@@ -55,8 +56,8 @@ std::string jobs_csv(const Scenario& sc, const RunResult& run) {
                                              : std::string_view(run.clusters[r.cluster].start_labels.at(j.start_label));
     const std::string_view tenant =
         j.tenant == kNoTenant ? std::string_view() : std::string_view(sc.tenants[j.tenant].id);
-    fmt::format_to(std::back_inserter(out), "{},{},{},{},{},{:.3f},{},{:.3f}\n", start_label,
-                   to_string(j.reject_reason), tenant, to_string(j.wait_reason), j.preemptions,
+    fmt::format_to(std::back_inserter(out), "{},{},{},{},{},{},{:.3f},{},{:.3f}\n", start_label,
+                   to_string(j.reject_reason), tenant, to_string(j.wait_reason), j.preemptions, j.interruptions,
                    static_cast<double>(j.gpus) * j.lost_s, sc.clusters[sc.workloads[j.workload].cluster].id,
                    j.staging_s);
   }
@@ -77,12 +78,15 @@ std::string timeseries_csv(const Scenario& sc, const RunResult& run) {
                    [](const Ref& a, const Ref& b) { return a.t != b.t ? a.t < b.t : a.cluster < b.cluster; });
   fmt::memory_buffer out;
   fmt::format_to(std::back_inserter(out),
-                 "t_s,date,cluster,online_gpus,busy_gpus,idle_gpus,queued_jobs,running_jobs\n");
+                 "t_s,date,cluster,online_gpus,busy_gpus,idle_gpus,queued_jobs,running_jobs,nodes_down,"
+                 "nodes_in_repair,spare_nodes\n");
   for (const Ref& r : refs) {
     const TimeseriesRow& row = run.clusters[r.cluster].timeseries[r.index];
-    fmt::format_to(std::back_inserter(out), "{:.3f},{},{},{},{},{},{},{}\n", row.t,
+    const std::uint64_t down_gpus = std::uint64_t{row.down_nodes} * sc.clusters[r.cluster].gpus_per_node;
+    fmt::format_to(std::back_inserter(out), "{:.3f},{},{},{},{},{},{},{},{},{},{}\n", row.t,
                    format_utc(static_cast<double>(sc.start_epoch_s) + row.t), sc.clusters[r.cluster].id,
-                   row.online_gpus, row.busy_gpus, row.online_gpus - row.busy_gpus, row.queued_jobs, row.running_jobs);
+                   row.online_gpus, row.busy_gpus, row.online_gpus - row.busy_gpus - down_gpus, row.queued_jobs,
+                   row.running_jobs, row.down_nodes, row.repairing_nodes, row.spare_nodes);
   }
   return fmt::to_string(out);
 }

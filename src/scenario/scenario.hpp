@@ -15,6 +15,7 @@
 #include "gpufleet/job.hpp"
 #include "gpufleet/policy.hpp"
 #include "gpufleet/quota.hpp"
+#include "scenario/failure_spec.hpp"
 #include "scenario/rollout_spec.hpp"
 #include "workload/workload_spec.hpp"
 
@@ -32,6 +33,7 @@ struct GpuModel {
   double idle_w = 0;          // GPU power when idle
   double host_overhead = 1;   // node IT power / GPU power (CPUs, NICs, fans, switches)
   std::string form = "hgx8";  // "hgx8" (8-GPU node) or "nvl72" (72-GPU rack)
+  FailureSpec failures;       // none by default
 };
 
 struct SchedulingSetup {
@@ -79,6 +81,8 @@ struct ClusterSpec {
   std::uint32_t online_nodes_at_start = 0;  // the rest arrive through the rollout
   SchedulingSetup scheduling;
   ClusterQuotas quotas;
+  RepairSpec repair;
+  std::vector<TracedFailure> failure_trace;  // in time order
   std::uint64_t gpus() const { return std::uint64_t{nodes} * gpus_per_node; }
 };
 

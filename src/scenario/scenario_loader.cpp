@@ -14,6 +14,7 @@
 #include "core/json_reader.hpp"
 #include "core/rng.hpp"
 #include "core/time_format.hpp"
+#include "scenario/failure_input.hpp"
 #include "scenario/ids.hpp"
 #include "scenario/tenant_input.hpp"
 #include "workload/swf_reader.hpp"
@@ -33,72 +34,6 @@ constexpr std::int64_t kMaxGpusPerNode = 1024;
 constexpr double kMaxHorizonDays = 1e12;  // keeps seconds exact in a double
 constexpr std::int64_t kMaxSyntheticJobs = std::int64_t{1} << 53;
 
-Distribution read_distribution(const Json& v, const std::string& pointer, const ReadContext& ctx, bool gpu_count) {
-  Distribution d;
-  ObjectReader r(v, pointer, ctx);
-  const std::vector<std::string> kinds =
-      gpu_count ? std::vector<std::string>{"fixed", "uniform", "discrete"}
-                : std::vector<std::string>{"fixed", "uniform", "exponential", "lognormal", "discrete"};
-  const std::string kind = r.choice("dist", kinds);
-  // GPU counts stay far below 2^32 so that they convert to integers exactly.
-  const NumberRange nonneg = gpu_count ? NumberRange::between(1, 1e9) : NumberRange::at_least(0);
-  auto integral = [&](double x, const std::string& key) {
-    if (gpu_count && x != std::floor(x))
-      ctx.error(r.member_pointer(key), fmt::format("expected a whole number of GPUs, found {}", x));
-  };
-  d.integer = gpu_count;
-  if (kind == "fixed") {
-    d.kind = Distribution::Kind::kFixed;
-    d.value = r.number("value", nonneg);
-    integral(d.value, "value");
-  } else if (kind == "uniform") {
-    d.kind = Distribution::Kind::kUniform;
-    d.min = r.number("min", nonneg);
-    d.max = r.number("max", nonneg);
-    integral(d.min, "min");
-    integral(d.max, "max");
-    if (d.max < d.min)
-      ctx.error(r.member_pointer("max"), fmt::format("expected max >= min ({}), found {}", d.min, d.max));
-  } else if (kind == "exponential") {
-    d.kind = Distribution::Kind::kExponential;
-    d.mean = r.number("mean", NumberRange::above(0));
-  } else if (kind == "lognormal") {
-    d.kind = Distribution::Kind::kLognormal;
-    d.median = r.number("median", NumberRange::above(0));
-    d.sigma = r.number("sigma", NumberRange::between(0, 10));
-  } else if (kind == "discrete") {
-    d.kind = Distribution::Kind::kDiscrete;
-    const Json* values = r.array("values", true);
-    const Json* weights = r.array("weights", true);
-    if (values) {
-      for (std::size_t i = 0; i < values->size(); ++i) {
-        auto x = detail::read_number((*values)[i], detail::pointer_append(r.member_pointer("values"), i), ctx, nonneg);
-        if (x && gpu_count && *x != std::floor(*x))
-          ctx.error(detail::pointer_append(r.member_pointer("values"), i),
-                    fmt::format("expected a whole number of GPUs, found {}", *x));
-        d.values.push_back(x.value_or(1));
-      }
-      if (values->empty()) ctx.error(r.member_pointer("values"), "expected at least one value, found an empty array");
-    }
-    if (weights) {
-      double total = 0;
-      for (std::size_t i = 0; i < weights->size(); ++i) {
-        auto w = detail::read_number((*weights)[i], detail::pointer_append(r.member_pointer("weights"), i), ctx,
-                                     NumberRange::at_least(0));
-        total += w.value_or(0);
-        d.cumulative.push_back(total);
-      }
-      if (values && weights->size() != values->size())
-        ctx.error(r.member_pointer("weights"),
-                  fmt::format("expected {} weights (one per value), found {}", values->size(), weights->size()));
-      else if (!weights->empty() && !(total > 0))
-        ctx.error(r.member_pointer("weights"), "expected weights with a positive sum, found all zero");
-    }
-  }
-  r.finish();
-  return d;
-}
-
 struct Loader {
   const LoadOptions& options;
   const PolicyRegistry& registry;
@@ -109,8 +44,10 @@ struct Loader {
   std::int64_t start_epoch_ = 0;
   std::uint64_t trace_records_ = 0;  // job lines read from every trace so far (against max_jobs)
   // Filled while reading, for the sections that refer back to what was read before them.
-  SchedulingSetup scheduling_defaults_;                   // /scheduling
-  std::map<std::string, std::uint32_t> model_index_;      // GPU model id -> index into Scenario::gpu_models
+  SchedulingSetup scheduling_defaults_;               // /scheduling
+  std::map<std::string, std::uint32_t> model_index_;  // GPU model id -> index into Scenario::gpu_models
+  std::map<std::string, std::vector<FailureClassSpec>> failure_classes_;  // GPU model id -> its failure classes
+  bool horizon_given_ = false;
   std::map<std::string, std::uint32_t> cluster_index_;    // cluster id -> index into Scenario::clusters
   std::map<std::string, std::uint32_t> supplier_index_;   // HBM supplier id -> index into RolloutSpec::suppliers
   std::map<std::string, std::uint32_t> order_index_;      // order id -> index into RolloutSpec::orders
@@ -181,12 +118,19 @@ struct Loader {
                   fmt::format("expected a UTC date \"YYYY-MM-DD\" or \"YYYY-MM-DDTHH:MM:SSZ\", found \"{}\"", start));
     }
     if (auto h = top.opt_number("horizon_days", NumberRange{0, kMaxHorizonDays, true})) sc.horizon_s = *h * 86400.0;
+    horizon_given_ = sc.horizon_s.has_value();
   }
 
   void read_gpu_models(ObjectReader& top, Scenario& sc) {
     const Json* models = top.array("gpu_models", true);
     if (!models) return;
-    for (std::size_t i = 0; i < models->size(); ++i) sc.gpu_models.push_back(read_gpu_model((*models)[i], i));
+    for (std::size_t i = 0; i < models->size(); ++i) {
+      sc.gpu_models.push_back(read_gpu_model((*models)[i], i));
+      // Nodes fail for ever: a run with failures needs an end.
+      if (sc.gpu_models.back().failures.enabled() && !sc.horizon_s)
+        ctx.error(detail::pointer_append(detail::pointer_append("/gpu_models", i), "failures"),
+                  "expected \"horizon_days\" in a scenario with failures (nodes fail until the run ends)");
+    }
     if (models->empty()) ctx.error("/gpu_models", "expected at least one GPU model, found an empty array");
   }
 
@@ -203,6 +147,10 @@ struct Loader {
     g.idle_w = m.number_or("idle_w", 0, NumberRange::between(0, 100'000));
     g.host_overhead = m.number_or("host_overhead", 1, NumberRange::between(1, 10));
     g.form = m.choice("form", {"hgx8", "nvl72"}, std::string("hgx8"));
+    if (const Json* f = m.object("failures", false))
+      g.failures = detail::read_failures(*f, m.member_pointer("failures"), ctx);
+    else g.failures.classes = detail::llama3_failure_classes();  // for a cluster's failure_trace
+    failure_classes_[g.id] = g.failures.classes;
     if (g.idle_w > g.tdp_w)
       ctx.error(m.member_pointer("idle_w"), fmt::format("expected idle_w <= tdp_w ({}), found {}", g.tdp_w, g.idle_w));
     m.finish();
@@ -301,6 +249,15 @@ struct Loader {
     else cl.scheduling = scheduling_defaults_;
     if (const Json* q = c.object("quotas", false))
       cl.quotas = detail::read_cluster_quotas(*q, c.member_pointer("quotas"), ctx, tenant_index_, cl.gpus());
+    if (const Json* r = c.object("repair", false)) cl.repair = detail::read_repair(*r, c.member_pointer("repair"), ctx);
+    if (const Json* ft = c.raw("failure_trace")) {
+      // Its classes are its model's (the Llama 3 classes if the model gives no failures).
+      const std::vector<FailureClassSpec> classes =
+          failure_classes_.count(model) ? failure_classes_.at(model) : detail::llama3_failure_classes();
+      cl.failure_trace = detail::read_failure_trace(*ft, c.member_pointer("failure_trace"), ctx, classes, cl.nodes);
+      if (!cl.failure_trace.empty() && !horizon_given_)
+        ctx.error(c.member_pointer("failure_trace"), "expected \"horizon_days\" in a scenario with failures");
+    }
     c.finish();
     if (!cl.id.empty() && !cluster_index_.emplace(cl.id, index).second)
       ctx.error(c.member_pointer("id"), fmt::format("expected a unique cluster id, found \"{}\" again", cl.id));
@@ -408,11 +365,25 @@ struct Loader {
     detail::apply_tenant_map(tenant_map, ctx, spec);
     spec.federated = w.boolean_or("federated", false);
     if (const Json* in = w.raw("input_gb"))
-      spec.input_gb = read_distribution(*in, w.member_pointer("input_gb"), ctx, /*gpu_count=*/false);
+      spec.input_gb = detail::read_distribution(*in, w.member_pointer("input_gb"), ctx, /*gpu_count=*/false);
     if (const Json* cp = w.object("checkpoint", false)) {
       ObjectReader r(*cp, w.member_pointer("checkpoint"), ctx);
-      spec.checkpoint_interval_s = r.number_or("interval_s", 0, NumberRange::above(0));
+      if (const Json* iv = r.raw("interval_s"); iv && iv->is_string()) {
+        if (iv->get<std::string>() == "young_daly") spec.checkpoint_young_daly = true;
+        else
+          ctx.error(r.member_pointer("interval_s"),
+                    fmt::format("expected seconds (a number above 0) or \"young_daly\", found \"{}\"",
+                                iv->get<std::string>()));
+      } else {
+        spec.checkpoint_interval_s = r.number_or("interval_s", 0, NumberRange::above(0));
+      }
       spec.restart_overhead_s = r.number_or("restart_overhead_s", 0, NumberRange::at_least(0));
+      spec.checkpoint_write_s = r.number_or("write_s", 0, NumberRange::at_least(0));
+      if (spec.checkpoint_young_daly && !(spec.checkpoint_write_s > 0))
+        ctx.error(r.member_pointer("write_s"), "expected a write time above 0 with interval_s \"young_daly\"");
+      if (const auto m = r.opt_integer("max_retries", 0, 1'000'000'000))
+        spec.max_retries = static_cast<std::uint32_t>(*m);
+      spec.requeue_front = r.choice("requeue", {"front", "queue_order"}, std::string("front")) == "front";
       r.finish();
     }
     w.finish();
@@ -825,9 +796,10 @@ struct Loader {
     }
     spec.start_s = w.number_or("start_s", 0, NumberRange::at_least(0));
     if (auto c = w.opt_integer("count", 1, kMaxSyntheticJobs)) spec.count = static_cast<std::uint64_t>(*c);
-    if (const Json* g = w.object("gpus", true)) spec.gpus = read_distribution(*g, w.member_pointer("gpus"), ctx, true);
+    if (const Json* g = w.object("gpus", true))
+      spec.gpus = detail::read_distribution(*g, w.member_pointer("gpus"), ctx, true);
     if (const Json* d = w.object("duration_s", true))
-      spec.duration_s = read_distribution(*d, w.member_pointer("duration_s"), ctx, false);
+      spec.duration_s = detail::read_distribution(*d, w.member_pointer("duration_s"), ctx, false);
     spec.walltime_factor = w.number_or("walltime_factor", 1, NumberRange{1, 1000, false});
   }
 

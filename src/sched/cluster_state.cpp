@@ -18,7 +18,8 @@ ClusterState::ClusterState(NodePool pool, StateSetup setup)
       by_tenant_(setup.by_tenant),
       by_tenant_queues_(setup.by_tenant ? setup.tenants : 0),
       tenant_rank_(setup.by_tenant ? setup.tenants : 0, 0.0),
-      restart_overhead_(std::move(setup.restart_overhead)) {
+      run_costs_(std::move(setup.run_costs)),
+      node_failure_rate_per_s_(setup.node_failure_rate_per_s) {
   GPUFLEET_CHECK(half_life_ >= 0, "a usage half-life is >= 0");
 }
 
@@ -38,6 +39,39 @@ void ClusterState::move_entry(const QueueEntry& from, const QueueKey& to) {
     refresh_head(quota_slot(j));
   }
   if (by_tenant_) move_in(by_tenant_queues_[j.tenant]);
+}
+
+Seconds ClusterState::checkpoint_interval(const Job& j) const {
+  if (j.workload >= run_costs_.size()) return 0;
+  const RunCosts& c = run_costs_[j.workload];
+  if (!c.young_daly) return c.interval;
+  if (node_failure_rate_per_s_ <= 0) return 0;  // nodes never fail: no checkpoint is worth its write
+  // Young (1974), Daly (2006): tau = sqrt(2 delta M), M = the job's expected time between failures.
+  const double nodes = std::ceil(static_cast<double>(j.gpus) / pool_.gpus_per_node());
+  const double m = 1.0 / (node_failure_rate_per_s_ * std::max(1.0, nodes));
+  return std::sqrt(2.0 * c.write * m);
+}
+
+Seconds ClusterState::write_time(const Job& j, Seconds work) const {
+  const Seconds tau = checkpoint_interval(j), delta = checkpoint_write(j);
+  if (tau <= 0 || delta <= 0 || work <= 0) return 0;
+  return (std::ceil(work / tau) - 1) * delta;  // a write after each full interval but the last
+}
+
+ClusterState::RunSplit ClusterState::split_run(const Job& j, Seconds now) const {
+  const Seconds elapsed = std::max(0.0, now - j.start);
+  RunSplit out;
+  out.restart = std::min(run_overhead(j), elapsed);
+  const Seconds busy = elapsed - out.restart;  // after the restart overhead
+  const Seconds tau = checkpoint_interval(j), delta = checkpoint_write(j);
+  if (tau <= 0 || busy <= 0) return out;
+  const Seconds left = j.runtime - (j.held_s - j.lost_s);
+  const double writes = std::max(0.0, std::ceil(left / tau) - 1);       // in this run
+  const double k = std::min(std::floor(busy / (tau + delta)), writes);  // segments written
+  out.saved = k * tau;
+  out.writes = k * delta;
+  if (k < writes) out.writes += std::clamp(busy - k * (tau + delta) - tau, 0.0, delta);  // a write under way
+  return out;
 }
 
 void ClusterState::refresh_head(std::uint32_t slot) {
@@ -226,7 +260,7 @@ void ClusterState::begin_pass(WaitReason everyone) {
 
 void ClusterState::note_wait(std::uint32_t job, WaitReason reason) {
   Job& j = jobs_[job];
-  if (j.preemptions > 0) return;  // it keeps the reason of its first wait; it now waits as preempted
+  if (j.restarts() > 0) return;  // it keeps the reason of its first wait; it now waits to run again
   j.wait_reason = reason;
   j.wait_pass = pass_;
 }

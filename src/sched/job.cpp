@@ -9,6 +9,7 @@ std::string_view to_string(JobState s) {
     case JobState::kRunning: return "running";
     case JobState::kCompleted: return "completed";
     case JobState::kRejected: return "rejected";
+    case JobState::kFailed: return "failed";
   }
   return "?";
 }
@@ -48,6 +49,7 @@ std::string_view to_string(WaitReason r) {
     case WaitReason::kQuota: return "quota";
     case WaitReason::kCohort: return "cohort_exhausted";
     case WaitReason::kPreempted: return "preempted";
+    case WaitReason::kInterrupted: return "interrupted";
     case WaitReason::kStaging: return "staging";
   }
   return "?";

@@ -60,6 +60,24 @@ void NodePool::bring_online(std::uint32_t count) {
   }
 }
 
+void NodePool::take_down(std::uint32_t node) {
+  GPUFLEET_CHECK(node < online_ && !is_down(node), "a node that goes down is online and up");
+  GPUFLEET_CHECK(free_[node] == gpus_per_node_, "a node goes down with no job on it (its jobs were taken off)");
+  if (down_.empty()) down_.assign(free_.size(), false);
+  move_node(node, 0);
+  free_total_ -= gpus_per_node_;
+  down_[node] = true;
+  ++down_count_;
+}
+
+void NodePool::bring_up(std::uint32_t node) {
+  GPUFLEET_CHECK(node < online_ && is_down(node) && free_[node] == 0, "a node that comes back up was down");
+  move_node(node, gpus_per_node_);
+  free_total_ += gpus_per_node_;
+  down_[node] = false;
+  --down_count_;
+}
+
 NodePool::NodePool(const std::vector<std::uint32_t>& free_per_node, std::uint32_t gpus_per_node,
                    std::uint32_t rack_nodes)
     : gpus_per_node_(gpus_per_node),
@@ -123,7 +141,8 @@ void NodePool::allocate(const std::vector<NodeSlice>& slices) {
 
 void NodePool::release(const std::vector<NodeSlice>& slices) {
   for (const auto& s : slices) {
-    GPUFLEET_CHECK(s.node < free_.size() && free_[s.node] + s.gpus <= gpus_per_node_, "released GPUs were allocated");
+    GPUFLEET_CHECK(s.node < free_.size() && free_[s.node] + s.gpus <= gpus_per_node_ && !is_down(s.node),
+                   "released GPUs were allocated (and their node is up)");
     move_node(s.node, free_[s.node] + s.gpus);
     free_total_ += s.gpus;
   }

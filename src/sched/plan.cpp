@@ -38,8 +38,8 @@ void Plan::start(const QueueEntry& entry, const Placement& placement, StartReaso
                  "a job starts only when its tenant's quota and cohort admit it (QuotaBook::check)");
   const std::uint8_t label = state_.intern_start_label(reason);  // checks the label, before anything changes
   // Why it waited: what held it at the last pass before this one (none if it did not wait). A job
-  // that runs again after a preemption keeps its first wait's reason and first start.
-  if (job.preemptions == 0) {
+  // that runs again after a preemption or a failure keeps its first wait's reason and first start.
+  if (job.restarts() == 0) {
     // A federated job that starts at the instant its data arrived waited for nothing but the data
     // (staging_s was computed as that instant less its submit time, so the test is exact).
     const bool just_staged = job.staging_s > 0 && now_ - job.submit == job.staging_s;

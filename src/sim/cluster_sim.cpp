@@ -12,10 +12,18 @@ namespace {
 
 constexpr std::uint32_t kNoJob = 0xFFFFFFFFu;
 
-std::vector<Seconds> restart_overheads(const Scenario& sc) {
-  std::vector<Seconds> out;
-  for (const WorkloadSpec& w : sc.workloads) out.push_back(w.restart_overhead_s);
+std::vector<RunCosts> run_costs(const Scenario& sc) {
+  std::vector<RunCosts> out;
+  for (const WorkloadSpec& w : sc.workloads)
+    out.push_back(
+        RunCosts{w.checkpoint_interval_s, w.checkpoint_write_s, w.restart_overhead_s, w.checkpoint_young_daly});
   return out;
+}
+
+// Each node's failure rate, per second of up time (0: the model does not fail).
+double node_failure_rate(const Scenario& sc, std::uint32_t cluster) {
+  const ClusterSpec& c = sc.clusters[cluster];
+  return sc.gpu_models[c.gpu_model].failures.rate_per_gpu_hour * c.gpus_per_node / 3600.0;
 }
 
 }  // namespace
@@ -33,9 +41,11 @@ ClusterSim::ClusterSim(const Scenario& scenario, std::uint32_t cluster_index)
                      scenario.clusters[cluster_index].quotas.queueing,
                      scenario.clusters[cluster_index].scheduling.queue->usage_half_life(),
                      scenario.clusters[cluster_index].scheduling.queue->keying() == QueueOrder::Keying::kByTenant,
-                     static_cast<std::uint32_t>(scenario.tenants.size()), restart_overheads(scenario)}),
+                     static_cast<std::uint32_t>(scenario.tenants.size()), run_costs(scenario),
+                     node_failure_rate(scenario, cluster_index)}),
       empty_pool_(scenario.clusters[cluster_index].nodes, scenario.clusters[cluster_index].gpus_per_node,
                   scenario.clusters[cluster_index].rack_nodes) {
+  cluster_ = cluster_index;
   for (const TenantSpec& t : scenario.tenants) tenant_weights_.push_back(t.weight);
   if (preemption_.enabled()) running_of_slot_.resize(state_.quotas().slots());
   for (std::uint32_t w = 0; w < scenario.workloads.size(); ++w) {
@@ -49,6 +59,25 @@ ClusterSim::ClusterSim(const Scenario& scenario, std::uint32_t cluster_index)
     if (scenario.workloads[w].thinned()) thinning_.back().emplace(scenario.workloads[w], scenario.seed);
     pull_arrival(static_cast<std::uint32_t>(sources_.size() - 1));
   }
+  const ClusterSpec& spec = scenario.clusters[cluster_index];
+  if (const FailureSpec& f = scenario.gpu_models[spec.gpu_model].failures; f.enabled() || !spec.failure_trace.empty()) {
+    failure_ = &f;
+    repair_ = spec.repair;
+    spares_ = repair_.spare_nodes;
+    node_mean_ttf_s_ = f.enabled() ? 1.0 / node_failure_rate(scenario, cluster_index) : 0.0;
+    node_epoch_.assign(spec.nodes, 0);
+    node_state_.assign(spec.nodes, NodeState::kUp);
+    on_node_.resize(spec.nodes);
+    own_ticket_.assign(spec.nodes, kNoJob);
+    // Streams of their own: failures never move a workload's draws.
+    ttf_rng_.emplace(scenario.seed, "failures/" + spec.id + "/time");
+    class_rng_.emplace(scenario.seed, "failures/" + spec.id + "/class");
+    repair_rng_.emplace(scenario.seed, "failures/" + spec.id + "/repair");
+    failures_.by_class.assign(f.classes.size(), 0);
+    for (std::uint32_t n = 0; n < state_.pool().online_nodes(); ++n) schedule_failure(n, 0.0);
+    for (std::uint32_t i = 0; i < spec.failure_trace.size(); ++i)
+      push(spec.failure_trace[i].at_s, Kind::kFailure, spec.failure_trace[i].node, kTraced | i);
+  }
   push(0.0, Kind::kSample, 0);
   note_online(0.0);
 }
@@ -61,7 +90,7 @@ void ClusterSim::note_online(Seconds t) {
 }
 
 void ClusterSim::push(Seconds t, Kind kind, std::uint32_t ref, std::uint32_t run) {
-  events_queue_.push(Event{t, (static_cast<std::uint64_t>(kind) << 62) | seq_++, ref, run});
+  events_queue_.push(Event{t, (static_cast<std::uint64_t>(kind) << 61) | seq_++, ref, run});
   if (kind != Kind::kSample) ++non_sample_events_;
 }
 
@@ -138,10 +167,14 @@ void ClusterSim::admit(Job job, Seconds now) {
 
 // A job joins its queue at `now`: on arrival, or again after a preemption (with the key its queue
 // order gives it then; fcfs: its submit time, so it goes back ahead of later arrivals).
-void ClusterSim::enqueue(std::uint32_t index, Seconds now) {
+void ClusterSim::enqueue(std::uint32_t index, Seconds now, bool front) {
   const Job& job = state_.job(index);
   QueueKey key = policies_.queue->key(job, QueueContext{now, state_, tenant_weights_});
-  if (policies_.queue->keying() == QueueOrder::Keying::kByTenant) key = {state_.tenant_rank(job.tenant), key.primary};
+  // The front: ahead of every job the queue order placed (among such jobs, by the order's key).
+  // An order that recomputes keys at every pass (Keying::kEveryPass) places it again then.
+  if (front) key = {-std::numeric_limits<double>::infinity(), key.primary};
+  if (policies_.queue->keying() == QueueOrder::Keying::kByTenant)
+    key = {state_.tenant_rank(job.tenant), front ? -std::numeric_limits<double>::infinity() : key.primary};
   state_.enqueue(index, key);
 }
 
@@ -222,16 +255,22 @@ void ClusterSim::complete(std::uint32_t index, Seconds t) {
   Job& job = state_.job(index);
   GPUFLEET_CHECK(job.state == JobState::kRunning, "only a running job completes");
   job.end = t;
+  if (failure_) off_nodes(index);
   state_.remove_running(index, t);
   state_.pool().release(job.alloc);
   std::vector<NodeSlice>().swap(job.alloc);
   job.state = JobState::kCompleted;
-  if (job.preemptions > 0) {
-    job.lost_s += state_.run_overhead(job);  // its last run began with a restart overhead
+  const Seconds left = job.runtime - (job.held_s - job.lost_s);
+  const Seconds restart = state_.run_overhead(job), writes = state_.write_time(job, left);
+  if (restart > 0 || writes > 0 || job.restarts() > 0) {
+    // Its last run began with a restart overhead and wrote checkpoints on the way.
+    job.lost_s += restart + writes;
+    failures_.restart_gpu_s += job.gpus * restart;
+    failures_.checkpoint_gpu_s += job.gpus * writes;
     // Its runs held the GPUs for the work once plus what was lost.
     const double held = job.held_s + (job.end - job.start), want = job.runtime + job.lost_s;
     GPUFLEET_CHECK(std::abs(held - want) <= 1e-9 * std::max(1.0, want),
-                   "a preempted job's runs held its GPUs for its work plus the work it lost");
+                   "a restarted or checkpointing job's runs held its GPUs for its work plus what it lost");
   }
   if (!running_of_slot_.empty()) running_of_slot_[state_.quotas().slot(job.tenant)].erase(index);
 }
@@ -283,7 +322,8 @@ std::size_t ClusterSim::schedule(Seconds now) {
 void ClusterSim::commit(const StartDecision& d, Seconds now) {
   state_.dequeue(d.entry);
   const Job& job = state_.job(d.entry.job);
-  push(now + state_.run_length(job), Kind::kCompletion, d.entry.job, job.preemptions);
+  push(now + state_.run_length(job), Kind::kCompletion, d.entry.job, job.restarts());
+  if (failure_) place_on_nodes(d.entry.job);
   if (!running_of_slot_.empty()) running_of_slot_[state_.quotas().slot(job.tenant)].insert(d.entry.job);
   if (observer_) observer_->on_start(now, job, d.reason.label);
 }
@@ -408,34 +448,187 @@ void ClusterSim::restore(std::uint32_t index) {
   state_.add_running(index);
 }
 
-void ClusterSim::requeue_preempted(std::uint32_t index, Seconds now) {
+void ClusterSim::end_run(std::uint32_t index, Seconds now) {
   Job& job = state_.job(index);
-  const WorkloadSpec& w = scenario_.workloads[job.workload];
+  const ClusterState::RunSplit split = state_.split_run(job, now);
   const Seconds elapsed = now - job.start;
-  const Seconds done = job.held_s - job.lost_s;
-  const Seconds progress = std::clamp(elapsed - state_.run_overhead(job), 0.0, job.runtime - done);
-  const Seconds tau = w.checkpoint_interval_s;
-  const Seconds saved = tau > 0 ? std::floor(progress / tau) * tau : 0.0;
+  const Seconds lost = elapsed - split.saved;  // the restart, the writes and the work since the last checkpoint
+  failures_.restart_gpu_s += job.gpus * split.restart;
+  failures_.checkpoint_gpu_s += job.gpus * split.writes;
+  failures_.redone_gpu_s += job.gpus * (lost - split.restart - split.writes);
   preempted_runs_.push_back(PreemptedRun{index, job.start, now});
   job.held_s += elapsed;
-  job.lost_s += elapsed - saved;
-  ++job.preemptions;
+  job.lost_s += lost;
+  if (failure_) off_nodes(index);
   std::vector<NodeSlice>().swap(job.alloc);
+  if (!running_of_slot_.empty()) running_of_slot_[state_.quotas().slot(job.tenant)].erase(index);
+}
+
+void ClusterSim::requeue_preempted(std::uint32_t index, Seconds now) {
+  end_run(index, now);
+  Job& job = state_.job(index);
+  ++job.preemptions;
   job.state = JobState::kQueued;
-  running_of_slot_[state_.quotas().slot(job.tenant)].erase(index);
   enqueue(index, now);
+}
+
+// A failure on one of the job's nodes ends its run: it keeps its checkpointed work and is queued
+// again (at the front of its queue unless its workload says otherwise), or fails when it has
+// been interrupted more often than its workload's max_retries.
+void ClusterSim::interrupt(std::uint32_t index, Seconds now) {
+  Job& job = state_.job(index);
+  GPUFLEET_CHECK(job.state == JobState::kRunning, "only a running job is interrupted");
+  state_.remove_running(index, now);
+  state_.pool().release(job.alloc);
+  end_run(index, now);
+  ++job.interruptions;
+  ++failures_.interruptions;
+  const WorkloadSpec& w = scenario_.workloads[job.workload];
+  if (w.max_retries && job.interruptions > *w.max_retries) {
+    // Its work is lost: none of it led to a result.
+    failures_.failed_job_gpu_s += job.gpus * (job.held_s - job.lost_s);
+    job.lost_s = job.held_s;
+    job.state = JobState::kFailed;
+    job.end = now;
+    ++failures_.jobs_failed;
+  } else {
+    job.state = JobState::kQueued;
+    enqueue(index, now, w.requeue_front);
+  }
+  if (observer_) observer_->on_interrupt(now, job);
+}
+
+void ClusterSim::place_on_nodes(std::uint32_t index) {
+  for (const NodeSlice& s : state_.job(index).alloc) on_node_[s.node].push_back(index);
+}
+
+void ClusterSim::off_nodes(std::uint32_t index) {
+  for (const NodeSlice& s : state_.job(index).alloc) {
+    auto& jobs = on_node_[s.node];
+    const auto it = std::find(jobs.begin(), jobs.end(), index);
+    GPUFLEET_CHECK(it != jobs.end(), "a running job is listed on each of its nodes");
+    jobs.erase(it);  // keeps the others in start order (at most one per GPU of the node)
+  }
+}
+
+void ClusterSim::schedule_failure(std::uint32_t node, Seconds now) {
+  if (!failure_->enabled()) return;  // only traced failures
+  // Weibull(shape k) with the model's mean time to failure: scale * E^(1/k), E ~ Exp(1).
+  const double e = -std::log(ttf_rng_->uniform01_open_low());
+  const double k = failure_->weibull_shape;
+  const double ttf = k == 1 ? node_mean_ttf_s_ * e : node_mean_ttf_s_ / std::tgamma(1 + 1 / k) * std::pow(e, 1 / k);
+  push(now + ttf, Kind::kFailure, node, node_epoch_[node]);
+}
+
+void ClusterSim::fail_node(std::uint32_t node, std::uint32_t run, Seconds now) {
+  const TracedFailure* traced = (run & kTraced) ? &scenario_.clusters[cluster_].failure_trace[run & ~kTraced] : nullptr;
+  // A drawn failure of a node that has failed since its clock was set is stale; a traced failure
+  // of a node that is not up (not yet online, or down) is skipped.
+  if (!traced && run != node_epoch_[node]) return;
+  if (traced && (node >= state_.pool().online_nodes() || node_state_[node] != NodeState::kUp)) return;
+  GPUFLEET_CHECK(node_state_[node] == NodeState::kUp && !state_.pool().is_down(node), "a node that fails is up");
+  ++node_epoch_[node];
+  const std::vector<FailureClassSpec>& classes = failure_->classes;
+  std::size_t c = 0;
+  if (traced) {
+    c = traced->cls;
+  } else {
+    const double u = class_rng_->uniform01();
+    for (double cum = classes[0].share; c + 1 < classes.size() && u >= cum; cum += classes[++c].share) {}
+  }
+  ++failures_.by_class[c];
+  if (observer_) observer_->on_node_failure(now, node, classes[c].id);
+  const std::vector<std::uint32_t> hit = on_node_[node];  // interrupt() edits the list
+  for (std::uint32_t j : hit) interrupt(j, now);
+  state_.pool().take_down(node);
+  // The failed node recovers by itself (a reboot) or by a technician's repair; meanwhile a ready
+  // spare takes its place, else the place waits for it (or for the first spare that is ready).
+  const FailureClassSpec& cls = classes[c];
+  const bool automatic = traced ? traced->automatic : repair_rng_->uniform01() < cls.auto_share;
+  const Seconds duration = traced ? traced->duration_s : (automatic ? cls.auto_s : cls.manual_s).sample(*repair_rng_);
+  const auto ticket = static_cast<std::uint32_t>(tickets_.size());
+  tickets_.push_back(Ticket{node, duration, now, automatic});
+  ++repairing_;
+  if (automatic) {
+    ++failures_.automatic;
+    push(now + duration, Kind::kRepairDone, ticket);
+  } else {
+    ++failures_.manual;
+    repair_queue_.push_back(ticket);
+  }
+  if (spares_ > 0) {
+    give_spare(node, now);
+  } else {
+    node_state_[node] = NodeState::kAwaitingRepair;
+    own_ticket_[node] = ticket;
+    waiting_.push_back(node);
+  }
+  start_repairs(now);
+}
+
+void ClusterSim::give_spare(std::uint32_t node, Seconds now) {
+  --spares_;
+  ++failures_.spares_used;
+  node_state_[node] = NodeState::kSwapping;
+  own_ticket_[node] = kNoJob;  // its own node, once recovered, refills the spare pool
+  push(now + repair_.swap_s, Kind::kNodeUp, node);
+}
+
+void ClusterSim::start_repairs(Seconds now) {
+  while (!repair_queue_.empty() && (!repair_.technicians || technicians_busy_ < *repair_.technicians)) {
+    const std::uint32_t ticket = repair_queue_.front();
+    repair_queue_.pop_front();
+    ++technicians_busy_;
+    failures_.repair_waits_s.push_back(now - tickets_[ticket].queued_at);
+    push(now + tickets_[ticket].duration, Kind::kRepairDone, ticket);
+  }
+}
+
+void ClusterSim::repair_done(std::uint32_t ticket, Seconds now) {
+  if (!tickets_[ticket].automatic) --technicians_busy_;
+  --repairing_;
+  const std::uint32_t node = tickets_[ticket].node;
+  if (node_state_[node] == NodeState::kAwaitingRepair && own_ticket_[node] == ticket) {
+    waiting_.erase(std::find(waiting_.begin(), waiting_.end(), node));
+    own_ticket_[node] = kNoJob;
+    node_up(node, now);  // back in its place
+  } else {
+    ++spares_;  // a recovered node refills the pool, and goes at once to the place waiting longest
+    if (!waiting_.empty()) {
+      const std::uint32_t first = waiting_.front();
+      waiting_.pop_front();
+      give_spare(first, now);
+    }
+  }
+  start_repairs(now);
+}
+
+void ClusterSim::node_up(std::uint32_t node, Seconds now) {
+  GPUFLEET_CHECK(node_state_[node] != NodeState::kUp, "a node that comes back up was down");
+  state_.pool().bring_up(node);
+  node_state_[node] = NodeState::kUp;
+  schedule_failure(node, now);
 }
 
 void ClusterSim::sample(Seconds t) {
   const NodePool& pool = state_.pool();
-  const TimeseriesRow row{t, pool.capacity_gpus(), pool.capacity_gpus() - pool.free_gpus(), state_.queue().size(),
-                          state_.running_count()};
+  const TimeseriesRow row{t,
+                          pool.capacity_gpus(),
+                          pool.up_gpus() - pool.free_gpus(),
+                          state_.queue().size(),
+                          state_.running_count(),
+                          pool.down_nodes(),
+                          repairing_,
+                          spares_};
   // A later visit to the same instant (nodes coming online) replaces its sample.
   if (!samples_.empty() && samples_.back().t == t) samples_.back() = row;
   else samples_.push_back(row);
 }
 
 void ClusterSim::integrate_to(Seconds t) {
+  const NodePool& pool = state_.pool();
+  failures_.down_gpu_s += static_cast<double>(pool.capacity_gpus() - pool.up_gpus()) * (t - integrated_to_);
+  failures_.up_node_s += static_cast<double>(pool.online_nodes() - pool.down_nodes()) * (t - integrated_to_);
   busy_gpu_s_ += busy_now() * (t - integrated_to_);
   online_gpu_s_ += static_cast<double>(state_.pool().capacity_gpus()) * (t - integrated_to_);
   integrated_to_ = t;
@@ -474,10 +667,20 @@ void ClusterSim::advance_to(Seconds t) {
       --non_sample_events_;
       any = true;
       if (e.kind() == Kind::kCompletion) {
-        // A preempted run's completion is stale: the job is queued, or in a later run.
-        if (state_.job(e.ref).preemptions == e.run) complete(e.ref, t);
+        // An ended run's completion is stale: the job is queued, in a later run, or failed.
+        const Job& job = state_.job(e.ref);
+        if (job.restarts() == e.run && job.state == JobState::kRunning) complete(e.ref, t);
+      } else if (e.kind() == Kind::kFailure) {
+        fail_node(e.ref, e.run, t);
+      } else if (e.kind() == Kind::kNodeUp) {
+        node_up(e.ref, t);
+      } else if (e.kind() == Kind::kRepairDone) {
+        repair_done(e.ref, t);
       } else if (e.kind() == Kind::kCapacity) {
+        const std::uint32_t before = state_.pool().online_nodes();
         state_.pool().bring_online(e.ref);
+        if (failure_)
+          for (std::uint32_t n = before; n < state_.pool().online_nodes(); ++n) schedule_failure(n, t);
         note_online(t);
       } else if (e.ref == kInbox) {
         Job job = std::move(inbox_.front());
@@ -532,10 +735,20 @@ ClusterResult ClusterSim::take_result(Seconds end) {
   // Jobs still queued: why they were held at the last pass.
   for (Job& j : state_.jobs()) {
     if (j.state == JobState::kQueued)
-      j.wait_reason = j.preemptions > 0 ? WaitReason::kPreempted : state_.held_at(j, state_.pass());
-    // A run still going at the end has spent its restart overhead, or part of it, without progress.
-    if (j.state == JobState::kRunning && j.preemptions > 0)
-      j.lost_s += std::min(state_.run_overhead(j), std::max(0.0, end - j.start));
+      j.wait_reason = j.restarts() == 0                           ? state_.held_at(j, state_.pass())
+                      : j.interruptions > 0 && j.preemptions == 0 ? WaitReason::kInterrupted
+                      : j.preemptions > 0 && j.interruptions == 0 ? WaitReason::kPreempted
+                      // Both: the cause of most of its restarts (ties: preempted).
+                      : j.interruptions > j.preemptions ? WaitReason::kInterrupted
+                                                        : WaitReason::kPreempted;
+    // A run still going at the end has spent its restart overhead and its checkpoint writes, or
+    // part of them, without progress.
+    if (j.state == JobState::kRunning) {
+      const ClusterState::RunSplit split = state_.split_run(j, end);
+      j.lost_s += split.restart + split.writes;
+      failures_.restart_gpu_s += j.gpus * split.restart;
+      failures_.checkpoint_gpu_s += j.gpus * split.writes;
+    }
   }
   ClusterResult cr;
   cr.events = events_processed();
@@ -548,6 +761,7 @@ ClusterResult ClusterSim::take_result(Seconds end) {
   cr.busy_gpu_s = busy_gpu_seconds_until(end);
   cr.online_gpu_s = online_gpu_seconds_until(end);
   cr.online_90pct = online_90pct_;
+  if (failure_) cr.failures = std::move(failures_);
   return cr;
 }
 
@@ -568,13 +782,30 @@ void ClusterSim::check_conservation() const {
       per_node[s.node] += s.gpus;
     }
   }
-  GPUFLEET_CHECK(held + state_.pool().free_gpus() == state_.pool().capacity_gpus(),
-                 "every GPU is free or held by one running job");
   const NodePool& pool = state_.pool();
+  GPUFLEET_CHECK(held + pool.free_gpus() + (pool.capacity_gpus() - pool.up_gpus()) == pool.capacity_gpus(),
+                 "every online GPU is free, held by one running job, or on a node that is down");
   for (std::uint32_t n = 0; n < per_node.size(); ++n) {
-    const std::uint32_t size = n < pool.online_nodes() ? pool.gpus_per_node() : 0;
+    const std::uint32_t size = n < pool.online_nodes() && !pool.is_down(n) ? pool.gpus_per_node() : 0;
     GPUFLEET_CHECK(per_node[n] + pool.free(n) == size,
-                   "every node's GPUs are free or held once; offline nodes hold none");
+                   "every node's GPUs are free or held once; offline and down nodes hold none");
+  }
+  if (failure_) {
+    std::uint32_t up = 0, swapping = 0, awaiting = 0;
+    for (std::uint32_t n = 0; n < pool.online_nodes(); ++n) {
+      const NodeState st = node_state_[n];
+      GPUFLEET_CHECK((st == NodeState::kUp) != pool.is_down(n), "a node is down exactly when it is not up");
+      up += st == NodeState::kUp;
+      swapping += st == NodeState::kSwapping, awaiting += st == NodeState::kAwaitingRepair;
+      if (st == NodeState::kUp)
+        GPUFLEET_CHECK(on_node_[n].size() <= pool.gpus_per_node(), "a node runs at most one job per GPU");
+      else GPUFLEET_CHECK(on_node_[n].empty(), "a node that is down runs no job");
+    }
+    GPUFLEET_CHECK(awaiting == waiting_.size(), "every node waiting for its repair is in the waiting list");
+    // Every node is up in its place, being swapped into one, recovering, or a ready spare (a
+    // place waiting for its node holds none).
+    GPUFLEET_CHECK(up + swapping + repairing_ + spares_ == pool.online_nodes() + repair_.spare_nodes,
+                   "every node is up, being swapped in, recovering, or a ready spare");
   }
   GPUFLEET_CHECK(queued == state_.queue().size() && running == state_.running_count(),
                  "every job is in exactly one state");

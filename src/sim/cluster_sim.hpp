@@ -37,6 +37,23 @@ struct TimeseriesRow {
   std::uint64_t busy_gpus;
   std::uint64_t queued_jobs;
   std::uint64_t running_jobs;
+  std::uint32_t down_nodes = 0;       // online nodes that are down (failed, not yet back)
+  std::uint32_t repairing_nodes = 0;  // failed nodes recovering (rebooting, in repair, or waiting for a technician)
+  std::uint32_t spare_nodes = 0;      // warm spares ready
+};
+
+// A cluster's failures over a run (docs/failures.md; summary.json /failures/).
+struct FailureCounts {
+  std::vector<std::uint64_t> by_class;      // node failures, parallel to the model's failure classes
+  std::uint64_t automatic = 0, manual = 0;  // how they recovered (or are recovering)
+  std::uint64_t interruptions = 0;          // job runs a failure ended
+  std::uint64_t jobs_failed = 0;            // jobs that ran out of retries
+  std::uint64_t spares_used = 0;            // spare nodes swapped in
+  std::vector<double> repair_waits_s;       // manual repairs: waits for a technician, in start order
+  double down_gpu_s = 0;                    // GPU-seconds of online nodes that were down, over [0, end]
+  double up_node_s = 0;                     // node-seconds of online nodes that were up (exposure)
+  // Of jobs' GPU-seconds: lost by cause.
+  double redone_gpu_s = 0, restart_gpu_s = 0, checkpoint_gpu_s = 0, failed_job_gpu_s = 0;
 };
 
 // A run of a job that a preemption ended (the job's last run is its start..end).
@@ -54,9 +71,10 @@ struct ClusterResult {
   std::uint64_t events = 0;
   std::uint64_t scheduling_passes = 0;
   std::uint64_t trace_records_after_horizon = 0;
-  double busy_gpu_s = 0;                // GPU-seconds held by jobs over [0, end]
-  double online_gpu_s = 0;              // GPU-seconds online over [0, end]
-  std::optional<Seconds> online_90pct;  // when 90 % of its nodes were first online (none: never)
+  double busy_gpu_s = 0;                  // GPU-seconds held by jobs over [0, end]
+  double online_gpu_s = 0;                // GPU-seconds online over [0, end]
+  std::optional<Seconds> online_90pct;    // when 90 % of its nodes were first online (none: never)
+  std::optional<FailureCounts> failures;  // none: its GPU model does not fail
 };
 
 // Optional hooks on what a ClusterSim decides, for logging: called synchronously, they see the
@@ -70,6 +88,10 @@ class ClusterObserver {
   virtual void on_reject(Seconds /*t*/, const Job& /*job*/) {}
   // A running job was preempted at t to make room for `by` (it is queued again).
   virtual void on_preempt(Seconds /*t*/, const Job& /*job*/, const Job& /*by*/) {}
+  // Node `node` failed at t with failure class `cls`.
+  virtual void on_node_failure(Seconds /*t*/, std::uint32_t /*node*/, std::string_view /*cls*/) {}
+  // A failure ended a run of `job` at t (it is queued again, or failed: job.state says).
+  virtual void on_interrupt(Seconds /*t*/, const Job& /*job*/) {}
 };
 
 class ClusterSim {
@@ -119,15 +141,25 @@ class ClusterSim {
   std::uint64_t trace_records_after_horizon() const;
 
  private:
-  enum class Kind : std::uint8_t { kCapacity = 0, kCompletion = 1, kArrival = 2, kSample = 3 };
+  // At one instant: nodes arrive, come back up and finish repairs, then jobs complete, then nodes
+  // fail (a job that ends at the instant its node fails has completed), then jobs arrive.
+  enum class Kind : std::uint8_t {
+    kCapacity = 0,
+    kNodeUp = 1,
+    kRepairDone = 2,
+    kCompletion = 3,
+    kFailure = 4,
+    kArrival = 5,
+    kSample = 6
+  };
   // Ordered by time, then kind, then insertion order; kind and sequence share
-  // one word (kind in the top two bits) to keep the heap's elements small.
+  // one word (kind in the top three bits) to keep the heap's elements small.
   struct Event {
     Seconds t;
-    std::uint64_t order;  // kind << 62 | sequence
-    std::uint32_t ref;    // job index (completion) or source index (arrival)
-    std::uint32_t run;    // completion: the job's preemptions when its run started (a preempted run's is stale)
-    Kind kind() const { return static_cast<Kind>(order >> 62); }
+    std::uint64_t order;  // kind << 61 | sequence
+    std::uint32_t ref;    // job index (completion), source index (arrival), node (failure, node up), repair
+    std::uint32_t run;    // completion: the job's restarts when its run started (an ended run's is stale)
+    Kind kind() const { return static_cast<Kind>(order >> 61); }
     bool operator>(const Event& o) const { return t != o.t ? t > o.t : order > o.order; }
   };
 
@@ -135,7 +167,7 @@ class ClusterSim {
   void pull_arrival(std::uint32_t source);
   static constexpr std::uint32_t kInbox = 0xFFFFFFFFu;  // an arrival event's ref for a delivered job
   void admit(Job job, Seconds now);
-  void enqueue(std::uint32_t job, Seconds now);
+  void enqueue(std::uint32_t job, Seconds now, bool front = false);
   void complete(std::uint32_t job, Seconds t);
   // One scheduling pass; returns how many jobs it started.
   std::size_t schedule(Seconds now);
@@ -151,7 +183,23 @@ class ClusterSim {
   void restore(std::uint32_t job);
   // A lifted job becomes a preempted one: it keeps its checkpointed work and is queued again.
   void requeue_preempted(std::uint32_t job, Seconds now);
+  // The books of a run that ends before the job does (preempted, or interrupted by a failure);
+  // the job is already off its GPUs.
+  void end_run(std::uint32_t job, Seconds now);
   bool head_fits(const QueueEntry& head, std::uint32_t slot) const;
+  // Failures (docs/failures.md).
+  void schedule_failure(std::uint32_t node, Seconds now);
+  // A failure event of `node`: `run` is the node's epoch when its clock was drawn, or kTraced | the
+  // index of a traced failure.
+  void fail_node(std::uint32_t node, std::uint32_t run, Seconds now);
+  static constexpr std::uint32_t kTraced = 0x80000000u;
+  void node_up(std::uint32_t node, Seconds now);
+  void repair_done(std::uint32_t ticket, Seconds now);
+  void start_repairs(Seconds now);
+  void give_spare(std::uint32_t node, Seconds now);
+  void interrupt(std::uint32_t job, Seconds now);
+  void place_on_nodes(std::uint32_t job);
+  void off_nodes(std::uint32_t job);
   void note_quota_holds();
   void note_online(Seconds t);
   void rank_tenants(Seconds now);
@@ -160,7 +208,13 @@ class ClusterSim {
   // GPUs and jobs are conserved: every GPU free or held by one running job, no GPU on an
   // offline node held, every job in exactly one state. Throws InternalError naming the rule.
   void check_conservation() const;
-  double busy_now() const { return static_cast<double>(state_.pool().capacity_gpus() - state_.pool().free_gpus()); }
+
+ public:
+  // (Public for tests that check it at every instant.)
+  void check_invariants() const { check_conservation(); }
+
+ private:
+  double busy_now() const { return static_cast<double>(state_.pool().up_gpus() - state_.pool().free_gpus()); }
 
   const Scenario& scenario_;
   const SchedulingSetup& policies_;
@@ -210,6 +264,29 @@ class ClusterSim {
   double busy_gpu_s_ = 0, online_gpu_s_ = 0;
   Seconds integrated_to_ = 0;
   ClusterObserver* observer_ = nullptr;
+  // Failures: null `failure_` when the cluster's GPU model does not fail.
+  const FailureSpec* failure_ = nullptr;
+  RepairSpec repair_;
+  double node_mean_ttf_s_ = 0;  // mean up time of a node between failures
+  // A place (a node index) is up, waits for its own node to recover (or for a spare), or has a
+  // spare being swapped in.
+  enum class NodeState : std::uint8_t { kUp, kAwaitingRepair, kSwapping };
+  std::vector<NodeState> node_state_;                // by node (online ones)
+  std::vector<std::uint32_t> node_epoch_;            // by node: failures so far (stales older clocks)
+  std::vector<std::vector<std::uint32_t>> on_node_;  // running jobs by node
+  struct Ticket {                                    // a failed node's recovery
+    std::uint32_t node;                              // the place it failed in
+    Seconds duration, queued_at;
+    bool automatic;  // a reboot: no technician
+  };
+  std::vector<Ticket> tickets_;             // recoveries, in the order of the failures
+  std::vector<std::uint32_t> own_ticket_;   // by node: the repair it waits for in place (kNoJob: none)
+  std::deque<std::uint32_t> repair_queue_;  // tickets waiting for a technician
+  std::deque<std::uint32_t> waiting_;       // nodes waiting for a repair in place, by failure time
+  std::uint32_t technicians_busy_ = 0, spares_ = 0, repairing_ = 0;
+  std::optional<Rng> ttf_rng_, class_rng_, repair_rng_;
+  FailureCounts failures_;
+  std::uint32_t cluster_ = 0;                      // its index in Scenario::clusters
   [[maybe_unused]] std::uint64_t checked_at_ = 0;  // debug builds: events_ / 65536 at the last conservation check
 };
 

@@ -36,6 +36,14 @@ struct WorkloadSpec {
   // after the first begins with restart_overhead_s of no progress.
   Seconds checkpoint_interval_s = 0;
   Seconds restart_overhead_s = 0;
+  // Failures (docs/failures.md): the interval is Young/Daly's sqrt(2 δ M) per job (M: the job's
+  // expected time between failures on its cluster) instead of checkpoint_interval_s; each
+  // checkpoint costs checkpoint_write_s (δ) of run time; a job interrupted more than max_retries
+  // times fails; an interrupted job goes back to the front of its queue (else by the queue order).
+  bool checkpoint_young_daly = false;
+  Seconds checkpoint_write_s = 0;
+  std::optional<std::uint32_t> max_retries;  // none: unlimited
+  bool requeue_front = true;
   // Federation: its jobs go to the national queue (its `cluster` is their home), each with input
   // data of input_gb (drawn per job; none: 0) to stage when it runs at another site.
   bool federated = false;

@@ -86,31 +86,33 @@ TEST_CASE("every submitted job is accounted for in summary.json and jobs.csv", "
   const Json s = Json::parse(read_text(out.path() / "r" / "summary.json"));
   const auto rows = parse_csv(read_text(out.path() / "r" / "jobs.csv"));
   REQUIRE(rows.size() > 1000);
-  REQUIRE(rows[0] == std::vector<std::string>{"job_id", "workload", "cluster", "submit_s", "start_s", "end_s", "gpus",
-                                              "state", "wait_s", "runtime_s", "requested_s", "start_reason",
-                                              "reject_reason", "tenant", "wait_reason", "preemptions", "lost_gpu_s",
-                                              "home_cluster", "staging_s"});
+  REQUIRE(rows[0] == std::vector<std::string>{"job_id",        "workload",   "cluster",      "submit_s",
+                                              "start_s",       "end_s",      "gpus",         "state",
+                                              "wait_s",        "runtime_s",  "requested_s",  "start_reason",
+                                              "reject_reason", "tenant",     "wait_reason",  "preemptions",
+                                              "interruptions", "lost_gpu_s", "home_cluster", "staging_s"});
   std::map<std::string, std::map<std::string, std::uint64_t>> per_cluster;  // cluster -> state -> count
   for (std::size_t i = 1; i < rows.size(); ++i) {
     const auto& r = rows[i];
-    REQUIRE(r.size() == 19);
+    REQUIRE(r.size() == 20);
     per_cluster[r[2]][r[7]]++;
     const bool started = !r[4].empty();
     // wait_reason: set for every job that waited (still queued, or started after its submit), never for rejected.
     static const std::set<std::string> reasons{
         "",      "behind_queue_head", "not_online", "no_free_gpus", "fragmentation", "reservation",
-        "quota", "cohort_exhausted",  "preempted",  "staging"};
+        "quota", "cohort_exhausted",  "preempted",  "staging",      "interrupted"};
     CHECK(reasons.count(r[14]) == 1);
     if (r[7] == "queued" || (started && std::stod(r[8]) > 0.001)) CHECK(!r[14].empty());
     if (r[7] == "rejected") CHECK(r[14].empty());
     // A job preempted and queued again has started; it lost GPU-time only if it was preempted.
     const bool preempted = std::stoul(r[15]) > 0;
     CHECK(started == (r[7] == "running" || r[7] == "completed" || (r[7] == "queued" && preempted)));
-    if (!preempted) CHECK(r[16] == "0.000");
+    CHECK(r[16] == "0");  // no failures in this scenario
+    if (!preempted) CHECK(r[17] == "0.000");
     CHECK(r[5].empty() == (r[7] != "completed"));
     // No federation here: every job runs at home and moves no data.
-    CHECK(r[17] == r[2]);
-    CHECK(r[18] == "0.000");
+    CHECK(r[18] == r[2]);
+    CHECK(r[19] == "0.000");
   }
   std::uint64_t total = 0;
   for (const auto& c : s["clusters"]) {

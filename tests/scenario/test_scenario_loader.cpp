@@ -511,3 +511,65 @@ TEST_CASE("malformed federation input is reported at its JSON pointers, all at o
   endless["workloads"][0]["count"] = 3;
   CHECK(has_error(load_errors(endless, dir), "/federation", "horizon_days"));
 }
+
+TEST_CASE("malformed failure, repair and checkpoint input gets located errors, all at once", "[scenario][failures]") {
+  TempDir dir("failures-bad");
+  Json doc = base_scenario();
+  doc["gpu_models"][0]["failures"] = Json::parse(R"({
+    "rate_per_gpu_hour": -1, "node_mtbf_h": 100, "weibull_shape": 50, "colour": 1,
+    "classes": [
+      {"id": "gpu", "share": 0.7, "auto_share": 0.5, "auto_s": {"dist": "fixed", "value": 60}},
+      {"id": "gpu", "share": 0.2, "auto_share": 2, "manual_s": {"dist": "fixed", "value": 60}}
+    ]})");
+  auto& c = doc["operators"][0]["sites"][0]["clusters"][0];
+  c["repair"] = Json::parse(R"({"technicians": 0, "spare_nodes": -1, "swap_s": -5})");
+  c["failure_trace"] = Json::parse(R"([
+    {"node": 9, "at_s": 100, "class": "nope", "recovery": "manual", "duration_s": 10},
+    {"node": 0, "at_s": 50, "class": "gpu", "recovery": "sometimes", "duration_s": -1}])");
+  doc["workloads"][0]["checkpoint"] = Json::parse(R"({"interval_s": "often", "max_retries": -1, "requeue": "back"})");
+  doc["workloads"][1]["checkpoint"] = Json::parse(R"({"interval_s": "young_daly"})");
+  const auto errors = load_errors(doc, dir);
+  INFO(dump(errors));
+  const std::string f = "/gpu_models/0/failures";
+  CHECK(has_error(errors, f + "/rate_per_gpu_hour", "expected a number > 0"));
+  CHECK(has_error(errors, f + "/node_mtbf_h", "mtbf_node_gpus"));
+  CHECK(has_error(errors, f + "/weibull_shape", "[0.1, 10]"));
+  CHECK(has_error(errors, f + "/colour", ""));
+  CHECK(has_error(errors, f + "/classes/1/id", "unique failure class id"));
+  CHECK(has_error(errors, f + "/classes/1/auto_share", "[0, 1]"));
+  CHECK(has_error(errors, f + "/classes/0/manual_s", ""));  // auto_share < 1: manual repairs need a time
+  CHECK(has_error(errors, f + "/classes", "sum to 1"));
+  const std::string cl = "/operators/0/sites/0/clusters/0";
+  CHECK(has_error(errors, cl + "/repair/technicians", ""));
+  CHECK(has_error(errors, cl + "/repair/spare_nodes", ""));
+  CHECK(has_error(errors, cl + "/repair/swap_s", ""));
+  CHECK(has_error(errors, cl + "/failure_trace/0/node", ""));
+  CHECK(has_error(errors, cl + "/failure_trace/0/class", "expected a failure class"));
+  CHECK(has_error(errors, cl + "/failure_trace/1/at_s", "time order"));
+  CHECK(has_error(errors, cl + "/failure_trace/1/recovery", ""));
+  CHECK(has_error(errors, cl + "/failure_trace/1/duration_s", ""));
+  CHECK(has_error(errors, "/workloads/0/checkpoint/interval_s", "young_daly"));
+  CHECK(has_error(errors, "/workloads/0/checkpoint/max_retries", ""));
+  CHECK(has_error(errors, "/workloads/0/checkpoint/requeue", ""));
+  CHECK(has_error(errors, "/workloads/1/checkpoint/write_s", "above 0"));
+}
+
+TEST_CASE("failures need a horizon; a valid failure section loads with its defaults", "[scenario][failures]") {
+  TempDir dir("failures-ok");
+  Json doc = base_scenario();
+  doc["gpu_models"][0]["failures"] = {{"node_mtbf_h", 1000}, {"mtbf_node_gpus", 8}};
+  doc["workloads"][1]["checkpoint"] = {{"interval_s", "young_daly"}, {"write_s", 30}, {"max_retries", 5}};
+  CHECK(load_errors(doc, dir).empty());
+  write_text(dir.path() / "trace.swf", kSwfLine);
+  const Scenario sc = load_scenario_json(doc, "ok.json", dir.str());
+  CHECK(sc.gpu_models[0].failures.rate_per_gpu_hour == Approx(1.0 / 8000));
+  CHECK(sc.gpu_models[0].failures.classes.size() == 6);  // Llama 3's
+  CHECK(sc.workloads[1].checkpoint_young_daly);
+  CHECK(sc.workloads[1].max_retries == 5u);
+  CHECK(sc.workloads[1].requeue_front);
+  doc.erase("horizon_days");
+  doc["workloads"].erase(0);  // a Poisson workload needs a horizon too; keep only the trace
+  const auto errors = load_errors(doc, dir);
+  INFO(dump(errors));
+  CHECK(has_error(errors, "/gpu_models/0/failures", "horizon_days"));
+}
