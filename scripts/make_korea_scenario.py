@@ -47,6 +47,15 @@ gpu_models = [
      "hbm_stacks_per_gpu": 8, "tdp_w": 1800, "idle_w": 270, "host_overhead": 1.2, "form": "nvl72"},
 ]
 
+# Failures (domain facts section 4; docs/model.md, "Failures in the Korean scenarios"): every model fails at
+# Llama 3 405B's observed rate, 419 unplanned interruptions in 54 days on 16,384 H100 (H for H100; the same
+# per-GPU rate for H200, B200, B300 and Rubin is an assumption). Meta RSC's job MTTF (7.9 h at 1,024 GPUs,
+# 1.8 h at 16,384, M) implies 1.7-6x this rate: the rate is a low end. Failure classes and recovery times
+# are gpufleet's defaults (Llama 3's class shares, H; recovery assumptions, docs/model.md).
+LLAMA3_RATE = round(419 / (54 * 24 * 16384), 12)
+for m in gpu_models:
+    m["failures"] = {"rate_per_gpu_hour": LLAMA3_RATE}
+
 # --- HBM supply -----------------------------------------------------------------------------
 # NVIDIA-bound HBM stacks started per month, all suppliers (assumption, from CoWoS capacity (M):
 # 2025 ~7M GPUs/yr x 8 stacks / 0.75 yield ~ 6.2M; growing with CoWoS estimates for 2026-2028).
@@ -108,10 +117,22 @@ supply = {
 # --- Operators, sites, clusters, orders ---------------------------------------------------------
 
 
+NVL72_MODELS = {m["id"] for m in gpu_models if m["form"] == "nvl72"}
+
+
+def repair(model, nodes):
+    # Spares: NVL72 operators keep 8 of 72 GPUs as warm spares (L), one 8-GPU node per 9-node rack; HGX
+    # clusters 2 % of their nodes (assumption). Spares are extra nodes, ready from the start (a simplification:
+    # they are not drawn from the deliveries). One technician per 250 nodes and 30 min to swap a spare in
+    # (assumptions).
+    spares = -(-nodes // 9) if model in NVL72_MODELS else -(-nodes * 2 // 100)
+    return {"technicians": max(1, nodes // 250), "spare_nodes": spares, "swap_s": 1800}
+
+
 def cluster(cid, model, gpus, rack_nodes=9):
     assert gpus % 8 == 0, cid
     return {"id": cid, "gpu_model": model, "nodes": gpus // 8, "gpus_per_node": 8, "rack_nodes": rack_nodes,
-            "online_nodes_at_start": 0}
+            "online_nodes_at_start": 0, "repair": repair(model, gpus // 8)}
 
 
 def site(sid, clusters, power, pue, install_per_day=400, burn_in_days=14):
@@ -298,6 +319,15 @@ for o in operators:
         for c in s_["clusters"]:
             c["quotas"] = {"tenants": quotas_of(o["id"], c["id"])}
 
+# What a failure costs each class (assumptions, docs/model.md): training checkpoints at the Young/Daly interval
+# with a 120 s write (the facts' worked example, H for the formula) and restarts in 10 min; fine-tuning every
+# 30 min of work (the facts' typical 15-30 min, L) with 60 s writes; a serving job is stateless, losing at most
+# 10 min of warm-up (an interval of 600 s with free writes) and 5 min to restart; evaluation restarts from scratch.
+CHECKPOINT = {
+    "training": {"interval_s": "young_daly", "write_s": 120, "restart_overhead_s": 600},
+    "finetune": {"interval_s": 1800, "write_s": 60, "restart_overhead_s": 300},
+    "serving": {"interval_s": 600, "restart_overhead_s": 300},
+}
 CLASSES = [  # (name, rate per hour at scale 1, GPUs, run time, walltime factor)
     ("training", 0.12, TRAIN, logn(4 * DAY, 0.7), 1.3),
     ("finetune", 2.5, FINETUNE, logn(12 * 3600, 1.0), 1.5),
@@ -313,6 +343,8 @@ for op, cid, start, scale in work_plan:
             w = wl(f"{cid}-{tenant}-{cls}", cid, start, round(rate * scale * share, 6), gpus, duration, walltime)
             w["tenant"] = tenant
             w["arrival"]["follow_online"] = True
+            if cls in CHECKPOINT:
+                w["checkpoint"] = dict(CHECKPOINT[cls])
             workloads.append(w)
 
 base = {
@@ -365,6 +397,15 @@ late["events"] = [
     {"date": "2025-01-01", "kind": "site_power_delay", "operator": "naver", "site": "gak-sejong", "days": 365},
 ]
 write("korea-power-late.json", late)
+
+no_spares = copy.deepcopy(base)
+no_spares["name"] = "korea-no-spares"
+no_spares["description"] = "korea-2025 without warm spares: a failed node's place waits for its own recovery."
+for o in no_spares["operators"]:
+    for s_ in o["sites"]:
+        for c in s_["clusters"]:
+            c["repair"]["spare_nodes"] = 0
+write("korea-no-spares.json", no_spares)
 
 # 10 % of each firm's capacity opened to academia and start-ups (issue #12): on each firm cluster the two
 # national tenants get a quota of 0 in the firm's cohort, each firm tenant lends at most 10 % of its nominal

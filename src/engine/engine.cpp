@@ -290,6 +290,16 @@ class SchedLog final : public ClusterObserver {
                 sim_time(sc_, t), sc_.clusters[cluster_].id, job.id, sc_.workloads[job.workload].id, job.gpus,
                 job.alloc.size(), label, t - job.submit);
   }
+  void on_node_failure(Seconds t, std::uint32_t node, std::string_view cls) override {
+    if (!log_->should_log(spdlog::level::debug)) return;
+    log_->debug("{} cluster {}: node {} failed ({})", sim_time(sc_, t), sc_.clusters[cluster_].id, node, cls);
+  }
+  void on_interrupt(Seconds t, const Job& job) override {
+    if (!log_->should_log(spdlog::level::debug)) return;
+    log_->debug("{} cluster {}: job {} of {} ({} GPUs) interrupted by a node failure ({} so far){}", sim_time(sc_, t),
+                sc_.clusters[cluster_].id, job.id, sc_.workloads[job.workload].id, job.gpus, job.interruptions,
+                job.state == JobState::kFailed ? ": out of retries, it fails" : "");
+  }
   void on_preempt(Seconds t, const Job& job, const Job& by) override {
     if (!log_->should_log(spdlog::level::debug)) return;
     log_->debug("{} cluster {}: job {} of {} ({} GPUs) preempted for job {} of {}, {:.0f} s of its runs lost so far",
@@ -312,6 +322,47 @@ class SchedLog final : public ClusterObserver {
   std::uint32_t cluster_;
   std::shared_ptr<spdlog::logger> log_;
   std::array<bool, 8> seen_{};  // by RejectReason
+};
+
+// Mirrors node failures in the platform: a failed node's SimGrid host is turned off until its
+// place is up again, so the platform shows what is down (docs/failures.md). The scheduler actors
+// live on each cluster's controller host, which never fails, and no actor or activity runs on a
+// node host, so turning one off kills nothing (the 3.32 pitfalls: docs/architecture.md). Forwards
+// every call to `inner` (the cluster's log, or none).
+class HostMirror final : public ClusterObserver {
+ public:
+  HostMirror(const Scenario& sc, std::uint32_t cluster, ClusterObserver* inner)
+      : sc_(sc), cluster_(cluster), inner_(inner), hosts_(sc.clusters[cluster].nodes, nullptr) {}
+  void on_start(Seconds t, const Job& job, std::string_view label) override {
+    if (inner_) inner_->on_start(t, job, label);
+  }
+  void on_reject(Seconds t, const Job& job) override {
+    if (inner_) inner_->on_reject(t, job);
+  }
+  void on_preempt(Seconds t, const Job& job, const Job& by) override {
+    if (inner_) inner_->on_preempt(t, job, by);
+  }
+  void on_interrupt(Seconds t, const Job& job) override {
+    if (inner_) inner_->on_interrupt(t, job);
+  }
+  void on_node_failure(Seconds t, std::uint32_t node, std::string_view cls) override {
+    host(node)->turn_off();
+    if (inner_) inner_->on_node_failure(t, node, cls);
+  }
+  void on_node_up(Seconds t, std::uint32_t node) override {
+    host(node)->turn_on();
+    if (inner_) inner_->on_node_up(t, node);
+  }
+
+ private:
+  sg4::Host* host(std::uint32_t node) {
+    if (!hosts_[node]) hosts_[node] = sg4::Host::by_name(fmt::format("{}/n{}", sc_.clusters[cluster_].id, node));
+    return hosts_[node];
+  }
+  const Scenario& sc_;
+  std::uint32_t cluster_;
+  ClusterObserver* inner_;
+  std::vector<sg4::Host*> hosts_;  // by node, looked up at its first failure
 };
 
 // The supply chain (logger "supply"): one supply step every `supply_step_s`. Logs each order's
@@ -657,6 +708,12 @@ RunResult run_scenario(const Scenario& sc, const EngineOptions& options) {
       sched_logs.push_back(std::make_unique<SchedLog>(sc, c, log));
       sims[c]->set_observer(sched_logs.back().get());
     }
+  }
+  std::vector<std::unique_ptr<HostMirror>> mirrors;
+  for (std::uint32_t c = 0; c < sc.clusters.size(); ++c) {
+    if (!sc.gpu_models[sc.clusters[c].gpu_model].failures.enabled() && sc.clusters[c].failure_trace.empty()) continue;
+    mirrors.push_back(std::make_unique<HostMirror>(sc, c, sched_logs.empty() ? nullptr : sched_logs[c].get()));
+    sims[c]->set_observer(mirrors.back().get());
   }
   std::unique_ptr<RolloutModel> rollout;
   if (sc.rollout.enabled) rollout = std::make_unique<RolloutModel>(sc);

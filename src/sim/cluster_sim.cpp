@@ -608,6 +608,7 @@ void ClusterSim::node_up(std::uint32_t node, Seconds now) {
   state_.pool().bring_up(node);
   node_state_[node] = NodeState::kUp;
   schedule_failure(node, now);
+  if (observer_) observer_->on_node_up(now, node);
 }
 
 void ClusterSim::sample(Seconds t) {

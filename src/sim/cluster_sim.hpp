@@ -88,8 +88,10 @@ class ClusterObserver {
   virtual void on_reject(Seconds /*t*/, const Job& /*job*/) {}
   // A running job was preempted at t to make room for `by` (it is queued again).
   virtual void on_preempt(Seconds /*t*/, const Job& /*job*/, const Job& /*by*/) {}
-  // Node `node` failed at t with failure class `cls`.
+  // Node `node` failed at t with failure class `cls` (its jobs are interrupted after this call).
   virtual void on_node_failure(Seconds /*t*/, std::uint32_t /*node*/, std::string_view /*cls*/) {}
+  // Node `node`'s place is up again at t (its own node recovered, or a spare was swapped in).
+  virtual void on_node_up(Seconds /*t*/, std::uint32_t /*node*/) {}
   // A failure ended a run of `job` at t (it is queued again, or failed: job.state says).
   virtual void on_interrupt(Seconds /*t*/, const Job& /*job*/) {}
 };

@@ -23,14 +23,14 @@ out=$("$py" "$work/tree/scripts/make_korea_scenario.py" --check 2>&1); rc=$?
 set -e
 [ "$rc" -eq 1 ] || { echo "FAIL: --check after a hand edit: exit $rc, expected 1"; echo "$out"; exit 1; }
 grep -q "DIFFERS: scenarios/korea-power-late.json" <<<"$out" || { echo "FAIL: --check does not name the edited file"; echo "$out"; exit 1; }
-[ "$(grep -c '^ok: ' <<<"$out")" -eq 4 ] || { echo "FAIL: the four unedited files should pass"; echo "$out"; exit 1; }
+[ "$(grep -c '^ok: ' <<<"$out")" -eq 5 ] || { echo "FAIL: the five unedited files should pass"; echo "$out"; exit 1; }
 echo "ok: --check fails after a hand edit, naming the file"
 
 "$py" "$src/scripts/make_korea_scenario.py" --out "$work/gen" >/dev/null
 for f in "$src"/scenarios/korea-*.json; do
   cmp -s "$f" "$work/gen/$(basename "$f")" || { echo "FAIL: --out wrote a different $(basename "$f")"; exit 1; }
 done
-[ "$(ls "$work/gen" | wc -l)" -eq 5 ] || { echo "FAIL: --out should write exactly five files"; ls -a "$work/gen"; exit 1; }
+[ "$(ls "$work/gen" | wc -l)" -eq 6 ] || { echo "FAIL: --out should write exactly six files"; ls -a "$work/gen"; exit 1; }
 set +e
 "$py" "$src/scripts/make_korea_scenario.py" --bogus >/dev/null 2>&1; rc=$?
 set -e
