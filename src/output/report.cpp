@@ -414,6 +414,84 @@ std::string federation_html(const Summary& summary) {
   return b;
 }
 
+// Failures (docs/failures.md): what they cost, per operator and by cause.
+std::string failures_html(const RunResult& run, const Summary& summary, double epoch) {
+  if (!summary.failures) return "";
+  const FailureSummary& fs = *summary.failures;
+  const FailureGroup& n = fs.national;
+  std::string b;
+  b += "<section id=\"failures\"><h2>Failures</h2>";
+  b += fmt::format(
+      "<p>{} node failures ({} recovered automatically, {} by a technician's repair; {} spares swapped in), "
+      "{} job runs interrupted, {} jobs failed after their retries. Of {} GPU-hours used, {} made lasting "
+      "progress: <b>goodput {}</b>.</p>",
+      num(static_cast<double>(n.node_failures)), num(static_cast<double>(n.automatic)),
+      num(static_cast<double>(n.manual)), num(static_cast<double>(n.spares_used)),
+      num(static_cast<double>(n.job_interruptions)), num(static_cast<double>(n.jobs_failed)), num(n.used_gpu_hours),
+      num(n.useful_gpu_hours), n.goodput ? fmt::format("{:.1f} %", 100 * *n.goodput) : std::string("-"));
+  // Failures per day and nodes down, over all clusters, from the cumulative counts of the samples.
+  std::map<double, std::array<double, 2>> at;  // t -> failures so far, nodes down
+  for (const auto& c : run.clusters)
+    for (const TimeseriesRow& r : c.timeseries) {
+      at[r.t][0] += static_cast<double>(r.node_failures);
+      at[r.t][1] += static_cast<double>(r.down_nodes);
+    }
+  svg::LineChart per_day;
+  per_day.title = "Node failures per day (all clusters)";
+  per_day.y_label = "failures / day";
+  svg::Series rate{"failures per day", {}, {}}, down{"nodes down", {}, {}};
+  // Per simulated day: the count at the day's last sample less the one before the day (samples at
+  // least daily; sparser samples give the mean per day of their interval).
+  std::map<double, double> last_of_day;  // day start -> failures so far at its last sample
+  for (const auto& [t, v] : at) {
+    last_of_day[std::floor(t / 86400) * 86400] = v[0];
+    down.x.push_back(epoch + t);
+    down.y.push_back(v[1]);
+  }
+  double prev_day = 0, prev_n = 0;
+  for (const auto& [day, cum] : last_of_day) {
+    const double days = std::max(1.0, (day - prev_day) / 86400);
+    rate.x.push_back(epoch + day);
+    rate.y.push_back((cum - prev_n) / days);
+    prev_day = day, prev_n = cum;
+  }
+  per_day.series = {rate};
+  b += svg::render(per_day);
+  svg::LineChart down_chart;
+  down_chart.title = "Nodes down at each sample (all clusters)";
+  down_chart.y_label = "nodes";
+  down_chart.series = {down};
+  b += svg::render(down_chart);
+  Table ot{{"operator", "node failures", "interruptions", "jobs failed", "GPU-h used", "GPU-h lost", "goodput",
+            "mean repair wait"},
+           {false, true, true, true, true, true, true, true},
+           {}};
+  for (const FailureGroup& g : fs.operators) {
+    if (g.node_failures == 0 && g.used_gpu_hours == 0) continue;
+    ot.rows.push_back({escape(g.id), num(static_cast<double>(g.node_failures)),
+                       num(static_cast<double>(g.job_interruptions)), num(static_cast<double>(g.jobs_failed)),
+                       num(g.used_gpu_hours), num(g.lost_gpu_hours),
+                       g.goodput ? fmt::format("{:.1f} %", 100 * *g.goodput) : std::string("-"),
+                       g.repair_wait_s.n ? duration(g.repair_wait_s.mean) : std::string("-")});
+  }
+  b += ot.html();
+  svg::BarChart causes;
+  causes.title = "GPU-hours lost, by cause (all clusters)";
+  causes.y_label = "GPU-hours";
+  causes.bars = {{"work redone", n.redone_gpu_hours},
+                 {"restart overheads", n.restart_gpu_hours},
+                 {"checkpoint writes", n.checkpoint_gpu_hours},
+                 {"failed jobs", n.failed_job_gpu_hours}};
+  b += svg::render(causes);
+  b += fmt::format(
+      "<p>Lost: {} GPU-hours (work since the last checkpoint when a run was interrupted or preempted {}, restart "
+      "overheads {}, checkpoint writes {}, work of jobs that failed {}). Nodes were down for {} GPU-hours. "
+      "Definitions: docs/failures.md, docs/outputs.md.</p></section>\n",
+      num(n.lost_gpu_hours), num(n.redone_gpu_hours), num(n.restart_gpu_hours), num(n.checkpoint_gpu_hours),
+      num(n.failed_job_gpu_hours), num(n.down_gpu_hours));
+  return b;
+}
+
 // Provenance: the version and the hashes of what ran.
 std::string footer_html(const RunResult& run, const Summary& summary) {
   std::string b;
@@ -447,7 +525,8 @@ std::string report_html(const Scenario& sc, const RunResult& run, const Summary&
   std::string b = header_html(sc, run) + key_numbers_html(summary, epoch);
   if (run.rollout) b += rollout_html(sc, *run.rollout, epoch) + power_html(*run.rollout, epoch);
   b += fleet_html(run, epoch) + clusters_html(summary) + tenants_html(sc, run, summary, tenant_rows, epoch) +
-       federation_html(summary) + workloads_html(summary) + footer_html(run, summary);
+       federation_html(summary) + failures_html(run, summary, epoch) + workloads_html(summary) +
+       footer_html(run, summary);
   return html_page(sc.name + " - gpufleet report", b);
 }
 

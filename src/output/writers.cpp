@@ -79,14 +79,14 @@ std::string timeseries_csv(const Scenario& sc, const RunResult& run) {
   fmt::memory_buffer out;
   fmt::format_to(std::back_inserter(out),
                  "t_s,date,cluster,online_gpus,busy_gpus,idle_gpus,queued_jobs,running_jobs,nodes_down,"
-                 "nodes_in_repair,spare_nodes\n");
+                 "nodes_in_repair,spare_nodes,node_failures\n");
   for (const Ref& r : refs) {
     const TimeseriesRow& row = run.clusters[r.cluster].timeseries[r.index];
     const std::uint64_t down_gpus = std::uint64_t{row.down_nodes} * sc.clusters[r.cluster].gpus_per_node;
-    fmt::format_to(std::back_inserter(out), "{:.3f},{},{},{},{},{},{},{},{},{},{}\n", row.t,
+    fmt::format_to(std::back_inserter(out), "{:.3f},{},{},{},{},{},{},{},{},{},{},{}\n", row.t,
                    format_utc(static_cast<double>(sc.start_epoch_s) + row.t), sc.clusters[r.cluster].id,
                    row.online_gpus, row.busy_gpus, row.online_gpus - row.busy_gpus - down_gpus, row.queued_jobs,
-                   row.running_jobs, row.down_nodes, row.repairing_nodes, row.spare_nodes);
+                   row.running_jobs, row.down_nodes, row.repairing_nodes, row.spare_nodes, row.node_failures);
   }
   return fmt::to_string(out);
 }

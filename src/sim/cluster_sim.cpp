@@ -620,7 +620,8 @@ void ClusterSim::sample(Seconds t) {
                           state_.running_count(),
                           pool.down_nodes(),
                           repairing_,
-                          spares_};
+                          spares_,
+                          failures_.automatic + failures_.manual};
   // A later visit to the same instant (nodes coming online) replaces its sample.
   if (!samples_.empty() && samples_.back().t == t) samples_.back() = row;
   else samples_.push_back(row);

@@ -40,6 +40,7 @@ struct TimeseriesRow {
   std::uint32_t down_nodes = 0;       // online nodes that are down (failed, not yet back)
   std::uint32_t repairing_nodes = 0;  // failed nodes recovering (rebooting, in repair, or waiting for a technician)
   std::uint32_t spare_nodes = 0;      // warm spares ready
+  std::uint64_t node_failures = 0;    // node failures so far (cumulative)
 };
 
 // A cluster's failures over a run (docs/failures.md; summary.json /failures/).

@@ -46,8 +46,12 @@ TEST_CASE("same scenario and seed give byte-identical outputs across processes",
     CHECK(read_text(r1.path() / "r" / f).size() > 100);
     CHECK(read_text(r1.path() / "r" / f) == read_text(r2.path() / "r" / f));
   }
-  // Tenants with quotas, a federated workload whose demand follows its home and stages its data.
+  // Tenants with quotas, a federated workload whose demand follows its home and stages its data,
+  // nodes that fail, spares, technicians and checkpoints.
   Json doc = Json::parse(read_text(sc));
+  for (Json& m : doc["gpu_models"]) m["failures"] = {{"rate_per_gpu_hour", 0.001}, {"weibull_shape", 0.8}};
+  for (Json& w : doc["workloads"])
+    w["checkpoint"] = {{"interval_s", "young_daly"}, {"write_s", 30}, {"max_retries", 3}};
   doc["tenants"] = Json::array({{{"id", "academia"}}, {{"id", "industry"}}});
   Json members = Json::array();
   for (Json& op : doc["operators"])
@@ -55,6 +59,7 @@ TEST_CASE("same scenario and seed give byte-identical outputs across processes",
       for (Json& cl : site["clusters"]) {
         members.push_back(cl["id"]);
         const int gpus = cl["nodes"].get<int>() * cl["gpus_per_node"].get<int>();
+        cl["repair"] = {{"technicians", 1}, {"spare_nodes", 1}, {"swap_s", 600}};
         cl["quotas"] = {
             {"tenants", Json::array({{{"tenant", "academia"}, {"nominal_gpus", gpus / 4}, {"cohort", "c"}},
                                      {{"tenant", "industry"}, {"nominal_gpus", gpus - gpus / 4}, {"cohort", "c"}}})}};
@@ -71,12 +76,15 @@ TEST_CASE("same scenario and seed give byte-identical outputs across processes",
   write_text(fed, doc.dump());
   REQUIRE(run_binary("run " + fed + " --out " + t1.str() + "/r", t1.str() + "/log") == 0);
   REQUIRE(run_binary("run " + fed + " --out " + t2.str() + "/r", t2.str() + "/log") == 0);
-  for (const char* f : {"summary.json", "jobs.csv", "tenants.csv", "report.html"}) {
+  for (const char* f : {"summary.json", "jobs.csv", "tenants.csv", "timeseries.csv", "report.html"}) {
     INFO(f);
     CHECK(read_text(t1.path() / "r" / f).size() > 100);
     CHECK(read_text(t1.path() / "r" / f) == read_text(t2.path() / "r" / f));
   }
-  CHECK(Json::parse(read_text(t1.path() / "r" / "summary.json"))["federation"]["staging"]["transfers"].get<int>() > 0);
+  const Json fs = Json::parse(read_text(t1.path() / "r" / "summary.json"));
+  CHECK(fs["federation"]["staging"]["transfers"].get<int>() > 0);
+  CHECK(fs["failures"]["job_interruptions"].get<int>() > 0);
+  CHECK(fs["failures"]["spares_used"].get<int>() > 0);
 }
 
 TEST_CASE("every submitted job is accounted for in summary.json and jobs.csv", "[cli][accounting]") {

@@ -98,6 +98,24 @@ if case == "report":
     check("GPUs in use by tenant (solid) and entitled (dashed)" in text, "the tenants section charts use against entitlement")
     check((work / "fed/tenants.csv").read_text().startswith("t_s,date,cluster,tenant,nominal_gpus,used_gpus,queued_gpus\n"),
           "a scenario with tenants writes tenants.csv")
+    # Failures add their section: failures per day, nodes down, goodput per operator, lost GPU-hours by cause.
+    pl = run("run", src / "scenarios/llama3-405b.json", "--out", work / "llama", expect=0)
+    check("failures: " in pl.stdout and "goodput" in pl.stdout, "the run prints its failures line and a goodput column")
+    ltext = report_structure(work / "llama/report.html", rollout=False)
+    lroot = ET.fromstring(ltext.split("\n", 1)[1])
+    lsections = {s.get("id"): s for s in lroot.iter("section")}
+    check("failures" in lsections, "a scenario with failures has a failures section")
+    if "failures" in lsections:
+        body = ET.tostring(lsections["failures"], encoding="unicode")
+        lsummary = json.loads((work / "llama/summary.json").read_text())["failures"]
+        check(f"{lsummary['node_failures']:,} node failures" in body, "the section gives the node failures of summary.json")
+        check(f"goodput {100 * lsummary['goodput']:.1f} %" in body, "the section gives the goodput of summary.json")
+        svg_ns = "{http://www.w3.org/2000/svg}"
+        titles = [c.find(svg_ns + "title").text for c in lsections["failures"].iter(svg_ns + "svg")]
+        check(titles == ["Node failures per day (all clusters)", "Nodes down at each sample (all clusters)",
+                         "GPU-hours lost, by cause (all clusters)"], f"failures charts: {titles}")
+        check("meta" in body, "the goodput table lists the operator")
+    check('id="failures"' not in (work / "small/report.html").read_text(), "a scenario without failures has no such section")
     run("run", fed, "--out", work / "fed", "-q", expect=0)  # its own results folder, tenants.csv included, is replaced
     summary = json.loads((work / "fed/summary.json").read_text())
     check(str(summary["federation"]["jobs"]) in ET.tostring(sections["federation"], encoding="unicode").replace(",", ""),
