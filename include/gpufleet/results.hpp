@@ -184,6 +184,8 @@ struct FailureGroup {
   std::vector<std::pair<std::string, std::uint64_t>> by_class;  // class id, failures (in the models' class order)
   std::uint64_t automatic = 0, manual = 0;                      // recoveries by kind (begun by the end)
   std::uint64_t job_interruptions = 0, jobs_failed = 0, spares_used = 0;
+  std::uint64_t domain_failures = 0;                         // failures that took a whole rack down
+  std::uint64_t systematic_nodes = 0, systematic_found = 0;  // bad nodes at the start; found by the end
   Quantiles repair_wait_s;    // manual repairs: time from the failure to a technician starting
   double node_hours_up = 0;   // exposure: node-hours of online nodes that were up
   double down_gpu_hours = 0;  // GPU-hours of online nodes that were down

@@ -141,6 +141,9 @@ void add_failures(FailureGroup& g, const Scenario& sc, std::size_t cluster, cons
   g.job_interruptions += f.interruptions;
   g.jobs_failed += f.jobs_failed;
   g.spares_used += f.spares_used;
+  g.domain_failures += f.domain_failures;
+  g.systematic_nodes += f.systematic_nodes;
+  g.systematic_found += f.systematic_found;
   waits.insert(waits.end(), f.repair_waits_s.begin(), f.repair_waits_s.end());
   g.node_hours_up += f.up_node_s / 3600.0;
   g.down_gpu_hours += f.down_gpu_s / 3600.0;
@@ -416,6 +419,8 @@ nlohmann::ordered_json to_json(const Summary& s) {
       j["job_interruptions"] = g.job_interruptions;
       j["jobs_failed"] = g.jobs_failed;
       j["spares_used"] = g.spares_used;
+      j["domain_failures"] = g.domain_failures;
+      j["systematic"] = {{"bad_nodes", g.systematic_nodes}, {"found", g.systematic_found}};
       j["repair_wait_s"] = detail::quantiles_json(g.repair_wait_s);
       j["node_hours_up"] = g.node_hours_up;
       j["down_gpu_hours"] = g.down_gpu_hours;

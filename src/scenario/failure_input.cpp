@@ -121,6 +121,16 @@ FailureSpec read_failures(const Json& v, const std::string& pointer, const ReadC
   if (rate) f.rate_per_gpu_hour = *rate;
   else if (mtbf && gpus) f.rate_per_gpu_hour = 1.0 / (*mtbf * static_cast<double>(*gpus));
   f.weibull_shape = r.number_or("weibull_shape", 1, NumberRange::between(0.1, 10));
+  f.domain_share = r.number_or("domain_share", 0, NumberRange::between(0, 1));
+  if (const Json* sys = r.object("systematic", false)) {
+    ObjectReader y(*sys, r.member_pointer("systematic"), ctx);
+    SystematicFailures sf;
+    sf.node_share = y.number("node_share", NumberRange::between(0, 1));
+    sf.factor = y.number("factor", NumberRange::between(1, 1e6));
+    sf.found_after = static_cast<std::uint32_t>(y.integer("found_after", 1, 1'000'000));
+    y.finish();
+    f.systematic = sf;
+  }
   if (const Json* classes = r.array("classes", false)) {
     const std::string cp = r.member_pointer("classes");
     if (classes->empty()) ctx.error(cp, "expected at least one failure class, found an empty array");

@@ -24,10 +24,20 @@ struct FailureClassSpec {
 // A GPU model's failure process: each node fails after a time drawn afresh whenever it comes (back)
 // up, Weibull with the given shape (1: exponential) and the mean that gives rate_per_gpu_hour
 // failures per GPU-hour of up time (mean = 1 / (rate × GPUs per node) hours).
+// Systematic failures: a share of nodes are bad, failing `factor` times as often, until they have
+// failed `found_after` times and are replaced by good ones.
+struct SystematicFailures {
+  double node_share = 0;
+  double factor = 1;
+  std::uint32_t found_after = 1;
+};
+
 struct FailureSpec {
   double rate_per_gpu_hour = 0;  // 0: the model never fails
   double weibull_shape = 1;
   std::vector<FailureClassSpec> classes;
+  double domain_share = 0;  // of failures: those that take down the node's whole rack (NVLink domain)
+  std::optional<SystematicFailures> systematic;
   bool enabled() const { return rate_per_gpu_hour > 0; }
 };
 

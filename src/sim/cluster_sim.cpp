@@ -74,6 +74,15 @@ ClusterSim::ClusterSim(const Scenario& scenario, std::uint32_t cluster_index)
     class_rng_.emplace(scenario.seed, "failures/" + spec.id + "/class");
     repair_rng_.emplace(scenario.seed, "failures/" + spec.id + "/repair");
     failures_.by_class.assign(f.classes.size(), 0);
+    if (f.domain_share > 0) domain_rng_.emplace(scenario.seed, "failures/" + spec.id + "/domain");
+    if (f.systematic) {
+      // Which nodes are bad: each with probability node_share, from a stream of its own.
+      Rng bad(scenario.seed, "failures/" + spec.id + "/systematic");
+      node_factor_.assign(spec.nodes, 1.0);
+      node_failures_.assign(spec.nodes, 0);
+      for (double& factor : node_factor_)
+        if (bad.uniform01() < f.systematic->node_share) factor = f.systematic->factor, ++failures_.systematic_nodes;
+    }
     for (std::uint32_t n = 0; n < state_.pool().online_nodes(); ++n) schedule_failure(n, 0.0);
     for (std::uint32_t i = 0; i < spec.failure_trace.size(); ++i)
       push(spec.failure_trace[i].at_s, Kind::kFailure, spec.failure_trace[i].node, kTraced | i);
@@ -516,7 +525,8 @@ void ClusterSim::schedule_failure(std::uint32_t node, Seconds now) {
   // Weibull(shape k) with the model's mean time to failure: scale * E^(1/k), E ~ Exp(1).
   const double e = -std::log(ttf_rng_->uniform01_open_low());
   const double k = failure_->weibull_shape;
-  const double ttf = k == 1 ? node_mean_ttf_s_ * e : node_mean_ttf_s_ / std::tgamma(1 + 1 / k) * std::pow(e, 1 / k);
+  const double mean = node_factor_.empty() ? node_mean_ttf_s_ : node_mean_ttf_s_ / node_factor_[node];
+  const double ttf = k == 1 ? mean * e : mean / std::tgamma(1 + 1 / k) * std::pow(e, 1 / k);
   push(now + ttf, Kind::kFailure, node, node_epoch_[node]);
 }
 
@@ -527,7 +537,6 @@ void ClusterSim::fail_node(std::uint32_t node, std::uint32_t run, Seconds now) {
   if (!traced && run != node_epoch_[node]) return;
   if (traced && (node >= state_.pool().online_nodes() || node_state_[node] != NodeState::kUp)) return;
   GPUFLEET_CHECK(node_state_[node] == NodeState::kUp && !state_.pool().is_down(node), "a node that fails is up");
-  ++node_epoch_[node];
   const std::vector<FailureClassSpec>& classes = failure_->classes;
   std::size_t c = 0;
   if (traced) {
@@ -536,16 +545,40 @@ void ClusterSim::fail_node(std::uint32_t node, std::uint32_t run, Seconds now) {
     const double u = class_rng_->uniform01();
     for (double cum = classes[0].share; c + 1 < classes.size() && u >= cum; cum += classes[++c].share) {}
   }
-  ++failures_.by_class[c];
-  if (observer_) observer_->on_node_failure(now, node, classes[c].id);
-  const std::vector<std::uint32_t> hit = on_node_[node];  // interrupt() edits the list
-  for (std::uint32_t j : hit) interrupt(j, now);
-  state_.pool().take_down(node);
-  // The failed node recovers by itself (a reboot) or by a technician's repair; meanwhile a ready
-  // spare takes its place, else the place waits for it (or for the first spare that is ready).
+  // How it recovers: automatically (a reboot), or by a technician's repair.
   const FailureClassSpec& cls = classes[c];
   const bool automatic = traced ? traced->automatic : repair_rng_->uniform01() < cls.auto_share;
   const Seconds duration = traced ? traced->duration_s : (automatic ? cls.auto_s : cls.manual_s).sample(*repair_rng_);
+  // A drawn failure may take down the node's whole rack (NVLink domain): every node of the rack
+  // that is up fails with it, with the same class and recovery.
+  const bool domain = !traced && failure_->domain_share > 0 && domain_rng_->uniform01() < failure_->domain_share;
+  if (!domain) {
+    take_down(node, c, automatic, duration, now);
+    return;
+  }
+  ++failures_.domain_failures;
+  const NodePool& pool = state_.pool();
+  const std::uint32_t first = pool.rack_of(node) * pool.rack_nodes();
+  const std::uint32_t last = std::min(first + pool.rack_nodes(), pool.online_nodes());
+  for (std::uint32_t n = first; n < last; ++n)
+    if (node_state_[n] == NodeState::kUp) take_down(n, c, automatic, duration, now);
+}
+
+void ClusterSim::take_down(std::uint32_t node, std::size_t cls, bool automatic, Seconds duration, Seconds now) {
+  ++node_epoch_[node];
+  ++failures_.by_class[cls];
+  // Systematic failures: a bad node is found and replaced by a good one once it has failed
+  // found_after times (its place then fails at the model's rate).
+  if (failure_->systematic && node_factor_[node] != 1 && ++node_failures_[node] >= failure_->systematic->found_after) {
+    node_factor_[node] = 1;
+    ++failures_.systematic_found;
+  }
+  if (observer_) observer_->on_node_failure(now, node, failure_->classes[cls].id);
+  const std::vector<std::uint32_t> hit = on_node_[node];  // interrupt() edits the list
+  for (std::uint32_t j : hit) interrupt(j, now);
+  state_.pool().take_down(node);
+  // The failed node recovers; meanwhile a ready spare takes its place, else the place waits for
+  // it (or for the first spare that is ready).
   const auto ticket = static_cast<std::uint32_t>(tickets_.size());
   tickets_.push_back(Ticket{node, duration, now, automatic});
   ++repairing_;

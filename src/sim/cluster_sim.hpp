@@ -50,6 +50,9 @@ struct FailureCounts {
   std::uint64_t interruptions = 0;          // job runs a failure ended
   std::uint64_t jobs_failed = 0;            // jobs that ran out of retries
   std::uint64_t spares_used = 0;            // spare nodes swapped in
+  std::uint64_t domain_failures = 0;        // failures that took down a whole rack (each node counts in by_class)
+  std::uint64_t systematic_nodes = 0;       // bad nodes at the start (systematic failures)
+  std::uint64_t systematic_found = 0;       // of those, found and replaced by the end
   std::vector<double> repair_waits_s;       // manual repairs: waits for a technician, in start order
   double down_gpu_s = 0;                    // GPU-seconds of online nodes that were down, over [0, end]
   double up_node_s = 0;                     // node-seconds of online nodes that were up (exposure)
@@ -196,6 +199,8 @@ class ClusterSim {
   // index of a traced failure.
   void fail_node(std::uint32_t node, std::uint32_t run, Seconds now);
   static constexpr std::uint32_t kTraced = 0x80000000u;
+  // One node goes down with failure class `cls`: its jobs are interrupted and its recovery begins.
+  void take_down(std::uint32_t node, std::size_t cls, bool automatic, Seconds duration, Seconds now);
   void node_up(std::uint32_t node, Seconds now);
   void repair_done(std::uint32_t ticket, Seconds now);
   void start_repairs(Seconds now);
@@ -287,7 +292,9 @@ class ClusterSim {
   std::deque<std::uint32_t> repair_queue_;  // tickets waiting for a technician
   std::deque<std::uint32_t> waiting_;       // nodes waiting for a repair in place, by failure time
   std::uint32_t technicians_busy_ = 0, spares_ = 0, repairing_ = 0;
-  std::optional<Rng> ttf_rng_, class_rng_, repair_rng_;
+  std::optional<Rng> ttf_rng_, class_rng_, repair_rng_, domain_rng_;
+  std::vector<double> node_factor_;           // systematic failures: each place's rate factor (empty: none)
+  std::vector<std::uint32_t> node_failures_;  // systematic failures: failures of each place's bad node
   FailureCounts failures_;
   std::uint32_t cluster_ = 0;                      // its index in Scenario::clusters
   [[maybe_unused]] std::uint64_t checked_at_ = 0;  // debug builds: events_ / 65536 at the last conservation check

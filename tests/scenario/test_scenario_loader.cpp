@@ -516,7 +516,8 @@ TEST_CASE("malformed failure, repair and checkpoint input gets located errors, a
   TempDir dir("failures-bad");
   Json doc = base_scenario();
   doc["gpu_models"][0]["failures"] = Json::parse(R"({
-    "rate_per_gpu_hour": -1, "node_mtbf_h": 100, "weibull_shape": 50, "colour": 1,
+    "rate_per_gpu_hour": -1, "node_mtbf_h": 100, "weibull_shape": 50, "colour": 1, "domain_share": 2,
+    "systematic": {"node_share": 0.1, "factor": 0.5},
     "classes": [
       {"id": "gpu", "share": 0.7, "auto_share": 0.5, "auto_s": {"dist": "fixed", "value": 60}},
       {"id": "gpu", "share": 0.2, "auto_share": 2, "manual_s": {"dist": "fixed", "value": 60}}
@@ -535,6 +536,9 @@ TEST_CASE("malformed failure, repair and checkpoint input gets located errors, a
   CHECK(has_error(errors, f + "/node_mtbf_h", "mtbf_node_gpus"));
   CHECK(has_error(errors, f + "/weibull_shape", "[0.1, 10]"));
   CHECK(has_error(errors, f + "/colour", ""));
+  CHECK(has_error(errors, f + "/domain_share", "[0, 1]"));
+  CHECK(has_error(errors, f + "/systematic/factor", ""));
+  CHECK(has_error(errors, f + "/systematic/found_after", "missing"));
   CHECK(has_error(errors, f + "/classes/1/id", "unique failure class id"));
   CHECK(has_error(errors, f + "/classes/1/auto_share", "[0, 1]"));
   CHECK(has_error(errors, f + "/classes/0/manual_s", ""));  // auto_share < 1: manual repairs need a time

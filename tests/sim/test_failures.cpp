@@ -339,3 +339,63 @@ TEST_CASE("failures keep every job and GPU accounted for, and never move the job
     CHECK(held == Approx(a.busy_gpu_s).epsilon(1e-9));
   }
 }
+
+TEST_CASE("domain failures take a whole rack down; the share of them is the one given", "[failures][cluster_sim]") {
+  // 64 idle one-GPU nodes in racks of 4, each node failing at 1 / 240 h, back after 60 s.
+  for (double share : {1.0, 0.5}) {
+    Json doc = test::one_cluster_scenario("domain", 64);
+    doc["horizon_days"] = 100;
+    doc["operators"][0]["sites"][0]["clusters"][0]["rack_nodes"] = 4;
+    doc["gpu_models"][0]["failures"] = {
+        {"rate_per_gpu_hour", 1.0 / 240},
+        {"domain_share", share},
+        {"classes",
+         {{{"id", "any"}, {"share", 1}, {"auto_share", 1}, {"auto_s", {{"dist", "fixed"}, {"value", 60}}}}}}};
+    doc["workloads"] = Json::array();
+    const Scenario sc = load_scenario_json(doc, "domain.json", ".");
+    const ClusterResult r = run_cluster(sc);
+    const FailureCounts& f = *r.failures;
+    // Triggers (one per drawn failure) come at 64 nodes / 240 h over 2,400 h: 640 expected.
+    const std::uint64_t nodes = f.by_class[0], domains = f.domain_failures, singles = nodes - 4 * domains;
+    const auto [lo, hi] = poisson_interval(640, 0.99);
+    INFO(fmt::format("share {}: {} node failures, {} domain failures", share, nodes, domains));
+    // All four nodes of a rack are up at a trigger but for the rare trigger within 60 s of another.
+    CHECK(static_cast<long>(singles + domains) >= lo - 10);
+    CHECK(static_cast<long>(singles + domains) <= hi);
+    if (share == 1.0) {
+      CHECK(nodes >= 4 * domains - 4);  // at most one rack missed a node that was down
+      CHECK(nodes <= 4 * domains);
+    } else {
+      const double n = static_cast<double>(singles + domains);
+      CHECK(std::abs(static_cast<double>(domains) - n / 2) <= 3.29 * std::sqrt(n / 4));
+    }
+  }
+}
+
+TEST_CASE("systematic failures: bad nodes fail factor times as often until found", "[failures][cluster_sim]") {
+  // 1,000 idle one-GPU nodes failing every 100 days on average, back at once; 10 % are bad, failing
+  // 20 times as often (every 5 days) until they have failed twice. Over 50 days a good node fails
+  // 0.5 times on average; a bad one twice within ~10 days, then as a good one.
+  Json doc = test::one_cluster_scenario("systematic", 1000);
+  doc["horizon_days"] = 50;
+  Json failures = {
+      {"rate_per_gpu_hour", 1.0 / 2400},
+      {"classes", {{{"id", "any"}, {"share", 1}, {"auto_share", 1}, {"auto_s", {{"dist", "fixed"}, {"value", 0}}}}}}};
+  doc["workloads"] = Json::array();
+  doc["gpu_models"][0]["failures"] = failures;
+  const ClusterResult plain = run_cluster(load_scenario_json(doc, "plain.json", "."));
+  failures["systematic"] = {{"node_share", 0.1}, {"factor", 20}, {"found_after", 2}};
+  doc["gpu_models"][0]["failures"] = failures;
+  const ClusterResult bad = run_cluster(load_scenario_json(doc, "systematic.json", "."));
+  const FailureCounts &p = *plain.failures, &b = *bad.failures;
+  INFO(fmt::format("{} bad nodes, {} found; failures {} without, {} with", b.systematic_nodes, b.systematic_found,
+                   p.by_class[0], b.by_class[0]));
+  CHECK(std::abs(static_cast<double>(b.systematic_nodes) - 100) <= 3.29 * std::sqrt(1000 * 0.1 * 0.9));
+  CHECK(static_cast<double>(b.systematic_found) >= 0.98 * static_cast<double>(b.systematic_nodes));
+  CHECK(p.systematic_nodes == 0);
+  // Expected: 0.5 per good node; per bad node 2 plus 0.5 x (50 - about 10) / 50 after it is found.
+  const double bad_n = static_cast<double>(b.systematic_nodes);
+  const double expect = (1000 - bad_n) * 0.5 + bad_n * (2 + 0.4);
+  CHECK(static_cast<double>(b.by_class[0]) == Approx(expect).epsilon(0.1));
+  CHECK(static_cast<double>(p.by_class[0]) == Approx(500).epsilon(0.15));
+}
