@@ -312,6 +312,8 @@ std::vector<TenantSample> tenant_timeseries(const Scenario& sc, const RunResult&
       const auto g = static_cast<std::int64_t>(j.gpus);
       changes.push_back({j.submit + j.staging_s, pair, 0, g});
       if (j.state == JobState::kCompleted) changes.push_back({j.end, pair, -g, -g});
+      // A failed job's runs are all among the ended runs below; it stops being present when it fails.
+      if (j.state == JobState::kFailed) changes.push_back({j.end, pair, 0, -g});
       if (j.state == JobState::kCompleted || j.state == JobState::kRunning) changes.push_back({j.start, pair, g, 0});
     }
     for (const PreemptedRun& r : cr.preempted_runs) {

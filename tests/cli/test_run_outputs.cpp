@@ -85,6 +85,22 @@ TEST_CASE("same scenario and seed give byte-identical outputs across processes",
   CHECK(fs["federation"]["staging"]["transfers"].get<int>() > 0);
   CHECK(fs["failures"]["job_interruptions"].get<int>() > 0);
   CHECK(fs["failures"]["spares_used"].get<int>() > 0);
+  // Jobs that ran out of retries leave the queue: at the last sample each tenant's queued GPUs on a
+  // cluster are those of its jobs still queued there.
+  CHECK(fs["failures"]["jobs_failed"].get<int>() > 0);
+  std::map<std::pair<std::string, std::string>, long> queued;  // (cluster, tenant) -> GPUs
+  const auto jobs = parse_csv(read_text(t1.path() / "r" / "jobs.csv"));
+  for (std::size_t i = 1; i < jobs.size(); ++i)
+    if (jobs[i][7] == "queued") queued[{jobs[i][2], jobs[i][13]}] += std::stol(jobs[i][6]);
+  const auto tenants = parse_csv(read_text(t1.path() / "r" / "tenants.csv"));
+  const std::string last_t = tenants.back()[0];
+  int rows_at_end = 0;
+  for (const auto& row : tenants) {
+    if (row[0] != last_t) continue;
+    ++rows_at_end;
+    CHECK(std::stol(row[6]) == queued[{row[2], row[3]}]);
+  }
+  CHECK(rows_at_end >= 2);
 }
 
 TEST_CASE("every submitted job is accounted for in summary.json and jobs.csv", "[cli][accounting]") {
