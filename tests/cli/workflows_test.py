@@ -3,13 +3,14 @@
 
   workflows_test.py CASE GPUFLEET SOURCE_DIR WORK_DIR
 
-Cases: report, diff, check, golden, compare_jobs, shards, interrupt, limits, progress, logging, chromium.
+Cases: report, diff, check, golden, compare_jobs, checkpoint_sweep, shards, interrupt, limits, progress, logging, chromium.
 Exit 0 pass, 1 fail, 77 skipped (a missing optional tool or ../shared/data)."""
 import csv
 import fcntl
 import hashlib
 import io
 import json
+import math
 import os
 import pathlib
 import shutil
@@ -167,6 +168,38 @@ elif case == "golden":
             digest, fname = line.split()
             got = hashlib.sha256((out / fname).read_bytes()).hexdigest()
             check(got == digest, f"{name}/{fname} byte-identical to the golden digest")
+
+elif case == "checkpoint_sweep":
+    # Issue #13: sweeping the checkpoint interval with `gpufleet compare` (common random numbers over
+    # 40 seeds), goodput is largest within 25 % of Daly's higher-order optimum. One job of 8 one-GPU
+    # nodes on 64, job MTBF M = 10 h, write delta = restart = 0.1 h, 100 h of work (docs/failures.md).
+    m, delta = 10 * 3600.0, 360.0
+    opt = math.sqrt(2 * delta * m) * (1 + math.sqrt(delta / (2 * m)) / 3 + delta / (9 * m)) - delta
+    doc = {"format_version": 1, "name": "tau-sweep", "seed": 1, "start": "2025-01-01", "horizon_days": 45,
+           "gpu_models": [{"id": "g", "failures": {"rate_per_gpu_hour": 1 / 80, "classes": [
+               {"id": "any", "share": 1, "auto_share": 1, "auto_s": {"dist": "fixed", "value": 1}}]}}],
+           "operators": [{"id": "o", "sites": [{"id": "s", "clusters": [
+               {"id": "c", "gpu_model": "g", "nodes": 64, "gpus_per_node": 1}]}]}],
+           "workloads": [{"id": "w", "cluster": "c", "kind": "synthetic", "arrival": {"process": "interval", "interval_s": 1},
+                          "count": 1, "gpus": {"dist": "fixed", "value": 8}, "duration_s": {"dist": "fixed", "value": 360000},
+                          "checkpoint": {"interval_s": round(opt), "write_s": delta, "restart_overhead_s": 360}}],
+           "scheduling": {"backfill": {"policy": "none"}}, "outputs": {"timeseries_interval_s": 86400}}
+    sc = work / "tau.json"
+    sc.write_text(json.dumps(doc))
+    factors = [0.5, 0.8, 1.0, 1.25, 2.0]
+    values = ",".join(str(round(k * opt)) for k in factors)
+    run("compare", sc, "--vary", f"/workloads/0/checkpoint/interval_s={values}", "--seeds", "40",
+        "--metric", "/failures/goodput", "--out", work / "sweep", "-q", expect=0)
+    rows = list(csv.DictReader(open(work / "sweep/compare.csv")))
+    check(len(rows) == 200 and all(r["exit_code"] == "0" for r in rows), f"200 runs succeeded ({len(rows)} rows)")
+    mean = {}
+    for k, v in zip(factors, values.split(",")):
+        g = [float(r["/failures/goodput"]) for r in rows if r["/workloads/0/checkpoint/interval_s"] == v]
+        mean[k] = sum(g) / len(g)
+    best = max(mean, key=mean.get)
+    print("   mean goodput by interval / optimum: " + ", ".join(f"{k}x {g:.4f}" for k, g in mean.items()))
+    check(0.75 <= best <= 1.25, f"goodput is largest at {best}x the Young/Daly optimum ({opt:.0f} s)")
+    check(mean[best] - mean[0.5] > 0.01 and mean[best] - mean[2.0] > 0.01, "intervals far from the optimum lose")
 
 elif case == "compare_jobs":
     if not SHARED.exists():
