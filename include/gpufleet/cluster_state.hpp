@@ -182,11 +182,14 @@ class ClusterState {
     const Seconds left = j.runtime - (j.held_s - j.lost_s);
     return run_overhead(j) + left + write_time(j, left);
   }
-  Seconds planned_end(const Job& j) const {
-    if (j.restarts() == 0 && checkpoint_write(j) == 0) return j.start + j.requested;
+  // What a scheduler plans a run of the job (started now, or at j.start) to last: its request for
+  // the work left, plus the restart overhead and the checkpoint writes it will cost.
+  Seconds planned_length(const Job& j) const {
+    if (j.restarts() == 0 && checkpoint_write(j) == 0) return j.requested;
     const Seconds left = std::max(0.0, j.requested - (j.held_s - j.lost_s));
-    return j.start + run_overhead(j) + left + write_time(j, left);
+    return run_overhead(j) + left + write_time(j, left);
   }
+  Seconds planned_end(const Job& j) const { return j.start + planned_length(j); }
   // A running job's current run up to `now`: the work it checkpointed in it and the run time it
   // spent on its restart overhead and on checkpoint writes.
   struct RunSplit {

@@ -287,7 +287,7 @@ Summary build_summary(const Scenario& sc, const RunResult& run) {
   if (run.rollout) out.rollout = run.rollout->summary;
   if (run.federation) out.federation = federation_summary(sc, *run.federation);
   bool any_failures = false;
-  for (const ClusterResult& c : run.clusters) any_failures = any_failures || c.failures.has_value();
+  for (const ClusterResult& c : run.clusters) any_failures = any_failures || c.fails;
   if (any_failures) {
     // From the unrounded job statistics, so that sums over clusters are not sums of rounded terms.
     FailureSummary fs;
@@ -296,14 +296,17 @@ Summary build_summary(const Scenario& sc, const RunResult& run) {
     fs.operators.resize(sc.operators.size());
     for (std::size_t o = 0; o < sc.operators.size(); ++o) fs.operators[o].id = sc.operators[o].id;
     for (std::size_t c = 0; c < run.clusters.size(); ++c) {
+      // The nation and the operators cover every cluster (so used and lost GPU-hours are those of
+      // their <stats>); the cluster list only those that fail.
       if (!run.clusters[c].failures) continue;
       const JobStats stats = compute_job_stats(by_cluster[c], end, tau, run.clusters[c].online_gpu_s, steady_from);
+      add_failures(fs.operators[sc.clusters[c].op], sc, c, run.clusters[c], stats, op_waits[sc.clusters[c].op]);
+      add_failures(fs.national, sc, c, run.clusters[c], stats, national_waits);
+      if (!run.clusters[c].fails) continue;
       FailureGroup g;
       g.id = sc.clusters[c].id;
       std::vector<double> waits;
       add_failures(g, sc, c, run.clusters[c], stats, waits);
-      add_failures(fs.operators[sc.clusters[c].op], sc, c, run.clusters[c], stats, op_waits[sc.clusters[c].op]);
-      add_failures(fs.national, sc, c, run.clusters[c], stats, national_waits);
       fs.clusters.push_back(finish_failures(std::move(g), waits));
     }
     for (std::size_t o = 0; o < sc.operators.size(); ++o)

@@ -212,7 +212,7 @@ void EasyBackfill::schedule(Plan& plan) const {
   const Seconds shadow_time = shadow.time();
 
   auto start = [&](const QueueEntry& e, const Placement& p) {
-    if (now + plan.job(e.job).requested <= shadow_time) {
+    if (now + plan.state().planned_length(plan.job(e.job)) <= shadow_time) {
       shadow.pin(p.slices);
       plan.start(e, p, EasyBackfill::kShort);
       return true;
@@ -269,7 +269,7 @@ void EasyBackfill::schedule(Plan& plan) const {
         const QueueEntry& e = *e_it;
         if (best && !(e < *best)) break;
         if (plan.started(e) || plan.held_by_quota(e)) continue;
-        if (size_extra_ok || now + plan.job(e.job).requested <= shadow_time) {
+        if (size_extra_ok || now + plan.state().planned_length(plan.job(e.job)) <= shadow_time) {
           best = &e;
           best_placement = size_placement;
           break;
@@ -362,12 +362,14 @@ void ConservativeBackfill::schedule(Plan& plan) const {
     // A job its tenant's quota holds gets no reservation (it could not use one).
     if (plan.held_by_quota(e)) continue;
     const Job& job = plan.job(e.job);
-    const Seconds t = profile.earliest(job.gpus, job.requested);
-    if (!std::isfinite(t)) {
-      plan.hold(e, WaitReason::kNotOnline);
+    // Planned with its restart overhead and checkpoint writes (ClusterState::planned_length).
+    const Seconds length = plan.state().planned_length(job);
+    const Seconds t = profile.earliest(job.gpus, length);
+    if (!std::isfinite(t)) {  // more GPUs than are online, or up (nodes down after failures)
+      plan.hold(e, plan.unfit_reason(job));
       continue;
     }
-    profile.reserve(t, job.requested, job.gpus);
+    profile.reserve(t, length, job.gpus);
     if (t == plan.now()) plan.try_start(e, ConservativeBackfill::kReservationNow);
     else plan.hold(e, job.gpus <= plan.pool().free_gpus() ? WaitReason::kReservation : plan.unfit_reason(job));
   }

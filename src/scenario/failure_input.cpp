@@ -107,7 +107,8 @@ std::vector<FailureClassSpec> llama3_failure_classes() {
 FailureSpec read_failures(const Json& v, const std::string& pointer, const ReadContext& ctx) {
   ObjectReader r(v, pointer, ctx);
   FailureSpec f;
-  const auto rate = r.opt_number("rate_per_gpu_hour", NumberRange::above(0));
+  // At most one failure per GPU-hour (the Llama 3 rate is 2e-5): higher rates are input mistakes.
+  const auto rate = r.opt_number("rate_per_gpu_hour", NumberRange{0, 1, true});
   const auto mtbf = r.opt_number("node_mtbf_h", NumberRange::above(0));
   const auto gpus = r.opt_integer("mtbf_node_gpus", 1, 1024);
   if (rate && mtbf)
@@ -120,13 +121,17 @@ FailureSpec read_failures(const Json& v, const std::string& pointer, const ReadC
   if (gpus && !mtbf) ctx.error(r.member_pointer("mtbf_node_gpus"), "expected node_mtbf_h with it");
   if (rate) f.rate_per_gpu_hour = *rate;
   else if (mtbf && gpus) f.rate_per_gpu_hour = 1.0 / (*mtbf * static_cast<double>(*gpus));
+  if (mtbf && gpus && f.rate_per_gpu_hour > 1)
+    ctx.error(r.member_pointer("node_mtbf_h"), fmt::format("expected at most one failure per GPU-hour (node_mtbf_h >= "
+                                                           "1 / mtbf_node_gpus), found {} per GPU-hour",
+                                                           f.rate_per_gpu_hour));
   f.weibull_shape = r.number_or("weibull_shape", 1, NumberRange::between(0.1, 10));
   f.domain_share = r.number_or("domain_share", 0, NumberRange::between(0, 1));
   if (const Json* sys = r.object("systematic", false)) {
     ObjectReader y(*sys, r.member_pointer("systematic"), ctx);
     SystematicFailures sf;
     sf.node_share = y.number("node_share", NumberRange::between(0, 1));
-    sf.factor = y.number("factor", NumberRange::between(1, 1e6));
+    sf.factor = y.number("factor", NumberRange::between(1, 1000));
     sf.found_after = static_cast<std::uint32_t>(y.integer("found_after", 1, 1'000'000));
     y.finish();
     f.systematic = sf;

@@ -375,7 +375,7 @@ struct Loader {
                     fmt::format("expected seconds (a number above 0) or \"young_daly\", found \"{}\"",
                                 iv->get<std::string>()));
       } else {
-        spec.checkpoint_interval_s = r.number_or("interval_s", 0, NumberRange::above(0));
+        spec.checkpoint_interval_s = r.number_or("interval_s", 0, NumberRange::between(0.001, 1e12));
       }
       spec.restart_overhead_s = r.number_or("restart_overhead_s", 0, NumberRange::at_least(0));
       spec.checkpoint_write_s = r.number_or("write_s", 0, NumberRange::at_least(0));

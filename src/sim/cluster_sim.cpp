@@ -60,6 +60,7 @@ ClusterSim::ClusterSim(const Scenario& scenario, std::uint32_t cluster_index)
     pull_arrival(static_cast<std::uint32_t>(sources_.size() - 1));
   }
   const ClusterSpec& spec = scenario.clusters[cluster_index];
+  failures_.by_class.assign(scenario.gpu_models[spec.gpu_model].failures.classes.size(), 0);
   if (const FailureSpec& f = scenario.gpu_models[spec.gpu_model].failures; f.enabled() || !spec.failure_trace.empty()) {
     failure_ = &f;
     repair_ = spec.repair;
@@ -73,7 +74,6 @@ ClusterSim::ClusterSim(const Scenario& scenario, std::uint32_t cluster_index)
     ttf_rng_.emplace(scenario.seed, "failures/" + spec.id + "/time");
     class_rng_.emplace(scenario.seed, "failures/" + spec.id + "/class");
     repair_rng_.emplace(scenario.seed, "failures/" + spec.id + "/repair");
-    failures_.by_class.assign(f.classes.size(), 0);
     if (f.domain_share > 0) domain_rng_.emplace(scenario.seed, "failures/" + spec.id + "/domain");
     if (f.systematic) {
       // Which nodes are bad: each with probability node_share, from a stream of its own.
@@ -277,8 +277,9 @@ void ClusterSim::complete(std::uint32_t index, Seconds t) {
     failures_.restart_gpu_s += job.gpus * restart;
     failures_.checkpoint_gpu_s += job.gpus * writes;
     // Its runs held the GPUs for the work once plus what was lost.
+    // (To rounding: each run's end - start is exact only to the spacing of doubles near its end.)
     const double held = job.held_s + (job.end - job.start), want = job.runtime + job.lost_s;
-    GPUFLEET_CHECK(std::abs(held - want) <= 1e-9 * std::max(1.0, want),
+    GPUFLEET_CHECK(std::abs(held - want) <= 1e-9 * std::max({1.0, want, job.end}) * (1 + job.restarts()),
                    "a restarted or checkpointing job's runs held its GPUs for its work plus what it lost");
   }
   if (!running_of_slot_.empty()) running_of_slot_[state_.quotas().slot(job.tenant)].erase(index);
@@ -527,7 +528,9 @@ void ClusterSim::schedule_failure(std::uint32_t node, Seconds now) {
   const double k = failure_->weibull_shape;
   const double mean = node_factor_.empty() ? node_mean_ttf_s_ : node_mean_ttf_s_ / node_factor_[node];
   const double ttf = k == 1 ? mean * e : mean / std::tgamma(1 + 1 / k) * std::pow(e, 1 / k);
-  push(now + ttf, Kind::kFailure, node, node_epoch_[node]);
+  // A time to failure too short to move the clock (at most one failure per node and instant).
+  const Seconds at = now + ttf > now ? now + ttf : std::nextafter(now, std::numeric_limits<Seconds>::infinity());
+  push(at, Kind::kFailure, node, node_epoch_[node]);
 }
 
 void ClusterSim::fail_node(std::uint32_t node, std::uint32_t run, Seconds now) {
@@ -796,7 +799,9 @@ ClusterResult ClusterSim::take_result(Seconds end) {
   cr.busy_gpu_s = busy_gpu_seconds_until(end);
   cr.online_gpu_s = online_gpu_seconds_until(end);
   cr.online_90pct = online_90pct_;
-  if (failure_) cr.failures = std::move(failures_);
+  // Every cluster's books (one that never fails has only its checkpoint and restart costs).
+  cr.failures = std::move(failures_);
+  cr.fails = failure_ != nullptr;
   return cr;
 }
 

@@ -78,7 +78,8 @@ struct ClusterResult {
   double busy_gpu_s = 0;                  // GPU-seconds held by jobs over [0, end]
   double online_gpu_s = 0;                // GPU-seconds online over [0, end]
   std::optional<Seconds> online_90pct;    // when 90 % of its nodes were first online (none: never)
-  std::optional<FailureCounts> failures;  // none: its GPU model does not fail
+  std::optional<FailureCounts> failures;  // its failure books (set by take_result)
+  bool fails = false;                     // its GPU model fails, or it has a failure trace
 };
 
 // Optional hooks on what a ClusterSim decides, for logging: called synchronously, they see the

@@ -532,7 +532,7 @@ TEST_CASE("malformed failure, repair and checkpoint input gets located errors, a
   const auto errors = load_errors(doc, dir);
   INFO(dump(errors));
   const std::string f = "/gpu_models/0/failures";
-  CHECK(has_error(errors, f + "/rate_per_gpu_hour", "expected a number > 0"));
+  CHECK(has_error(errors, f + "/rate_per_gpu_hour", "expected a number in (0, 1]"));
   CHECK(has_error(errors, f + "/node_mtbf_h", "mtbf_node_gpus"));
   CHECK(has_error(errors, f + "/weibull_shape", "[0.1, 10]"));
   CHECK(has_error(errors, f + "/colour", ""));

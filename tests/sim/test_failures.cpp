@@ -10,8 +10,10 @@
 #include <nlohmann/json.hpp>
 
 #include "../helpers.hpp"
+#include "metrics/summary.hpp"
 #include "scenario/scenario_loader.hpp"
 #include "sim/cluster_sim.hpp"
+#include "sim/run_result.hpp"
 
 using namespace gpufleet;
 using Json = nlohmann::ordered_json;
@@ -400,4 +402,70 @@ TEST_CASE("systematic failures: bad nodes fail factor times as often until found
   const double expect = (1000 - bad_n) * 0.5 + bad_n * (2 + 0.4);
   CHECK(static_cast<double>(b.by_class[0]) == Approx(expect).epsilon(0.1));
   CHECK(static_cast<double>(p.by_class[0]) == Approx(500).epsilon(0.15));
+}
+
+// Regressions found in review (scenarios in tests/data/failures/).
+namespace {
+Scenario data_scenario(const std::string& name) {
+  return load_scenario(fmt::format("{}/tests/data/failures/{}", test::source_dir(), name));
+}
+const Job& job_of(const ClusterResult& r, const std::string& workload, const Scenario& sc) {
+  for (const Job& j : r.jobs)
+    if (sc.workloads[j.workload].id == workload) return j;
+  FAIL("no job of " << workload);
+  return r.jobs.front();
+}
+}  // namespace
+
+TEST_CASE("EASY plans a backfill candidate with its checkpoint writes", "[failures][cluster_sim]") {
+  // One node of 8 GPUs: r (4 GPUs) runs 100-1,100 s; the head h (8 GPUs) arrives at 101 s; b (4 GPUs,
+  // 900 s of work, a 100 s write after every 100 s) would run 1,700 s, past h's shadow time (1,100 s),
+  // so it must not backfill: h starts at 1,100 s.
+  const Scenario sc = data_scenario("easy-checkpoint-writes.json");
+  const ClusterResult r = run_cluster(sc);
+  CHECK(job_of(r, "h", sc).start == 1100);
+  CHECK(job_of(r, "b", sc).start >= 1200);
+  CHECK(job_of(r, "b", sc).end - job_of(r, "b", sc).start == 900 + 8 * 100);
+}
+
+TEST_CASE("a job larger than the GPUs up waits for free GPUs, not for GPUs online, under every backfill",
+          "[failures][cluster_sim]") {
+  for (const char* backfill : {"conservative", "easy", "none"}) {
+    Json doc = Json::parse(test::read_text(test::source_dir() + "/tests/data/failures/conservative-down-nodes.json"));
+    doc["scheduling"]["backfill"] = {{"policy", backfill}};
+    const Scenario sc = load_scenario_json(doc, "down.json", ".");
+    const ClusterResult r = run_cluster(sc);
+    INFO(backfill);
+    REQUIRE(r.jobs.size() == 1);
+    CHECK(r.jobs[0].state == JobState::kQueued);
+    CHECK(r.jobs[0].wait_reason == WaitReason::kNoFreeGpus);
+  }
+}
+
+TEST_CASE("short checkpointed jobs late in a long run complete without tripping the accounting check",
+          "[failures][cluster_sim]") {
+  // 20,000 jobs of 1-4 s at t = 3e7 s, checkpointing every 0.5 s: end - start carries rounding of
+  // the size of the doubles' spacing there (which a tolerance relative to the run length alone missed).
+  const Scenario sc = data_scenario("late-short-checkpointed-jobs.json");
+  const ClusterResult r = run_cluster(sc, 0, 1009);
+  std::size_t completed = 0;
+  for (const Job& j : r.jobs) completed += j.state == JobState::kCompleted;
+  CHECK(completed == r.jobs.size());
+}
+
+TEST_CASE("the failure totals of the nation cover every cluster, failing or not", "[failures][cluster_sim]") {
+  // Only the H100 model fails; the B200 cluster still uses GPU-hours and checkpoint writes.
+  const Scenario sc = data_scenario("partial-failures.json");
+  RunResult run;
+  for (std::uint32_t c = 0; c < sc.clusters.size(); ++c) run.clusters.push_back(run_cluster(sc, c, 997));
+  run.end_time = *sc.horizon_s;
+  const Summary s = build_summary(sc, run);
+  REQUIRE(s.failures);
+  CHECK(s.failures->national.used_gpu_hours == Approx(s.total.gpu_hours).epsilon(1e-9));
+  CHECK(s.failures->national.lost_gpu_hours == Approx(s.total.lost_gpu_hours).epsilon(1e-9));
+  for (std::size_t o = 0; o < s.operators.size(); ++o) {
+    INFO(s.operators[o].id);
+    CHECK(s.failures->operators[o].used_gpu_hours == Approx(s.operators[o].stats.gpu_hours).epsilon(1e-9));
+  }
+  CHECK(s.failures->clusters.size() == 1);  // only the one that fails is listed
 }
